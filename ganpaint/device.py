@@ -1,0 +1,82 @@
+"""Choosing the compute device (`--device auto|cpu|cuda[:N]|mps`) and seeding every RNG."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+import torch
+
+from ganpaint.errors import DeviceError
+
+DEVICE_CHOICES_HELP = "auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"
+_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend and backend.is_available())
+
+
+def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
+    """Turn a user's device string into a torch.device that exists on this machine."""
+    if isinstance(spec, torch.device):
+        return spec
+    text = (spec or "auto").strip().lower()
+    if not _PATTERN.match(text):
+        raise DeviceError(f"Unknown device {spec!r}; use {DEVICE_CHOICES_HELP}.")
+    if text == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if text == "cpu":
+        return torch.device("cpu")
+    if text == "mps":
+        if not _mps_available():
+            raise DeviceError("Device 'mps' is not available on this machine; use --device cpu.")
+        return torch.device("mps")
+    if not torch.cuda.is_available():
+        raise DeviceError(
+            f"Device {text!r} needs a CUDA GPU and a CUDA build of PyTorch, and this machine "
+            "has neither in working order; use --device cpu."
+        )
+    device = torch.device(text)
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise DeviceError(
+            f"Device {text!r} does not exist: this machine has {torch.cuda.device_count()} "
+            f"CUDA device(s), numbered from 0."
+        )
+    return device
+
+
+def available_devices() -> list[str]:
+    """Every device string `resolve_device` accepts here, for menus and `--help`."""
+    names = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if _mps_available():
+        names.append("mps")
+    return names
+
+
+def describe_device(device: torch.device) -> str:
+    """A short human description, e.g. 'cuda:0 (NVIDIA H100, 79.1 GiB free)'."""
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        free, _total = torch.cuda.mem_get_info(index)
+        name = torch.cuda.get_device_name(index)
+        return f"cuda:{index} ({name}, {free / 2**30:.1f} GiB free)"
+    return str(device)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch (all devices); return a CPU generator seeded alike."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return generator

@@ -1,0 +1,1 @@
+"""Edits as plain functions on arrays and tensors: no Qt, no files."""

@@ -1,0 +1,31 @@
+"""Errors a user can cause, each carrying one sentence that names the problem and the fix.
+
+Every layer raises these; the CLI prints the message and exits 2, the app shows it
+in the window. Anything else that escapes is a bug, and is reported as one.
+"""
+
+from __future__ import annotations
+
+
+class GanpaintError(Exception):
+    """A problem the user can fix; `str(error)` is the one sentence to show them."""
+
+
+class ImageFileError(GanpaintError):
+    """An image or mask file that cannot be read, written or used."""
+
+
+class MaskError(GanpaintError):
+    """A mask that does not fit its image or has nothing to fill."""
+
+
+class ModelFileError(GanpaintError):
+    """A model file that is missing, unreadable, unsafe or does not match its metadata."""
+
+
+class DeviceError(GanpaintError):
+    """A `--device` the machine does not have."""
+
+
+class DatasetError(GanpaintError):
+    """A training data source that is missing, empty or malformed."""

@@ -1,0 +1,1 @@
+"""Package data: default models, sample images and icons (installed as ganpaint.resources)."""

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Set up ganpaint's environment on first use, then run the app or the test suite.
+
+`python3 tasks.py run` and `python3 tasks.py test` are the README's two commands.
+They need nothing but Python 3.11+: a `.venv` beside this file is created on first
+use and refreshed whenever pyproject.toml or constraints.txt change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".ganpaint-installed"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _requirements_hash(extras: str) -> str:
+    digest = hashlib.sha256(extras.encode())
+    for name in ("pyproject.toml", "constraints.txt"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_environment(extras: str) -> None:
+    """Create .venv and install ganpaint (editable) with `extras` unless already current."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs before any venv exists
+        sys.exit("ganpaint needs Python 3.11 or newer; run this script with python3.11 or later.")
+    wanted = _requirements_hash(extras)
+    if STAMP.exists() and STAMP.read_text().strip() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print(f"Creating {VENV} ...", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True, upgrade_deps=False).create(VENV)
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check"]
+    print("Installing ganpaint and its dependencies (first run only) ...", file=sys.stderr)
+    subprocess.run([*pip, "-q", "--upgrade", "pip", "setuptools", "wheel"], check=True)
+    subprocess.run(
+        [*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[{extras}]"],
+        check=True,
+    )
+    STAMP.write_text(wanted + "\n")
+
+
+def run_app(args: list[str]) -> int:
+    ensure_environment("train")
+    return subprocess.call([str(BIN / "ganpaint"), *args])
+
+
+def run_tests(args: list[str]) -> int:
+    ensure_environment("train,dev")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
+
+
+def main() -> int:
+    commands = {"run": run_app, "test": run_tests}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print("usage: python3 tasks.py run [ganpaint args] | test [pytest args]", file=sys.stderr)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

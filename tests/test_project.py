@@ -1,0 +1,112 @@
+"""Project-wide checks: the layer contract, lint, and what a non-editable install ships."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contract_holds() -> None:
+    """Qt only in ganpaint.app; the trainer never imports the app; edits import no app/CLI."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "broken" not in result.stdout.lower().split("contracts:")[-1].split("kept")[0]
+
+
+def test_ruff_check_is_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("ganpaint-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_wheel_ships_both_packages_and_resources(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    assert "ganpaint/cli.py" in names
+    assert "trainer/cli.py" in names
+    assert "ganpaint/models/__init__.py" in names
+    assert "ganpaint/resources/__init__.py" in names
+    shipped = {n for n in names if n.startswith("ganpaint/resources/")}
+    on_disk = {
+        "ganpaint/resources/" + p.relative_to(ROOT / "resources").as_posix()
+        for p in (ROOT / "resources").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert on_disk <= shipped, sorted(on_disk - shipped)
+    assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
+
+
+def test_wheel_declares_both_commands(wheel: zipfile.ZipFile) -> None:
+    entry_points = next(n for n in wheel.namelist() if n.endswith("entry_points.txt"))
+    text = wheel.read(entry_points).decode()
+    assert "ganpaint = ganpaint.cli:main" in text
+    assert "ganpaint-train = trainer.cli:main" in text
+
+
+def test_core_runs_with_qt_uninstalled() -> None:
+    """The engine, the models, the trainer and the CLI work on a machine without Qt."""
+    script = """
+import importlib.abc, sys
+class NoQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in {'PySide6', 'shiboken6', 'qtawesome', 'qtpy'}:
+            raise ImportError(f'{name} is not installed')
+sys.meta_path.insert(0, NoQt())
+import pkgutil, ganpaint, trainer
+for package in (ganpaint, trainer):
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):
+        if not info.name.startswith('ganpaint.app'):
+            __import__(info.name)
+from ganpaint.cli import main
+raise SystemExit(main(['--version']))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ganpaint" in result.stdout

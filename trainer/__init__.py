@@ -1,0 +1,1 @@
+"""Headless trainer for every model ganpaint uses (`ganpaint-train`)."""
