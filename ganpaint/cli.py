@@ -33,7 +33,7 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
                 entry.name,
                 entry.kind or "?",
                 str(entry.resolution or "-"),
-                _human_size(entry.size_bytes),
+                _human_size(entry.size),
                 entry.source if not entry.error else f"{entry.source} (unreadable)",
                 str(entry.path),
             )
