@@ -1,6 +1,8 @@
-"""The `ganpaint-train` command: data sets and (as the trainer grows) training runs.
+"""The `ganpaint-train` command: data sets, training runs, evaluation, export, status.
 
-Every user error ends in one line on stderr and exit status 2.
+Every user error ends in one line on stderr and exit status 2. Training flags
+default to None so that only the flags a user actually gives override the config
+(defaults < `--config FILE` < flags; `--resume` reads the run's own config.toml).
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ def _cmd_synth_landscapes(args: argparse.Namespace) -> int:
 
     from trainer.synth import write_dataset
 
-    with tqdm(total=None, unit="img", desc="landscapes", file=sys.stderr) as bar:
+    bars: list[tqdm] = []
 
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
+    def progress(done: int, total: int) -> None:
+        if not bars:  # created on the first report, so an error prints only its one line
+            bars.append(tqdm(total=total, unit="img", desc="landscapes", file=sys.stderr))
+        bars[0].update(done - bars[0].n)
 
+    try:
         summary = write_dataset(
             Path(args.out),
             n=args.n,
@@ -46,9 +50,161 @@ def _cmd_synth_landscapes(args: argparse.Namespace) -> int:
             pair=args.pair,
             progress=progress,
         )
+    finally:
+        for bar in bars:
+            bar.close()
     parts = ", ".join(f"{name}: {count}" for name, count in summary["counts"].items())
     print(f"Wrote {args.layout} landscapes to {args.out} ({parts})")
     return 0
+
+
+def _add_loop_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags every training command shares (see trainer.config.LoopConfig)."""
+    from ganpaint.device import DEVICE_CHOICES_HELP
+
+    parser.add_argument("-o", "--out", required=True, metavar="RUN", help="run folder")
+    parser.add_argument("--config", metavar="FILE", help="TOML config (flags override it)")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in --out at its next step"
+    )
+    parser.add_argument("--iters", type=_positive_int, help="total steps (default 10000)")
+    parser.add_argument("--batch", type=_positive_int, help="batch per process (default 64)")
+    parser.add_argument("--lr", type=float, help="learning rate")
+    parser.add_argument("--seed", type=int, help="seed of every RNG (default 0)")
+    parser.add_argument("--device", help=DEVICE_CHOICES_HELP)
+    parser.add_argument(
+        "--amp", action=argparse.BooleanOptionalAction, help="bf16 autocast on CUDA"
+    )
+    parser.add_argument(
+        "--max-minutes", type=float, help="stop cleanly with a checkpoint after this long"
+    )
+    parser.add_argument("--workers", type=int, help="DataLoader worker processes (default 2)")
+    parser.add_argument("--log-every", type=_positive_int, help="steps between logged scalars")
+    parser.add_argument("--sample-every", type=_positive_int, help="steps between sample grids")
+    parser.add_argument("--checkpoint-every", type=_positive_int, help="steps between checkpoints")
+    parser.add_argument(
+        "--keep-checkpoints", type=_positive_int, help="checkpoints kept (default 3)"
+    )
+    parser.add_argument(
+        "--sync-bn", action=argparse.BooleanOptionalAction, help="SyncBatchNorm under torchrun"
+    )
+    parser.add_argument(
+        "--channels-last",
+        action=argparse.BooleanOptionalAction,
+        help="channels_last memory format on CUDA (default on)",
+    )
+    parser.add_argument(
+        "--tensorboard", action=argparse.BooleanOptionalAction, help="TensorBoard logs"
+    )
+
+
+def _cmd_gan(args: argparse.Namespace) -> int:
+    from trainer.commands import train_gan
+
+    return train_gan(args)
+
+
+def _cmd_encoder(args: argparse.Namespace) -> int:
+    from trainer.commands import train_encoder
+
+    return train_encoder(args)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from trainer.commands import evaluate
+
+    return evaluate(args)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from trainer.commands import export
+
+    return export(args)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from trainer.commands import status
+
+    return status(args)
+
+
+def _add_training_commands(commands: argparse._SubParsersAction) -> None:
+    gan = commands.add_parser(
+        "gan",
+        help="train a GAN (DCGAN or MLP; GAN or WGAN-GP loss)",
+        description="Train an unconditional GAN whose export the app uses for inpainting "
+        "and sketching. Works on one CPU/GPU, or data-parallel under torchrun.",
+    )
+    gan.add_argument("--arch", choices=("dcgan", "mlp"), help="network (default dcgan)")
+    gan.add_argument("--loss", choices=("gan", "wgan-gp"), help="loss (default gan)")
+    gan.add_argument("--data", help="folder of images, or synthetic:landscapes (the default)")
+    gan.add_argument("--size", type=_positive_int, help="image side: 32, 64 or 128 for DCGAN")
+    gan.add_argument("--nz", type=_positive_int, help="latent size (default 100)")
+    gan.add_argument("--ngf", type=_positive_int, help="generator width (default 64)")
+    gan.add_argument("--ndf", type=_positive_int, help="discriminator width (default 64)")
+    gan.add_argument("--channels", type=int, choices=(1, 3), help="1 = grey, 3 = RGB")
+    gan.add_argument("--n-critic", type=_positive_int, help="WGAN-GP critic steps (default 5)")
+    gan.add_argument("--gp-weight", type=float, help="WGAN-GP penalty weight (default 10)")
+    gan.add_argument(
+        "--synthetic-n", type=_positive_int, help="procedural training images (default 50000)"
+    )
+    gan.add_argument("--name", help="name stored in the exported model")
+    _add_loop_flags(gan)
+    gan.set_defaults(handler=_cmd_gan)
+
+    encoder = commands.add_parser(
+        "encoder",
+        help="train an encoder E so that G(E(x)) ~ x (a warm start for inversion)",
+        description="Train E on G's own samples (latent and image loss), then on real "
+        "images (image loss); export a gan bundle with G, D and E.",
+    )
+    encoder.add_argument("--model", required=True, help="a gan run folder or .safetensors model")
+    encoder.add_argument("--data", help="real images (default: the model's training data)")
+    encoder.add_argument("--ndf", type=_positive_int, help="encoder width (default: D's)")
+    encoder.add_argument(
+        "--fake-fraction", type=float, help="share of steps on G's own samples (default 0.5)"
+    )
+    encoder.add_argument("--z-weight", type=float, help="latent loss weight (default 1)")
+    encoder.add_argument("--image-weight", type=float, help="image loss weight (default 1)")
+    encoder.add_argument(
+        "--synthetic-n", type=_positive_int, help="procedural training images (default 50000)"
+    )
+    encoder.add_argument("--name", help="name stored in the exported model")
+    _add_loop_flags(encoder)
+    encoder.set_defaults(handler=_cmd_encoder)
+
+    report = commands.add_parser(
+        "eval",
+        help="evaluate a GAN: sample grids, nearest neighbours, SWD, FID, Parzen",
+        description="Write a report folder: metrics.json and PNGs. FID needs "
+        "--inception-weights (a local torchvision inception_v3 state dict); nothing downloads.",
+    )
+    report.add_argument("model", metavar="RUN|BUNDLE", help="a run folder or .safetensors model")
+    report.add_argument("--data", help="real images (default: the model's training data)")
+    report.add_argument("-o", "--out", required=True, metavar="REPORT_DIR")
+    report.add_argument("-n", "--samples", type=_positive_int, default=1024,
+                        help="generated and real images compared (default 1024)")  # fmt: skip
+    report.add_argument("--inception-weights", metavar="FILE", help="inception_v3 weights")
+    report.add_argument("--parzen-max-size", type=_positive_int, default=32,
+                        help="largest image side for the Parzen estimate (default 32)")  # fmt: skip
+    report.add_argument("--device", default="auto")
+    report.add_argument("--seed", type=int, default=0)
+    report.add_argument("--batch", type=_positive_int, default=64)
+    report.set_defaults(handler=_cmd_eval)
+
+    export = commands.add_parser(
+        "export", help="write a run's model file (the bundle the app loads)"
+    )
+    export.add_argument("run", metavar="RUN")
+    export.add_argument("-o", "--out", required=True, metavar="MODEL.safetensors")
+    export.add_argument("--checkpoint", metavar="FILE", help="a checkpoint (default: the last)")
+    export.add_argument("--half", action="store_true", help="store float16 weights")
+    export.set_defaults(handler=_cmd_export)
+
+    status = commands.add_parser("status", help="a run's step, losses, time, last checkpoint")
+    status.add_argument("run", metavar="RUN")
+    status.add_argument("--json", action="store_true", help="print status.json as is")
+    status.set_defaults(handler=_cmd_status)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     land.add_argument("--layout", choices=sorted(LAYOUTS), default="folder")
     land.add_argument("--pair", choices=sorted(PAIRS), help="A/B pair (unaligned and aligned)")
     land.set_defaults(handler=_cmd_synth_landscapes)
+    _add_training_commands(commands)
     return parser
 
 

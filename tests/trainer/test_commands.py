@@ -1,0 +1,93 @@
+"""export, status, encoder and eval on a tiny trained GAN."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganpaint.models.bundle import load as load_model
+from trainer.cli import main
+from trainer.metrics.fid import frechet_distance
+from trainer.metrics.swd import swd
+from trainer.rundir import RunDir
+
+
+@pytest.fixture(scope="module")
+def gan_run(image_folder: Path, tiny: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "gan"
+    assert main(["gan", "--data", str(image_folder), "--out", str(out), *tiny, "--iters", "4"]) == 0
+    return out
+
+
+def test_export_writes_the_bundle_of_the_last_checkpoint(gan_run: Path, tmp_path: Path) -> None:
+    target = tmp_path / "model.safetensors"
+    assert main(["export", str(gan_run), "-o", str(target)]) == 0
+    bundle = load_model(target)
+    assert bundle.kind == "gan" and bundle.meta["training"]["steps"] == 4
+    assert bundle.meta["training"]["config"]["ngf"] == 8
+    exported = dict(bundle.nets["G"].state_dict())
+    auto = load_model(RunDir(gan_run).model).nets["G"].state_dict()
+    assert all(torch.equal(v, auto[k]) for k, v in exported.items())
+
+
+def test_status_reports_step_losses_and_checkpoint(gan_run: Path, capsys) -> None:
+    assert main(["status", str(gan_run)]) == 0
+    out = capsys.readouterr().out
+    assert "step 4 / 4" in out and "loss_D" in out and "step-00000004.pt" in out
+
+
+def test_status_of_a_non_run_is_a_user_error(tmp_path: Path, capsys) -> None:
+    assert main(["status", str(tmp_path)]) == 2
+    assert "not a run folder" in capsys.readouterr().err
+
+
+def test_encoder_trains_and_exports_g_d_and_e(
+    gan_run: Path, image_folder: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "enc"
+    args = ["encoder", "--model", str(gan_run), "--out", str(out), "--iters", "4",
+            "--batch", "8", "--workers", "0", "--device", "cpu", "--no-tensorboard",
+            "--log-every", "1"]  # fmt: skip
+    assert main(args) == 0
+    records = [json.loads(line) for line in RunDir(out).scalars.read_text().splitlines()]
+    assert "z_loss" in records[0] and "z_loss" not in records[-1]  # G's samples, then real
+    bundle = load_model(RunDir(out).model)
+    assert set(bundle.nets) == {"G", "D", "E"}
+    assert bundle.meta["training"]["encoder"]["steps"] == 4
+    assert bundle.meta["training"]["steps"] == 4  # the GAN's own steps
+    z = bundle.nets["E"](torch.zeros(2, 3, 32, 32))
+    assert z.shape == (2, 16) and z.abs().max() <= 1
+
+
+def test_eval_writes_metrics_and_pictures(gan_run: Path, tmp_path: Path, capsys) -> None:
+    report = tmp_path / "report"
+    assert main(["eval", str(gan_run), "-o", str(report), "-n", "16", "--device", "cpu"]) == 0
+    metrics = json.loads((report / "metrics.json").read_text())
+    for name in ("samples.png", "interpolation.png", "nearest.png"):
+        assert (report / name).stat().st_size > 0
+    assert metrics["fid"] is None and "--inception-weights" in metrics["fid_note"]
+    assert "--inception-weights" in capsys.readouterr().err
+    assert {"swd_32px", "swd_16px", "swd_avg", "parzen_log_likelihood", "nn_ratio"} <= set(metrics)
+
+
+def test_eval_with_bad_inception_weights_is_one_line(gan_run: Path, tmp_path: Path, capsys) -> None:
+    bogus = tmp_path / "inception.pth"
+    torch.save({"fc.weight": torch.zeros(2, 2)}, bogus)
+    args = ["eval", str(gan_run), "-o", str(tmp_path / "r"), "-n", "8", "--device", "cpu",
+            "--inception-weights", str(bogus)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "not a torchvision inception_v3 state dict" in err
+
+
+def test_metrics_tell_same_from_different() -> None:
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.rand(64, 3, 32, 32, generator=gen), torch.rand(64, 3, 32, 32, generator=gen)
+    smooth = torch.nn.functional.avg_pool2d(b, 5, 1, 2)
+    assert swd(a, b)["swd_avg"] < swd(a, smooth)["swd_avg"]
+    x = torch.randn(500, 8, generator=gen, dtype=torch.float64)
+    assert frechet_distance(x, x) == pytest.approx(0, abs=1e-6)
+    assert frechet_distance(x, x + 1) == pytest.approx(8, rel=1e-6)

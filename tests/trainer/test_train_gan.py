@@ -1,0 +1,208 @@
+"""`ganpaint-train gan`: runs, resumes bitwise, survives torn checkpoints, stops on NaN."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+import trainer.session
+from ganpaint.models import load as load_model
+from trainer.checkpoint import load_checkpoint, load_latest
+from trainer.cli import main
+from trainer.gan import GanTask
+from trainer.loop import fit
+from trainer.rundir import RunDir
+
+TINY = [
+    "--size", "32", "--ngf", "8", "--ndf", "8", "--nz", "16", "--batch", "8", "--workers", "0",
+    "--device", "cpu", "--no-tensorboard", "--log-every", "2",
+]  # fmt: skip
+
+
+def _gan(folder: Path, out: Path, *extra: str) -> list[str]:
+    return ["gan", "--data", str(folder), "--out", str(out), *TINY, *extra]
+
+
+def _nets(run: Path) -> dict[str, dict[str, torch.Tensor]]:
+    loaded = load_latest(RunDir(run))
+    assert loaded is not None
+    return loaded[1]["nets"]
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for net in a:
+        for key, value in a[net].items():
+            assert torch.equal(value, b[net][key]), f"{net}.{key} differs"
+
+
+@pytest.fixture(scope="module")
+def base_run(image_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "base"
+    args = _gan(image_folder, out, "--iters", "6", "--checkpoint-every", "3", "--sample-every", "3")
+    assert main(args) == 0
+    return out
+
+
+def test_a_run_writes_its_folder_and_finite_losses(base_run: Path) -> None:
+    run = RunDir(base_run)
+    assert run.config.is_file() and run.model.is_file()
+    assert [step for step, _ in run.list_checkpoints()] == [3, 6]
+    samples = sorted(p.name for p in run.samples.iterdir())
+    assert samples == ["step-00000003.png", "step-00000006.png"]
+    status = json.loads(run.status.read_text())
+    assert status["state"] == "finished" and status["step"] == 6
+    assert set(status["losses"]) == {"loss_D", "loss_G", "D_x", "D_G_z"}
+    assert all(math.isfinite(v) for v in status["losses"].values())
+    records = [json.loads(line) for line in run.scalars.read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 3, 4, 6]
+
+
+def test_checkpoints_load_without_pickle(base_run: Path) -> None:
+    payload = load_checkpoint(RunDir(base_run).checkpoint_path(6))  # weights_only=True inside
+    assert payload["step"] == 6 and payload["command"] == "gan"
+    assert set(payload["nets"]) == {"G", "D"} and set(payload["optimizers"]) == {"G", "D"}
+    assert payload["data"] == {"epoch": 2, "batch_in_epoch": 0, "samples_seen": 48}
+    assert {"python", "numpy", "torch", "cuda"} <= set(payload["rng"][0])
+
+
+def test_the_exported_bundle_carries_steps_and_config(base_run: Path) -> None:
+    bundle = load_model(RunDir(base_run).model)
+    assert bundle.kind == "gan" and set(bundle.nets) == {"G", "D"}
+    meta = bundle.meta
+    assert meta["resolution"] == 32 and meta["nz"] == 16 and meta["latent"] == "uniform"
+    assert meta["training"]["steps"] == 6
+    assert meta["training"]["config"]["arch"] == "dcgan"
+    assert meta["training"]["data"] == str(Path(meta["training"]["config"]["data"]))
+    assert meta["name"] == "base"
+    image = bundle.nets["G"](torch.rand(2, 16) * 2 - 1)
+    assert image.shape == (2, 3, 32, 32)
+
+
+def test_interrupted_and_resumed_equals_uninterrupted(
+    image_folder: Path, tmp_path: Path, base_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash_at_step_5(*args: object, **kwargs: object) -> object:
+        def hook(step: int, losses: object) -> None:
+            if step == 5:
+                raise RuntimeError("killed")
+
+        return fit(*args, **{**kwargs, "hooks": (hook,)})  # type: ignore[arg-type]
+
+    args = _gan(image_folder, tmp_path / "run", "--iters", "6", "--checkpoint-every", "3",
+                "--sample-every", "3")  # fmt: skip
+    monkeypatch.setattr(trainer.session, "fit", crash_at_step_5)
+    with pytest.raises(RuntimeError, match="killed"):
+        main(args)
+    monkeypatch.undo()
+    assert [s for s, _ in RunDir(tmp_path / "run").list_checkpoints()] == [3]
+    assert main([*args, "--resume"]) == 0
+    _assert_same(_nets(tmp_path / "run"), _nets(base_run))
+
+
+def test_resume_with_more_iters_continues_the_same_run(
+    image_folder: Path, tmp_path: Path, base_run: Path
+) -> None:
+    args = _gan(image_folder, tmp_path / "run", "--checkpoint-every", "3", "--sample-every", "3")
+    assert main([*args, "--iters", "3"]) == 0
+    assert main([*args, "--iters", "6", "--resume"]) == 0
+    _assert_same(_nets(tmp_path / "run"), _nets(base_run))
+
+
+def test_a_torn_checkpoint_falls_back_to_the_previous_one(
+    base_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = RunDir(tmp_path / "copy")
+    run.checkpoints.mkdir(parents=True)
+    for step, path in RunDir(base_run).list_checkpoints():
+        (run.checkpoint_path(step)).write_bytes(path.read_bytes())
+    latest = run.checkpoint_path(6)
+    latest.write_bytes(latest.read_bytes()[: latest.stat().st_size // 2])  # cut mid-write
+    (run.checkpoints / ".step-00000009.pt.x.part").write_bytes(b"PK\x03\x04 partial")
+    path, payload = load_latest(run)  # type: ignore[misc]
+    assert path == run.checkpoint_path(3) and payload["step"] == 3
+    assert "unreadable" in capsys.readouterr().err
+
+
+def test_an_existing_run_needs_resume(image_folder: Path, base_run: Path, capsys) -> None:
+    assert main(_gan(image_folder, base_run, "--iters", "2")) == 2
+    err = capsys.readouterr().err.strip()
+    assert "already holds a run" in err and "--resume" in err and len(err.splitlines()) == 1
+
+
+def test_nan_loss_stops_naming_the_step_and_keeps_good_checkpoints(
+    image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    original = GanTask.train_step
+
+    def poisoned(self: GanTask, batch: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
+        losses = original(self, batch, step)
+        if step + 1 >= 3:
+            losses["loss_D"] = torch.tensor(float("nan"))
+        return losses
+
+    monkeypatch.setattr(GanTask, "train_step", poisoned)
+    out = tmp_path / "run"
+    assert main(_gan(image_folder, out, "--iters", "8", "--checkpoint-every", "2")) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "loss_D" in err and "step 3" in err and "step-00000002.pt" in err
+    assert [s for s, _ in RunDir(out).list_checkpoints()] == [2]
+    assert json.loads(RunDir(out).status.read_text())["state"] == "diverged"
+
+
+def test_max_minutes_stops_cleanly_with_a_checkpoint(image_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(_gan(image_folder, out, "--iters", "1000", "--max-minutes", "0.0001")) == 0
+    status = json.loads(RunDir(out).status.read_text())
+    assert status["state"] == "stopped" and status["step"] < 1000
+    assert RunDir(out).list_checkpoints()[-1][0] == status["step"]
+    assert RunDir(out).model.is_file()
+
+
+@pytest.mark.parametrize(
+    ("extra", "losses"),
+    [
+        (
+            ["--loss", "wgan-gp", "--n-critic", "2"],
+            {"loss_D", "loss_G", "wasserstein", "gradient_penalty"},
+        ),
+        (["--arch", "mlp", "--size", "16"], {"loss_D", "loss_G", "D_x", "D_G_z"}),
+    ],
+)  # fmt: skip
+def test_other_losses_and_archs_train(
+    image_folder: Path, tmp_path: Path, extra: list[str], losses: set[str]
+) -> None:
+    out = tmp_path / "run"
+    assert main(_gan(image_folder, out, "--iters", "3", *extra)) == 0
+    status = json.loads(RunDir(out).status.read_text())
+    assert set(status["losses"]) == losses
+    assert all(math.isfinite(v) for v in status["losses"].values())
+    bundle = load_model(RunDir(out).model)
+    if "mlp" in extra:
+        assert bundle.meta["channels_out"] == 1 and bundle.meta["resolution"] == 16
+
+
+def test_config_file_and_flags(image_folder: Path, tmp_path: Path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text(f'data = "{image_folder}"\nsize = 32\nngf = 8\nndf = 8\nnz = 8\niters = 2\n')
+    out = tmp_path / "run"
+    args = ["gan", "--config", str(config), "--out", str(out), "--iters", "1", "--workers", "0",
+            "--device", "cpu", "--no-tensorboard", "--batch", "4"]  # fmt: skip
+    assert main(args) == 0
+    saved = RunDir(out).config.read_text()
+    assert "iters = 1\n" in saved and "nz = 8\n" in saved and "lr = 0.0002\n" in saved
+
+
+def test_the_procedural_data_trains_on_the_fly(tmp_path: Path) -> None:
+    landscapes = pytest.importorskip("trainer.data.landscapes")
+    if not hasattr(landscapes, "LandscapeDataset"):
+        pytest.skip("LandscapeDataset is not in trainer.data.landscapes yet")
+    out = tmp_path / "run"
+    args = ["gan", "--data", "synthetic:landscapes", "--synthetic-n", "32", "--out", str(out),
+            *TINY, "--iters", "2"]  # fmt: skip
+    assert main(args) == 0
+    assert load_model(RunDir(out).model).meta["training"]["data"] == "synthetic:landscapes"

@@ -1,0 +1,244 @@
+"""The `ganpaint-train` subcommands behind the parser: gan, encoder, eval, export, status."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from torch.utils.data import Dataset
+
+from ganpaint.errors import GanpaintError, ModelFileError
+from ganpaint.models.bundle import ModelBundle
+from ganpaint.models.bundle import load as load_bundle
+from trainer.checkpoint import CheckpointError, load_checkpoint, load_latest
+from trainer.cli import EXIT_INTERRUPTED
+from trainer.config import LoopConfig, config_from_dict
+from trainer.data.source import open_images
+from trainer.distributed import DistContext
+from trainer.encoder import EncoderConfig, EncoderTask
+from trainer.gan import GanConfig, GanTask
+from trainer.registry import TrainingCommand, get_command, register
+from trainer.rundir import RunDir
+from trainer.runtime import Runtime
+from trainer.session import resolve_config, train, training_meta
+from trainer.task import Task
+
+
+def _overrides(args: argparse.Namespace, cls: type[LoopConfig]) -> dict[str, Any]:
+    """The config fields the user gave as flags (argparse dests match field names)."""
+    fields = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in vars(args).items() if k in fields and v is not None}
+
+
+# -- gan --------------------------------------------------------------------------------
+def _gan_data(config: GanConfig, ctx: DistContext) -> Dataset[Any]:
+    return open_images(config.data, config.size, config.synthetic_n, show_progress=ctx.is_main)
+
+
+GAN = register(
+    TrainingCommand(
+        name="gan",
+        config_cls=GanConfig,
+        build_task=GanTask,
+        build_data=_gan_data,
+        channels=lambda config: config.channels,
+        meta=lambda config: {"latent": "uniform"},
+    )
+)
+
+
+def _train(command: TrainingCommand, args: argparse.Namespace, config_overrides: dict) -> int:
+    run, config = resolve_config(
+        command.config_cls,
+        args.out,
+        config_overrides,
+        config_file=args.config,
+        resume=args.resume,
+    )
+    result = train(
+        command.name,
+        run,
+        config,
+        command.build_task,
+        command.build_data,
+        resume=args.resume,
+        meta=command.meta(config),
+        channels=command.channels(config),
+        description=command.name,
+    )
+    return {"finished": 0, "stopped": 0, "interrupted": EXIT_INTERRUPTED}.get(result.state, 1)
+
+
+def train_gan(args: argparse.Namespace) -> int:
+    return _train(GAN, args, _overrides(args, GanConfig))
+
+
+# -- encoder ----------------------------------------------------------------------------
+def _encoder_source(config: EncoderConfig) -> ModelBundle:
+    return load_model(config.model)
+
+
+def _encoder_task(runtime: Runtime, config: EncoderConfig) -> Task:
+    return EncoderTask(runtime, config, _encoder_source(config))
+
+
+def _encoder_data(config: EncoderConfig, ctx: DistContext) -> Dataset[Any]:
+    meta = load_model(config.model).meta
+    data = config.data or meta.get("training", {}).get("data", "")
+    if not data:
+        raise GanpaintError(
+            f"{config.model} does not say what it was trained on; pass --data with real images."
+        )
+    return open_images(data, int(meta["resolution"]), config.synthetic_n, show_progress=ctx.is_main)
+
+
+ENCODER = register(
+    TrainingCommand(
+        name="encoder",
+        config_cls=EncoderConfig,
+        build_task=_encoder_task,
+        build_data=_encoder_data,
+        channels=lambda config: load_model(config.model).meta.get("channels_out", 3),
+    )
+)
+
+
+def train_encoder(args: argparse.Namespace) -> int:
+    overrides = _overrides(args, EncoderConfig)
+    if args.model:
+        overrides["model"] = str(Path(args.model).resolve())
+    return _train(ENCODER, args, overrides)
+
+
+# -- models from runs ---------------------------------------------------------------------
+_MODEL_CACHE: dict[tuple[str, float], ModelBundle] = {}
+
+
+def task_from_checkpoint(payload: dict[str, Any], source: str) -> tuple[Task, LoopConfig, str]:
+    """Rebuild a run's task on the CPU from a checkpoint and load its state."""
+    name = payload.get("command") or "gan"
+    command = get_command(name)
+    config = config_from_dict(command.config_cls, payload.get("config", {}), source=source)
+    runtime = Runtime(ctx=DistContext())
+    task = command.build_task(runtime, config)
+    task.load_state_dict(payload, source)
+    return task, config, name
+
+
+def bundle_from_checkpoint(run: RunDir, path: Path | None = None) -> ModelBundle:
+    """The model of a run as of its last checkpoint (or `path`), as `export` writes it."""
+    if path is not None:
+        payload = load_checkpoint(path)
+    else:
+        loaded = load_latest(run)
+        if loaded is None:
+            raise CheckpointError(f"{run.root} has no checkpoint yet; train it first.")
+        path, payload = loaded
+    task, config, name = task_from_checkpoint(payload, str(path))
+    meta = training_meta(run, config, get_command(name).meta(config))
+    meta["training"]["steps"] = int(payload["step"])
+    return task.bundle(meta)
+
+
+def load_model(spec: str | Path) -> ModelBundle:
+    """A model from a bundle file, or from a run folder (its newest checkpoint)."""
+    path = Path(spec).expanduser()
+    key = (str(path.resolve()), path.stat().st_mtime if path.exists() else 0.0)
+    if key in _MODEL_CACHE:
+        return _MODEL_CACHE[key]
+    if path.is_dir():
+        run = RunDir(path)
+        if run.list_checkpoints():
+            bundle = bundle_from_checkpoint(run)
+        elif run.model.is_file():
+            bundle = load_bundle(run.model)
+        else:
+            raise ModelFileError(f"{path} holds neither checkpoints nor a model.safetensors.")
+    else:
+        bundle = load_bundle(path)
+    bundle.eval()
+    _MODEL_CACHE[key] = bundle
+    return bundle
+
+
+# -- export, status, eval -----------------------------------------------------------------
+class NotARunError(GanpaintError):
+    def __init__(self, root: Path) -> None:
+        super().__init__(f"{root} is not a run folder (no config.toml); pass a run's --out folder.")
+
+
+def export(args: argparse.Namespace) -> int:
+    run = RunDir(Path(args.run))
+    if not run.is_run():
+        raise NotARunError(run.root)
+    checkpoint = Path(args.checkpoint) if args.checkpoint else None
+    bundle = bundle_from_checkpoint(run, checkpoint)
+    out = bundle.save(args.out, half=args.half)
+    steps = bundle.meta["training"].get("steps")
+    print(f"Wrote {out} ({bundle.kind}, {bundle.resolution} px, {steps} steps)")
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return (
+        f"{hours}h{rest // 60:02d}m{rest % 60:02d}s" if hours else f"{rest // 60}m{rest % 60:02d}s"
+    )
+
+
+def status(args: argparse.Namespace) -> int:
+    run = RunDir(Path(args.run))
+    if not run.is_run():
+        raise NotARunError(run.root)
+    info = run.read_status()
+    checkpoints = run.list_checkpoints()
+    if args.json:
+        print(json.dumps(info, indent=2, sort_keys=True))
+        return 0
+    step, iters = info.get("step", checkpoints[-1][0] if checkpoints else 0), info.get("iters")
+    lines = [f"{run.root}: {info.get('command') or 'run'} ({info.get('state', 'not started')})"]
+    share = f" ({100 * step / iters:.0f}%)" if iters else ""
+    speed = info.get("steps_per_s")
+    lines.append(
+        f"step {step} / {iters or '?'}{share}, elapsed {_duration(info.get('elapsed_s', 0))}"
+        + (f", {speed:.2f} steps/s" if speed else "")
+    )
+    if info.get("losses"):
+        lines.append("losses: " + ", ".join(f"{k} {v:.4g}" for k, v in info["losses"].items()))
+    if checkpoints:
+        lines.append(f"last checkpoint: {checkpoints[-1][1]} ({len(checkpoints)} kept)")
+    else:
+        lines.append("last checkpoint: none yet")
+    if run.model.is_file():
+        lines.append(f"model: {run.model}")
+    if info.get("updated"):
+        age = time.time() - Path(run.status).stat().st_mtime
+        lines.append(f"updated: {info['updated']} ({_duration(age)} ago)")
+    print("\n".join(lines))
+    return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from trainer.evaluate import EvalOptions, run_evaluation
+
+    options = EvalOptions(
+        samples=args.samples,
+        inception_weights=args.inception_weights,
+        parzen_max_size=args.parzen_max_size,
+        device=args.device,
+        seed=args.seed,
+        batch=args.batch,
+    )
+    bundle = load_model(args.model)
+    metrics = run_evaluation(bundle, args.data, Path(args.out), options)
+    summary = ", ".join(
+        f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, float) and k != "time_s"
+    )
+    print(f"Wrote {args.out}/metrics.json ({summary})", file=sys.stdout)
+    return 0

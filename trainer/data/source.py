@@ -1,0 +1,64 @@
+"""`--data` for image models: a folder of images or `synthetic:landscapes` rendered on the fly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+from ganpaint.errors import DatasetError
+
+SYNTHETIC_PREFIX = "synthetic:"
+
+
+def is_synthetic(spec: str) -> bool:
+    return spec.startswith(SYNTHETIC_PREFIX)
+
+
+def open_images(
+    spec: str,
+    size: int,
+    synthetic_n: int = 50_000,
+    split: str = "train",
+    seed: int = 0,
+    show_progress: bool = True,
+) -> Dataset[torch.Tensor]:
+    """Single images (CHW float in [-1, 1]) from `spec`, resized and cropped to `size`."""
+    if is_synthetic(spec):
+        from trainer.data.landscapes import LandscapeDataset
+        from trainer.synth import parse_synthetic_spec
+
+        parsed = parse_synthetic_spec(spec)
+        pair = getattr(parsed, "pair", None)
+        if pair:
+            raise DatasetError(
+                f"--data {spec} names an image pair; unconditional models train on single "
+                "images, so use --data synthetic:landscapes."
+            )
+        return LandscapeDataset(synthetic_n, size, split=split, seed=seed)
+    folder = Path(spec).expanduser()
+    if not folder.exists():
+        raise DatasetError(
+            f"--data {spec}: no such folder; pass a folder of images or synthetic:landscapes."
+        )
+    from trainer.data.folder import ImageFolderDataset
+
+    bars: list = []
+
+    def progress(done: int, total: int) -> None:
+        if not show_progress:
+            return
+        if not bars:  # created on the first image, so an empty folder prints only its error
+            from tqdm import tqdm
+
+            bars.append(tqdm(total=total, desc=f"reading {folder.name}", unit="img",
+                             file=sys.stderr, leave=False))  # fmt: skip
+        bars[0].update(done - bars[0].n)
+
+    try:
+        return ImageFolderDataset(folder, size, progress=progress)
+    finally:
+        for bar in bars:
+            bar.close()

@@ -1,0 +1,1 @@
+"""Sample-quality metrics for trained GANs: SWD, FID (with local weights) and Parzen."""

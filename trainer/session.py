@@ -1,0 +1,126 @@
+"""One training command from flags to finished run, the same for every model.
+
+`resolve_config` decides the configuration (defaults, `--config FILE`, flags; or the
+run's own `config.toml` on `--resume`) and `train` sets up torchrun, the device and
+the data stream, builds the task and hands both to `trainer.loop.fit`. A new model
+(CycleGAN, pix2pix) supplies a config dataclass, a task factory and a data factory.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from torch.utils.data import Dataset
+
+from trainer import distributed
+from trainer.config import (
+    ConfigError,
+    LoopConfig,
+    config_to_dict,
+    load_config,
+    merge,
+    save_config,
+)
+from trainer.data.stream import BatchStream
+from trainer.loop import FitResult, StepHook, fit, seed_process
+from trainer.rundir import RunDir
+from trainer.runtime import Runtime
+from trainer.task import Task
+
+C = TypeVar("C", bound=LoopConfig)
+
+
+def resolve_config(
+    cls: type[C],
+    out: str | Path,
+    overrides: dict[str, Any],
+    config_file: str | Path | None = None,
+    resume: bool = False,
+) -> tuple[RunDir, C]:
+    """The run folder and its configuration; refuses to start over an existing run."""
+    run = RunDir(Path(out))
+    if resume:
+        if not run.is_run():
+            raise ConfigError(
+                f"{run.root} is not a run folder (no config.toml); start it without --resume."
+            )
+        config = load_config(cls, run.config)
+    else:
+        existing = run.list_checkpoints()
+        if existing:
+            raise ConfigError(
+                f"{run.root} already holds a run (step {existing[-1][0]}); add --resume to "
+                "continue it, or choose another --out."
+            )
+        config = load_config(cls, config_file) if config_file else cls()
+    config = merge(config, overrides)
+    resolved = getattr(config, "resolved", None)
+    if resolved is not None:
+        config = resolved()
+    return run, config
+
+
+def training_meta(run: RunDir, config: LoopConfig, extra: dict[str, Any] | None = None) -> dict:
+    """Bundle metadata every trained model carries: name, training data and config."""
+    meta = dict(extra or {})
+    meta.setdefault("name", getattr(config, "name", "") or run.root.name)
+    training = dict(meta.get("training", {}))
+    training.setdefault("data", getattr(config, "data", ""))
+    training.setdefault("config", config_to_dict(config))
+    meta["training"] = training
+    return meta
+
+
+def train(
+    command: str,
+    run: RunDir,
+    config: C,
+    build_task: Callable[[Runtime, C], Task],
+    build_data: Callable[[C, distributed.DistContext], Dataset[Any]],
+    *,
+    resume: bool = False,
+    meta: dict[str, Any] | None = None,
+    channels: int | None = None,
+    flip: bool = True,
+    description: str = "train",
+    hooks: tuple[StepHook, ...] = (),
+) -> FitResult:
+    """Train one run to its end (or its time limit); see the module docstring."""
+    ctx = distributed.setup(config.device)
+    try:
+        if ctx.is_main:
+            run.root.mkdir(parents=True, exist_ok=True)
+            save_config(config, run.config)
+        seed_process(config.seed, ctx.rank)
+        runtime = Runtime.create(ctx, config.amp, config.channels_last, config.sync_bn)
+        task = build_task(runtime, config)
+        dataset = build_data(config, ctx)
+        stream = BatchStream(
+            dataset,
+            batch=config.batch * task.batch_multiple,
+            seed=config.seed,
+            device=ctx.device,
+            rank=ctx.rank,
+            world_size=ctx.world_size,
+            workers=config.workers,
+            flip=flip,
+            channels=channels,
+            memory_format=runtime.memory_format,
+        )
+        result = fit(
+            task, stream, run, config, ctx,
+            resume=resume, meta=training_meta(run, config, meta), hooks=hooks,
+            description=description, command=command,
+        )  # fmt: skip
+    finally:
+        distributed.teardown(ctx)
+    if ctx.is_main:
+        where = f"; model: {run.model}" if run.model.exists() else ""
+        print(
+            f"ganpaint-train: {result.state} at step {result.step} in {run.root}{where}",
+            file=sys.stderr,
+        )
+    return result
