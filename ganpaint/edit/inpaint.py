@@ -1,0 +1,429 @@
+"""Semantic inpainting (Yeh et al., CVPR 2017) for photos of any size, plus OpenCV fills.
+
+Each connected hole gets a square region with known context around it
+(`region.hole_regions`); the region is scaled to the GAN's resolution, the latent z
+that best explains the known pixels (weighted contextual loss + λ·perceptual prior)
+is found by the inversion engine, G(ẑ) is scaled back and blended into the
+full-resolution photo. `InpaintConfig.paper()` is the paper's loop exactly; the
+default config reaches the same quality much faster (see InpaintConfig).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+import torch
+
+from ganpaint.convert import image_to_tensor, tensor_to_image
+from ganpaint.device import resolve_device
+from ganpaint.edit import region as regions_mod
+from ganpaint.edit.blend import blend
+from ganpaint.edit.gan import GanModel
+from ganpaint.edit.inversion import Candidate, InversionConfig, InversionResult, invert
+from ganpaint.edit.losses import Prior, Term, contextual_loss, importance_weights, prior_loss
+from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, check, report
+from ganpaint.edit.region import Region
+from ganpaint.errors import MaskError, ModelFileError
+
+Method = Literal["gan", "telea", "ns", "auto"]
+BlendMode = Literal["poisson", "mixed", "feather", "none"]
+
+
+def _default_inversion() -> InversionConfig:
+    return InversionConfig(
+        restarts=4,
+        iters=60,
+        lr=0.05,
+        warmup=5,
+        schedule="cosine",
+        min_lr=0.05,
+        bound="clip",
+        early_stop=True,
+        patience=10,
+        tol=1e-3,
+        min_iters=20,
+        init="encoder",
+        spread=0.3,
+        log_every=10,
+    )
+
+
+@dataclass(frozen=True)
+class InpaintConfig:
+    """Settings for `inpaint`: the optimiser, the loss, the regions and the OpenCV fallback.
+
+    The default spends a tenth of the paper's compute where a CPU profits most: 4
+    restarts in one batch (for a 64 px DCGAN on 2 cores a batch of 4 costs about 2×
+    one candidate, and all four come back as candidates to choose from), candidate 0
+    at the encoder's estimate (the others jittered around it; prior samples without
+    an encoder), Adam at 5× the paper's rate with 5 warm-up steps and cosine decay,
+    and at most 60 steps with early stopping: 60 × 2 / 1500 ≈ 0.08 of the paper's
+    loop. On a 32 px DCGAN trained on procedural landscapes (12×12 centre holes) it
+    came within 0.03–0.27 dB of the paper's masked PSNR (32 and 24 images); more
+    steps helped more than more restarts, and a random start cost about 0.15 dB.
+    `paper()` is the published loop for comparison.
+    """
+
+    inversion: InversionConfig = field(default_factory=_default_inversion)
+    prior: Prior = "paper"
+    lam: float = 0.003  # λ, the weight of the perceptual prior
+    window: int = 7  # side of the importance-weight window
+    context: float = 0.5  # known context around each hole, × the hole's side
+    candidates: int = 4  # distinct candidates to return
+    distinct: float = 0.02  # mean |Δ| in the hole (in [-1, 1]) for candidates to differ
+    radius: float = 3.0  # OpenCV inpainting radius in pixels
+    thin: float = 3.0  # "auto" uses OpenCV when no hole is thicker than this (pixels)
+
+    @classmethod
+    def paper(cls, seed: int = 0) -> InpaintConfig:
+        """Yeh et al. as published: 1 restart, Adam, 1500 steps, clip, λ 0.003, 7×7, no early stop.
+
+        The paper gives no learning rate; 0.01 (β1 0.9) is the one its public reference
+        ports use. The start is a random z ~ U(-1, 1), as there was no encoder.
+        """
+        return cls(
+            inversion=InversionConfig(
+                restarts=1,
+                iters=1500,
+                lr=0.01,
+                betas=(0.9, 0.999),
+                warmup=0,
+                schedule="constant",
+                bound="clip",
+                early_stop=False,
+                seed=seed,
+                log_every=50,
+                init="random",
+            ),
+            prior="paper",
+            lam=0.003,
+            window=7,
+            candidates=1,
+        )
+
+    def with_seed(self, seed: int) -> InpaintConfig:
+        """The same settings with another seed for the restarts."""
+        return dataclasses.replace(self, inversion=dataclasses.replace(self.inversion, seed=seed))
+
+
+@dataclass
+class InpaintResult:
+    """The filled photo, alternatives to choose from, and what it cost."""
+
+    image: np.ndarray  # uint8 HxWx3, the best candidate
+    candidates: list[np.ndarray]  # uint8 HxWx3 each, best first; candidates[0] is image
+    method: str  # "gan", "telea" or "ns": what was actually used
+    losses: dict[str, float] = field(default_factory=dict)  # best terms, summed over holes
+    history: list[list[float]] = field(default_factory=list)  # per hole: best loss per log
+    steps: int = 0  # optimiser steps over all holes
+    timings: dict[str, float] = field(default_factory=dict)  # seconds
+    regions: list[Region] = field(default_factory=list)
+    inversions: list[InversionResult] = field(default_factory=list)  # per hole
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError(f"The image must be uint8, not {image.dtype}.")
+    if image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    if image.ndim == 3 and image.shape[2] == 4:
+        return np.ascontiguousarray(image[:, :, :3])
+    if image.ndim == 3 and image.shape[2] == 1:
+        return np.repeat(image, 3, axis=2)
+    raise ValueError(f"The image must be HxW, HxWx3 or HxWx4, not shape {image.shape}.")
+
+
+def _as_hole(hole: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    hole = np.asarray(hole)
+    if hole.ndim == 3:
+        hole = hole.any(axis=2)
+    if hole.ndim != 2 or hole.shape != tuple(shape[:2]):
+        size = f"{hole.shape[1]}×{hole.shape[0]}" if hole.ndim == 2 else str(hole.shape)
+        raise MaskError(
+            f"The mask is {size} pixels but the image is {shape[1]}×{shape[0]}; "
+            "draw the mask on this image or resize it to match."
+        )
+    hole = hole != 0
+    if not hole.any():
+        raise MaskError("The mask is empty: paint over what should be filled.")
+    return hole
+
+
+def hole_thickness(hole: np.ndarray) -> float:
+    """The thickness of the thickest stroke of the hole in pixels (2·max distance − 1)."""
+    distance = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)
+    return float(max(2.0 * float(distance.max()) - 1.0, 0.0))
+
+
+def choose_method(hole: np.ndarray, model: GanModel | None, config: InpaintConfig) -> str:
+    """What "auto" means: OpenCV for hair-thin holes (or with no model), the GAN otherwise."""
+    if model is None or hole_thickness(hole) <= config.thin:
+        return "telea"
+    return "gan"
+
+
+# --- tensors ---------------------------------------------------------------------------
+
+
+def _to_rgb_uint8(image: torch.Tensor) -> np.ndarray:
+    """A generated (C, S, S) tensor as uint8 SxSx3 (greyscale repeated into RGB)."""
+    return tensor_to_image(image.detach().cpu())
+
+
+def _inside_cells(region: Region, shape: tuple[int, ...], size: int) -> np.ndarray:
+    """Bool size×size: model pixels whose whole footprint lies inside the photo.
+
+    `crop_region` fills the rest by reflection; those mirrored pixels are not evidence,
+    so the contextual loss ignores them (they are neither known nor hole).
+    """
+    height, width = shape[:2]
+    edges = region.size * np.arange(size + 1) / size
+    rows_ok = (region.top + edges[:-1] >= 0) & (region.top + edges[1:] <= height)
+    cols_ok = (region.left + edges[:-1] >= 0) & (region.left + edges[1:] <= width)
+    return rows_ok[:, None] & cols_ok[None, :]
+
+
+@dataclass
+class _Problem:
+    """One hole region at the model's resolution."""
+
+    region: Region
+    hole: np.ndarray  # bool HxW, this region's part of the photo's hole
+    crop: np.ndarray  # uint8 SxSx3
+    target: torch.Tensor  # (1, C, S, S) in [-1, 1]
+    known: torch.Tensor  # (1, 1, S, S), 1 = known pixel
+    hole_cells: torch.Tensor  # (1, 1, S, S), 1 = hole pixel
+    init_image: torch.Tensor  # (1, C, S, S), the crop with its hole filled by OpenCV
+
+
+def _problem(
+    image: np.ndarray,
+    hole: np.ndarray,
+    region: Region,
+    model: GanModel,
+    config: InpaintConfig,
+    device: torch.device,
+) -> _Problem:
+    size = model.resolution
+    crop = regions_mod.crop_region(image, region, size)
+    inside = _inside_cells(region, image.shape, size)
+    hole_cells = regions_mod.crop_mask(hole, region, size) & inside
+    known = inside & ~hole_cells
+    # The encoder sees the crop with a quick OpenCV fill instead of a blank hole.
+    fill_mask = (~known).astype(np.uint8)
+    rough = cv2.inpaint(np.ascontiguousarray(crop), fill_mask, config.radius, cv2.INPAINT_TELEA)
+
+    box = region.box_in(image.shape)
+    own_hole = np.zeros_like(hole)
+    own_hole[box.slices] = hole[box.slices]
+
+    def tensor(array: np.ndarray) -> torch.Tensor:
+        return image_to_tensor(array, device=device, channels=model.channels)
+
+    def mask(array: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(array.astype(np.float32))[None, None].to(device)
+
+    return _Problem(
+        region=region,
+        hole=own_hole,
+        crop=crop,
+        target=tensor(crop),
+        known=mask(known),
+        hole_cells=mask(hole_cells),
+        init_image=tensor(rough),
+    )
+
+
+def _terms(problem: _Problem, model: GanModel, config: InpaintConfig) -> list[Term]:
+    """L_c + λ·L_p for one region (the prior only where nothing is known)."""
+    terms: list[Term] = []
+    if problem.known.any():
+        # W from the hole inside the photo, zero on the hole and on mirrored pixels.
+        weights = importance_weights(1.0 - problem.hole_cells, config.window) * problem.known
+        target = problem.target
+        terms.append(Term("context", lambda x, z: contextual_loss(x, target, weights), 1.0))
+    if model.D is not None and config.prior != "none":
+        kind = config.prior
+        terms.append(Term("prior", lambda x, z: prior_loss(model.logits(x), kind), config.lam))
+    return terms
+
+
+def _distinct(
+    result: InversionResult, problem: _Problem, count: int, threshold: float
+) -> list[Candidate]:
+    """The best `count` candidates whose fills differ from every better one kept."""
+    cells = problem.hole_cells[0].cpu()
+    if not bool(cells.any()):
+        cells = torch.ones_like(cells)
+    area = float(cells.sum()) * result.best.image.shape[0]
+    kept = [result.best]
+    for candidate in result.candidates[1:]:
+        if len(kept) >= count:
+            break
+        if all(
+            float(((candidate.image - other.image).abs() * cells).sum()) / area > threshold
+            for other in kept
+        ):
+            kept.append(candidate)
+    return kept
+
+
+def _opencv(image: np.ndarray, hole: np.ndarray, method: str, radius: float) -> np.ndarray:
+    flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
+    return cv2.inpaint(np.ascontiguousarray(image), hole.astype(np.uint8), radius, flag)
+
+
+def inpaint(
+    image: np.ndarray,
+    hole: np.ndarray,
+    model: GanModel | None,
+    config: InpaintConfig | None = None,
+    *,
+    method: Method = "gan",
+    blend_mode: BlendMode = "poisson",
+    device: torch.device | str = "cpu",
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> InpaintResult:
+    """Fill `hole` (bool HxW, True = fill) of `image` (uint8 HxWx3, any size).
+
+    method "gan" inverts the GAN per hole region and blends G(ẑ) in with
+    `blend_mode`; "telea" / "ns" use OpenCV's inpainting; "auto" picks OpenCV for
+    hair-thin masks (where a GAN cannot add anything) or without a model, the GAN
+    otherwise. A region in which nothing is known (the mask covers the whole photo)
+    has no contextual loss: it gets samples of the GAN, ranked by D when there is one.
+    Raises MaskError for an empty or mis-sized mask and Cancelled when cancelled.
+    """
+    t_start = time.perf_counter()
+    config = config or InpaintConfig()
+    photo = _as_rgb(image)
+    hole = _as_hole(hole, photo.shape)
+    if method not in ("gan", "telea", "ns", "auto"):
+        raise ValueError(f"Unknown inpainting method {method!r}; use gan, telea, ns or auto.")
+    if method == "auto":
+        method = choose_method(hole, model, config)
+    if method in ("telea", "ns"):
+        check(cancel)
+        filled = _opencv(photo, hole, method, config.radius)
+        report(progress, Progress(step=1, total=1, message="Filled with OpenCV", preview=filled))
+        elapsed = time.perf_counter() - t_start
+        return InpaintResult(filled, [filled], method, timings={"total": elapsed})
+    if model is None:
+        raise ModelFileError(
+            "Inpainting with a GAN needs a GAN model: open one, or choose the telea or ns method."
+        )
+
+    torch_device = resolve_device(device)
+    model.to(torch_device)
+    regions = regions_mod.hole_regions(hole, context=config.context, min_size=model.resolution)
+    problems = [_problem(photo, hole, r, model, config, torch_device) for r in regions]
+    t_prepared = time.perf_counter()
+
+    iters = max(config.inversion.iters, 1)
+    inversions: list[InversionResult] = []
+    live = photo.copy()  # the preview: earlier holes filled, this one pasted without blending
+    for index, problem in enumerate(problems):
+        terms = _terms(problem, model, config)
+        inversion = config.inversion
+        if not problem.known.any():
+            inversion = dataclasses.replace(inversion, iters=0, init="random")
+        message = f"Inpainting hole {index + 1} of {len(problems)}"
+
+        def relay(update: Progress, index: int = index, problem: _Problem = problem) -> None:
+            report(
+                progress,
+                dataclasses.replace(
+                    update,
+                    step=index * iters + update.step,
+                    total=len(problems) * iters,
+                ),
+            )
+
+        def preview(
+            generated: torch.Tensor, problem: _Problem = problem, base: np.ndarray = live
+        ) -> np.ndarray:
+            shown = base.copy()
+            patch, box = regions_mod.paste_region(
+                _to_rgb_uint8(generated), problem.region, shown.shape
+            )
+            if not box.empty:
+                inside = problem.hole[box.slices][:, :, None]
+                shown[box.slices] = np.where(inside, patch, shown[box.slices])
+            return shown
+
+        result = invert(
+            model,
+            terms,
+            inversion,
+            init_image=problem.init_image,
+            device=torch_device,
+            progress=relay if progress is not None else None,
+            cancel=cancel,
+            preview=preview,
+            message=message,
+        )
+        inversions.append(result)
+        live = preview(result.best.image)
+    t_inverted = time.perf_counter()
+
+    chosen = [
+        _distinct(result, problem, max(config.candidates, 1), config.distinct)
+        for result, problem in zip(inversions, problems, strict=True)
+    ]
+    outputs = []
+    for rank in range(max(len(c) for c in chosen)):
+        out = photo
+        for problem, kept in zip(problems, chosen, strict=True):
+            generated = _to_rgb_uint8(kept[min(rank, len(kept) - 1)].image)
+            fill = regions_mod.paste_into(out.copy(), generated, problem.region)
+            out = blend(out, fill, problem.hole, mode=blend_mode)
+        outputs.append(out)
+    t_end = time.perf_counter()
+
+    losses: dict[str, float] = {}
+    for result in inversions:
+        for name, value in result.best.terms.items():
+            losses[name] = losses.get(name, 0.0) + value
+    losses["total"] = sum(result.best.loss for result in inversions)
+    history = [
+        [min(c.history[i] for c in result.candidates) for i in range(len(result.log_steps))]
+        for result in inversions
+    ]
+    timings = {
+        "prepare": t_prepared - t_start,
+        "optimise": t_inverted - t_prepared,
+        "blend": t_end - t_inverted,
+        "total": t_end - t_start,
+    }
+    report(
+        progress,
+        Progress(
+            step=len(problems) * iters,
+            total=len(problems) * iters,
+            message="Inpainting done",
+            losses=losses,
+            preview=outputs[0],
+        ),
+    )
+    return InpaintResult(
+        image=outputs[0],
+        candidates=outputs,
+        method="gan",
+        losses=losses,
+        history=history,
+        steps=sum(result.steps for result in inversions),
+        timings=timings,
+        regions=list(regions),
+        inversions=inversions,
+    )
