@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from ganpaint import __version__
+from ganpaint.cli_edits import add_edit_commands
+from ganpaint.device import DEVICE_CHOICES_HELP
 from ganpaint.errors import GanpaintError
 
 EXIT_USER_ERROR = 2
@@ -75,10 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganpaint",
         description="Edit photos with GANs: inpaint, sketch to image, translate. "
-        "With no command, opens the desktop app.",
+        "With no command (`ganpaint [IMAGE] [--model M] [--device D] [--screenshot OUT.png]`), "
+        "opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"ganpaint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_edit_commands(commands, DEVICE_CHOICES_HELP)
 
     models = commands.add_parser(
         "models", help="list, inspect and import model files", description="Manage model files."
@@ -107,15 +112,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_app_parser() -> argparse.ArgumentParser:
+    """`ganpaint [IMAGE]`: the desktop app, or `--screenshot` of its window."""
+    parser = argparse.ArgumentParser(
+        prog="ganpaint",
+        description="Open the ganpaint desktop app (commands: see `ganpaint --help`).",
+    )
+    parser.add_argument("image", nargs="?", help="a photo or .ora document to open")
+    parser.add_argument("--model", metavar="NAME|PATH", help="GAN model for inpainting")
+    parser.add_argument("--device", default="auto", help=DEVICE_CHOICES_HELP)
+    parser.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="render the window offscreen (with the sample when no IMAGE) to OUT.png and exit",
+    )
+    return parser
+
+
+def _wants_app(argv: Sequence[str], parser: argparse.ArgumentParser) -> bool:
+    """No command word first (nothing, an image, or app options) means the desktop app."""
+    commands = {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+    return not argv or argv[0] not in commands | {"-h", "--help", "--version"}
+
+
+def _run_app(argv: Sequence[str]) -> int:
+    args = build_app_parser().parse_args(argv)
+    from ganpaint.device import resolve_device
+
+    resolve_device(args.device)  # an unknown device is a one-line error, before any window
+    if args.image is not None and not Path(args.image).exists():
+        raise GanpaintError(f"{args.image} does not exist; check the path of the image to open.")
+    from ganpaint.app.main import run_app, screenshot
+
+    if args.screenshot:
+        return screenshot(args.screenshot, image=args.image)
+    return run_app([sys.argv[0], *argv], image=args.image, model=args.model, device=args.device)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        # The desktop app arrives with the app issue; until then, show what is here.
-        parser.print_help()
-        return 0
     try:
+        if _wants_app(argv, parser):
+            return _run_app(argv)
+        args = parser.parse_args(argv)
+        handler: Handler = args.handler
         return handler(args)
     except GanpaintError as error:
         print(f"ganpaint: error: {error}", file=sys.stderr)

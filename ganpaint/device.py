@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import random
 import re
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
 from ganpaint.errors import DeviceError
+
+if TYPE_CHECKING:  # torch is imported on use, so `ganpaint --help` starts at once
+    import torch
 
 DEVICE_CHOICES_HELP = "auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"
 _PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 def _mps_available() -> bool:
+    import torch
+
     backend = getattr(torch.backends, "mps", None)
     return bool(backend and backend.is_available())
 
 
 def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
     """Turn a user's device string into a torch.device that exists on this machine."""
+    import torch
+
     if isinstance(spec, torch.device):
         return spec
     text = (spec or "auto").strip().lower()
@@ -54,6 +59,8 @@ def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
 
 def available_devices() -> list[str]:
     """Every device string `resolve_device` accepts here, for menus and `--help`."""
+    import torch
+
     names = ["auto", "cpu"]
     if torch.cuda.is_available():
         names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
@@ -64,6 +71,8 @@ def available_devices() -> list[str]:
 
 def describe_device(device: torch.device) -> str:
     """A short human description, e.g. 'cuda:0 (NVIDIA H100, 79.1 GiB free)'."""
+    import torch
+
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
         free, _total = torch.cuda.mem_get_info(index)
@@ -74,6 +83,9 @@ def describe_device(device: torch.device) -> str:
 
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and torch (all devices); return a CPU generator seeded alike."""
+    import numpy as np
+    import torch
+
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,16 +11,55 @@ import pytest
 
 from ganpaint import __version__
 from ganpaint.cli import main as ganpaint_main
+from ganpaint.imageio import load_image
 from trainer.cli import main as train_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_no_arguments_prints_help_and_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
-    assert ganpaint_main([]) == 0
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        ganpaint_main(["--help"])
+    assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "usage: ganpaint" in out
-    assert "models" in out
+    for command in ("inpaint", "translate", "sketch", "generate", "sample", "models"):
+        assert f"    {command}" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--device", "tpu"], "Unknown device 'tpu'"),
+        (["no-such-photo.png"], "no-such-photo.png does not exist"),
+    ],
+)
+def test_app_mode_user_errors_are_one_line_before_any_window(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert ganpaint_main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert message in err
+
+
+def test_screenshot_renders_the_real_window(tmp_path: Path) -> None:
+    """`ganpaint --screenshot OUT.png` opens the window offscreen with the sample and exits."""
+    out = tmp_path / "window.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "GANPAINT_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "ganpaint", "--screenshot", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    shot = load_image(out)
+    assert shot.width >= 800
+    assert shot.height >= 500
+    assert shot.rgb.std() > 10  # a rendered window, not a blank image
 
 
 def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:

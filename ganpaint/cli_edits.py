@@ -1,0 +1,424 @@
+"""The edit commands of `ganpaint` (inpaint, translate, sketch, generate, sample).
+
+Each handler reads files, calls the same `ganpaint.edit` function the app calls, and
+writes files. Every input is read and checked before anything is written, and every
+write is atomic, so a user error leaves no output file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ganpaint.device import resolve_device, seed_everything
+from ganpaint.errors import GanpaintError, ImageFileError, MaskError, ModelFileError
+from ganpaint.imageio import list_images, load_image, load_mask, save_image
+
+if TYPE_CHECKING:  # torch and the models load on use, so `ganpaint --help` starts at once
+    import numpy as np
+    import torch
+
+    from ganpaint.edit.gan import GanModel
+    from ganpaint.models import ModelBundle
+
+TRANSLATOR_KINDS = ("cyclegan", "pix2pix")
+
+
+# --- shared pieces -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _progress_bar(desc: str, enabled: bool = True) -> Iterator[object]:
+    """A tqdm bar on stderr fed by the edits' Progress reports (None when disabled)."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bars: list[tqdm] = []
+
+    def update(report: object) -> None:
+        step, total = report.step, report.total  # type: ignore[attr-defined]
+        if not bars:
+            bars.append(tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=False))
+        bar = bars[0]
+        if bar.total != total:
+            bar.total = total
+        bar.update(max(0, step - bar.n))
+        losses = getattr(report, "losses", None)
+        if losses:
+            bar.set_postfix({k: f"{v:.4g}" for k, v in list(losses.items())[:3]}, refresh=False)
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()
+
+
+def _load_bundle(
+    spec: str | None, purpose: str, kinds: tuple[str, ...], device: str
+) -> ModelBundle:
+    from ganpaint.models import load, resolve_model
+
+    path = resolve_model(spec, kind=kinds, purpose=purpose)
+    bundle = load(path, device=resolve_device(device))
+    if bundle.kind not in kinds:
+        raise ModelFileError(
+            f"{path} is a {bundle.kind} model, but this command needs "
+            f"{' or '.join(kinds)}; pick another with --model (see `ganpaint models list`)."
+        )
+    return bundle
+
+
+def _gan(spec: str | None, purpose: str, device: str) -> GanModel:
+    from ganpaint.edit.gan import GanModel
+
+    return GanModel.from_bundle(_load_bundle(spec, purpose, ("gan",), device))
+
+
+def _check_output(path: Path, *, folder: bool = False) -> Path:
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise ImageFileError(f"{path} exists and is not a folder; pass a folder for -o.")
+        return path
+    if path.is_dir():
+        raise ImageFileError(f"{path} is a folder; pass an output file name such as out.png.")
+    from ganpaint.imageio import SAVE_EXTENSIONS
+
+    if path.suffix.lower() not in SAVE_EXTENSIONS:
+        raise ImageFileError(
+            f"Cannot write {path}: use a .png, .jpg, .jpeg or .webp file name for -o."
+        )
+    return path
+
+
+def _save_candidates(folder: str | None, images: list[np.ndarray], stem: str = "") -> None:
+    if folder is None:
+        return
+    prefix = f"{stem}-" if stem else ""
+    for index, image in enumerate(images):
+        save_image(Path(folder) / f"{prefix}candidate-{index:02d}.png", image)
+
+
+def _image_jobs(image: str, mask: str | None, out: str) -> list[tuple[Path, Path | None, Path]]:
+    """(image, mask, output) triples: one file, or every image of a folder."""
+    source = Path(image)
+    if not source.is_dir():
+        if not source.exists():
+            raise ImageFileError(f"{source} does not exist; check the image path.")
+        return [(source, Path(mask) if mask else None, _check_output(Path(out)))]
+    images = list_images(source)
+    if not images:
+        raise ImageFileError(f"No images found in {source}; pass an image or a folder of images.")
+    out_dir = _check_output(Path(out), folder=True)
+    masks: list[Path | None]
+    if mask is None:
+        masks = [None] * len(images)
+    elif Path(mask).is_dir():
+        by_stem = {p.stem: p for p in list_images(Path(mask))}
+        missing = [p.name for p in images if p.stem not in by_stem]
+        if missing:
+            raise MaskError(
+                f"No mask in {mask} for {missing[0]} ({len(missing)} image(s) without one); "
+                "name each mask like its image (any image extension)."
+            )
+        masks = [by_stem[p.stem] for p in images]
+    else:
+        masks = [Path(mask)] * len(images)
+    return [(p, m, out_dir / f"{p.stem}.png") for p, m in zip(images, masks, strict=True)]
+
+
+# --- inpaint -------------------------------------------------------------------------------
+
+
+def cmd_inpaint(args: argparse.Namespace) -> int:
+    from ganpaint.edit.inpaint import InpaintConfig, inpaint
+
+    jobs = _image_jobs(args.image, args.mask, args.out)
+    if any(mask is None for _, mask, _ in jobs):
+        raise MaskError("inpaint needs --mask MASK (white = the hole to fill).")
+    config = InpaintConfig()
+    inversion = config.inversion
+    if args.restarts is not None:
+        inversion = replace(inversion, restarts=args.restarts)
+    if args.iters is not None:
+        inversion = replace(inversion, iters=args.iters)
+    config = replace(config, inversion=replace(inversion, seed=args.seed))
+    device = resolve_device(args.device)
+
+    # Read and check every input (cheap) before the model (slow) and any write.
+    inputs = []
+    for image_path, mask_path, out_path in jobs:
+        loaded = load_image(image_path)
+        hole = load_mask(mask_path, expected_size=loaded.size)  # type: ignore[arg-type]
+        if not hole.any():
+            raise MaskError(f"The mask {mask_path} is empty: paint over what should be filled.")
+        inputs.append((loaded, hole, out_path))
+
+    model = None
+    if args.method in ("gan", "auto"):
+        try:
+            model = _gan(args.model, "inpaint", args.device)
+        except GanpaintError:
+            if args.method == "gan":
+                raise
+
+    many = len(inputs) > 1
+    files = _files_bar(len(inputs), "images") if many else contextlib.nullcontext()
+    with files as file_bar:
+        for loaded, hole, out_path in inputs:
+            with _progress_bar(f"inpaint {loaded.path.name}", enabled=not many) as progress:
+                result = inpaint(
+                    loaded.rgb,
+                    hole,
+                    model,
+                    config,
+                    method=args.method,
+                    blend_mode=args.blend,
+                    device=device,
+                    progress=progress,  # type: ignore[arg-type]
+                )
+            save_image(out_path, result.image, alpha=loaded.alpha)
+            _save_candidates(args.candidates, result.candidates, out_path.stem if many else "")
+            if file_bar is not None:
+                file_bar.update(1)
+    if not many:
+        print(f"Wrote {inputs[0][2]} ({result.method}, {result.steps} steps)", file=sys.stderr)
+    else:
+        print(f"Wrote {len(inputs)} images to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _files_bar(total: int, unit: str):  # -> tqdm
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit.rstrip("s"), desc=unit, file=sys.stderr)
+
+
+# --- translate and sketch (pix2pix / CycleGAN generators) ------------------------------------
+
+
+def _translator(bundle: ModelBundle, direction: str | None) -> torch.nn.Module:
+    """The generator that maps the requested direction, with a clear error if none does."""
+    stored = bundle.meta.get("direction", "AtoB")
+    if bundle.kind == "cyclegan":
+        return bundle.nets["G_A" if (direction or "AtoB") == "AtoB" else "G_B"]
+    if direction is not None and direction != stored:
+        raise ModelFileError(
+            f"{bundle.name} is a one-way {bundle.kind} model that translates {stored}; "
+            f"it cannot translate {direction} (use a CycleGAN model for both directions)."
+        )
+    return bundle.nets["G"]
+
+
+def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: str | None) -> int:
+    from ganpaint.edit.translate import translate
+
+    generator = _translator(bundle, direction)
+    jobs = _image_jobs(args.image, getattr(args, "mask", None), args.out)
+    inputs = []
+    for image_path, mask_path, out_path in jobs:
+        loaded = load_image(image_path)
+        mask = None
+        if mask_path is not None:
+            mask = load_mask(mask_path, expected_size=loaded.size)  # type: ignore[arg-type]
+            if not mask.any():
+                raise MaskError(f"The mask {mask_path} is empty: select what to translate.")
+        inputs.append((loaded, mask, out_path))
+    device = resolve_device(args.device)
+    many = len(inputs) > 1
+    files = _files_bar(len(inputs), "images") if many else contextlib.nullcontext()
+    with files as file_bar:
+        for loaded, mask, out_path in inputs:
+            with _progress_bar(f"translate {loaded.path.name}", enabled=not many) as progress:
+                result = translate(
+                    loaded.rgb,
+                    generator,
+                    tile=args.tile,
+                    device=device,
+                    mask=mask,
+                    progress=progress,  # type: ignore[arg-type]
+                )
+            save_image(out_path, result.image, alpha=loaded.alpha)
+            if file_bar is not None:
+                file_bar.update(1)
+    target = inputs[0][2] if not many else f"{len(inputs)} images to {args.out}"
+    print(f"Wrote {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    bundle = _load_bundle(args.model, "translate", TRANSLATOR_KINDS, args.device)
+    return _run_translation(args, bundle, args.direction)
+
+
+def cmd_sketch(args: argparse.Namespace) -> int:
+    bundle = _load_bundle(args.model, "sketch", ("pix2pix",), args.device)
+    return _run_translation(args, bundle, None)
+
+
+# --- generate (iGAN) and sample ----------------------------------------------------------------
+
+
+def _strokes(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """Colour strokes: opaque pixels of an image with transparency, else non-white pixels."""
+    loaded = load_image(path)
+    if loaded.alpha is not None and (loaded.alpha < 255).any():
+        stroked = loaded.alpha > 0
+    else:
+        stroked = (loaded.rgb < 250).any(axis=2)
+    if not stroked.any():
+        raise MaskError(f"{path} has no colour strokes: paint on a transparent (or white) image.")
+    return loaded.rgb, stroked
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ganpaint.edit.sketch import SketchConfig, generate
+
+    if args.colors is None and args.edges is None:
+        raise MaskError("generate needs --colors STROKES.png, --edges SKETCH.png, or both.")
+    out = _check_output(Path(args.out))
+    colors, color_mask = _strokes(args.colors) if args.colors else (None, None)
+    edges = load_image(args.edges).rgb if args.edges else None
+    model = _gan(args.model, "generate", args.device)
+    config = SketchConfig()
+    inversion = replace(config.inversion, seed=args.seed)
+    if args.restarts is not None:
+        inversion = replace(inversion, restarts=args.restarts)
+    if args.iters is not None:
+        inversion = replace(inversion, iters=args.iters)
+    config = replace(config, inversion=inversion, frames=16 if args.morph else 0)
+    with _progress_bar("generate") as progress:
+        result = generate(
+            model,
+            colors=colors,
+            color_mask=color_mask,
+            edges=edges,
+            config=config,
+            device=resolve_device(args.device),
+            progress=progress,  # type: ignore[arg-type]
+        )
+    save_image(out, result.best.image)
+    _save_candidates(args.candidates, [c.image for c in result.candidates])
+    if args.morph:
+        for index, frame in enumerate(result.best.frames):
+            save_image(Path(args.morph) / f"frame-{index:02d}.png", frame)
+    print(f"Wrote {out} (cost {result.best.cost:.4g}, {result.steps} steps)", file=sys.stderr)
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+    from torchvision.utils import make_grid
+
+    from ganpaint.convert import tensor_to_image
+    from ganpaint.edit.sketch import interpolate_latents
+
+    out = _check_output(Path(args.out))
+    device = resolve_device(args.device)
+    model = _gan(args.model, "generate", args.device).to(device)
+    if args.interpolate:
+        seed_a, seed_b = args.interpolate
+        ends = [model.sample_z(1, seed_everything(seed), device) for seed in (seed_a, seed_b)]
+        z = interpolate_latents(ends[0][0], ends[1][0], args.n, mode="slerp").float()
+    else:
+        z = model.sample_z(args.n, seed_everything(args.seed), device)
+    with torch.inference_mode():
+        images = torch.cat([model.generate(chunk) for chunk in z.split(64)])
+    columns = args.n if args.interpolate else int(np.ceil(np.sqrt(args.n)))
+    grid = make_grid(images.float().cpu(), nrow=columns, padding=2, pad_value=1.0)
+    save_image(out, tensor_to_image(grid))
+    print(f"Wrote {out} ({args.n} samples)", file=sys.stderr)
+    return 0
+
+
+# --- the parser -------------------------------------------------------------------------------
+
+
+def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) -> None:
+    """Add the edit subcommands to the `ganpaint` parser."""
+
+    def common(parser: argparse.ArgumentParser, model_help: str) -> None:
+        parser.add_argument("--model", metavar="NAME|PATH", help=model_help)
+        parser.add_argument("--device", default="auto", help=device_help)
+
+    p = commands.add_parser(
+        "inpaint",
+        help="fill the masked part of a photo (semantic inpainting + Poisson blending)",
+        description="Fill the white part of MASK in IMAGE. IMAGE may be a folder (with a "
+        "folder of masks named like the images, or one mask for all).",
+    )
+    p.add_argument("image", help="photo, or folder of photos")
+    p.add_argument("--mask", required=True, help="mask image (white = the hole) or folder")
+    p.add_argument("-o", "--out", required=True, help="output image (or folder)")
+    common(p, "GAN model (default: the bundled landscapes-dcgan64)")
+    p.add_argument("--restarts", type=_positive, help="candidates optimised at once")
+    p.add_argument("--iters", type=_positive, help="optimisation steps at most")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--blend", default="poisson", choices=["poisson", "mixed", "feather", "none"])
+    p.add_argument("--method", default="gan", choices=["gan", "telea", "ns", "auto"])
+    p.add_argument("--candidates", metavar="DIR", help="also write every candidate here")
+    p.set_defaults(handler=cmd_inpaint)
+
+    p = commands.add_parser(
+        "translate",
+        help="translate a photo or a selection with a CycleGAN or pix2pix model, tiled",
+    )
+    p.add_argument("image", help="photo, or folder of photos")
+    p.add_argument("-o", "--out", required=True, help="output image (or folder)")
+    common(p, "CycleGAN or pix2pix model (default: the bundled day2night)")
+    p.add_argument("--mask", help="translate only the white part of this mask (or folder)")
+    p.add_argument("--direction", choices=["AtoB", "BtoA"], help="CycleGAN direction")
+    p.add_argument("--tile", type=_positive, default=512, help="tile side in pixels (512)")
+    p.set_defaults(handler=cmd_translate)
+
+    p = commands.add_parser(
+        "sketch", help="turn a sketch or label map into an image with a pix2pix model"
+    )
+    p.add_argument("image", metavar="SKETCH", help="sketch (dark strokes on white) or folder")
+    p.add_argument("-o", "--out", required=True, help="output image (or folder)")
+    common(p, "pix2pix model (default: the bundled edges2landscape)")
+    p.add_argument("--tile", type=_positive, default=512, help="tile side in pixels (512)")
+    p.set_defaults(handler=cmd_sketch)
+
+    p = commands.add_parser(
+        "generate", help="make an image that honours colour strokes and/or a sketch (iGAN)"
+    )
+    p.add_argument("--colors", metavar="STROKES.png", help="colour strokes (transparent = free)")
+    p.add_argument("--edges", metavar="SKETCH.png", help="edge sketch: dark strokes on white")
+    p.add_argument("-o", "--out", required=True, help="the best result")
+    common(p, "GAN model (default: the bundled landscapes-dcgan64)")
+    p.add_argument("--restarts", type=_positive, help="latents optimised at once (64)")
+    p.add_argument("--iters", type=_positive, help="optimisation steps at most")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--candidates", metavar="DIR", help="write the ranked candidates here")
+    p.add_argument("--morph", metavar="DIR", help="write 16 frames from the start to the result")
+    p.set_defaults(handler=cmd_generate)
+
+    p = commands.add_parser("sample", help="a grid of random images from a GAN")
+    common(p, "GAN model (default: the bundled landscapes-dcgan64)")
+    p.add_argument("-n", type=_positive, default=64, help="number of samples (64)")
+    p.add_argument("-o", "--out", required=True, help="output grid image")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--interpolate",
+        nargs=2,
+        type=int,
+        metavar=("SEED_A", "SEED_B"),
+        help="instead, n frames walking from seed A's latent to seed B's",
+    )
+    p.set_defaults(handler=cmd_sample)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value

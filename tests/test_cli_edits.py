@@ -1,0 +1,168 @@
+"""The edit commands as a user runs them: results on disk, and every user error exits 2
+with one line on stderr and no output file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ganpaint.cli import main
+from ganpaint.imageio import load_image, save_image, save_mask
+from ganpaint.models import (
+    DCGANDiscriminator,
+    DCGANEncoder,
+    DCGANGenerator,
+    ModelBundle,
+    ResnetGenerator,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GANPAINT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    torch.set_num_threads(1)
+
+
+@pytest.fixture
+def gan(tmp_path: Path) -> Path:
+    torch.manual_seed(0)
+    nets = {
+        "G": DCGANGenerator(nz=8, ngf=4, image_size=32),
+        "D": DCGANDiscriminator(ndf=4, image_size=32),
+        "E": DCGANEncoder(nz=8, ndf=4, image_size=32),
+    }
+    return ModelBundle.create("gan", nets, {"name": "tiny"}).save(tmp_path / "tiny.safetensors")
+
+
+@pytest.fixture
+def cyclegan(tmp_path: Path) -> Path:
+    torch.manual_seed(0)
+    nets = {
+        "G_A": ResnetGenerator(ngf=4, n_blocks=6),
+        "G_B": ResnetGenerator(ngf=4, n_blocks=6),
+    }
+    meta = {"name": "a2b", "domains": {"A": "a", "B": "b"}}
+    return ModelBundle.create("cyclegan", nets, meta).save(tmp_path / "a2b.safetensors")
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:70, 0:90]
+    base = np.stack([x * 2, y * 3, (x + y)], axis=-1).astype(np.uint8)
+    noisy = np.clip(base + rng.integers(0, 20, base.shape), 0, 255).astype(np.uint8)
+    return save_image(tmp_path / "photo.png", noisy)
+
+
+@pytest.fixture
+def mask(tmp_path: Path) -> Path:
+    hole = np.zeros((70, 90), bool)
+    hole[20:40, 30:55] = True
+    return save_mask(tmp_path / "mask.png", hole)
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], *needles: str) -> None:
+    err = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in err if line.startswith("ganpaint: error:")]
+    assert len(errors) == 1, err
+    for needle in needles:
+        assert needle in errors[0]
+
+
+def test_inpaint_writes_the_filled_photo_and_candidates(
+    gan: Path, photo: Path, mask: Path, tmp_path: Path
+) -> None:
+    argv = ["inpaint", str(photo), "--mask", str(mask), "-o", "out.png", "--model", str(gan)]
+    assert main([*argv, "--iters", "5", "--restarts", "2", "--candidates", "cands"]) == 0
+    out = load_image(tmp_path / "out.png").rgb
+    original = load_image(photo).rgb
+    assert out.shape == original.shape
+    assert not np.array_equal(out[20:40, 30:55], original[20:40, 30:55])
+    assert np.array_equal(out[:5], original[:5])  # far from the hole: untouched
+    assert sorted(p.name for p in (tmp_path / "cands").iterdir())[0] == "candidate-00.png"
+
+
+def test_inpaint_a_folder_with_one_mask_for_all(photo: Path, mask: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("a.png", "b.jpg"):
+        save_image(folder / name, load_image(photo).rgb)
+    argv = ["inpaint", str(folder), "--mask", str(mask), "-o", "filled", "--method", "telea"]
+    assert main(argv) == 0
+    assert sorted(p.name for p in (tmp_path / "filled").iterdir()) == ["a.png", "b.png"]
+
+
+def test_translate_keeps_the_size_of_any_photo(cyclegan: Path, tmp_path: Path) -> None:
+    odd = save_image(tmp_path / "odd.png", np.full((37, 53, 3), 90, np.uint8))
+    argv = ["translate", str(odd), "-o", "t.png", "--model", str(cyclegan)]
+    assert main([*argv, "--direction", "BtoA"]) == 0
+    assert load_image(tmp_path / "t.png").rgb.shape == (37, 53, 3)
+
+
+def test_sample_and_generate(gan: Path, tmp_path: Path) -> None:
+    assert main(["sample", "--model", str(gan), "-n", "4", "-o", "grid.png"]) == 0
+    assert load_image(tmp_path / "grid.png").width == 2 * 32 + 3 * 2
+    strokes = np.zeros((32, 32, 3), np.uint8)
+    alpha = np.zeros((32, 32), np.uint8)
+    strokes[:8] = (40, 90, 200)
+    alpha[:8] = 255
+    save_image(tmp_path / "strokes.png", strokes, alpha=alpha)
+    argv = ["generate", "--model", str(gan), "--colors", "strokes.png", "-o", "gen.png"]
+    assert main([*argv, "--restarts", "2", "--iters", "3", "--morph", "morph"]) == 0
+    assert load_image(tmp_path / "gen.png").rgb.shape == (32, 32, 3)
+    assert len(list((tmp_path / "morph").iterdir())) == 16
+
+
+@pytest.mark.parametrize(
+    ("case", "needles"),
+    [
+        ("missing image", ("nothere.png", "does not exist")),
+        ("empty mask", ("is empty",)),
+        ("mask size", ("10×10", "90×70")),
+        ("text as image", ("notes.png",)),
+        ("bad output name", ("out.txt",)),
+        ("missing model", ("nomodel",)),
+        ("wrong kind", ("gan model", "cyclegan or pix2pix")),
+        ("no bundled default", ("No bundled model",)),
+        ("one-way direction", ()),
+        ("no strokes", ("--colors",)),
+    ],
+)
+def test_user_errors_exit_2_with_one_line_and_no_output(
+    case: str,
+    needles: tuple[str, ...],
+    gan: Path,
+    cyclegan: Path,
+    photo: Path,
+    mask: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    empty = save_mask(tmp_path / "empty.png", np.zeros((70, 90), bool))
+    small = save_mask(tmp_path / "small.png", np.ones((10, 10), bool))
+    (tmp_path / "notes.png").write_text("not an image")
+    one_way = ModelBundle.create(
+        "pix2pix", {"G": ResnetGenerator(ngf=4, n_blocks=6)}, {"name": "oneway"}
+    ).save(tmp_path / "oneway.safetensors")
+    inpaint = ["inpaint", str(photo), "--mask", str(mask), "-o", "out.png", "--model", str(gan)]
+    translate = ["translate", str(photo), "-o", "out.png"]
+    argv = {
+        "missing image": ["inpaint", "nothere.png", "--mask", str(mask), "-o", "out.png"],
+        "empty mask": [*inpaint[:3], str(empty), *inpaint[4:]],
+        "mask size": [*inpaint[:3], str(small), *inpaint[4:]],
+        "text as image": ["inpaint", "notes.png", "--mask", str(mask), "-o", "out.png"],
+        "bad output name": [*inpaint[:4], "-o", "out.txt", "--method", "telea"],
+        "missing model": [*inpaint[:6], "--model", "nomodel"],
+        "wrong kind": ["translate", str(photo), "-o", "out.png", "--model", str(gan)],
+        "no bundled default": inpaint[:6],
+        "one-way direction": [*translate, "--model", str(one_way), "--direction", "BtoA"],
+        "no strokes": ["generate", "--model", str(gan), "-o", "out.png"],
+    }[case]
+    assert main(argv) == 2
+    _one_line_error(capsys, *needles)
+    assert not (tmp_path / "out.png").exists()
+    assert not (tmp_path / "out.txt").exists()
