@@ -1,0 +1,241 @@
+"""The actions table: every command's name, menu, shortcut and icon in one place.
+
+Menus, toolbars and the Help → Keyboard shortcuts dialog are all built from this
+table, so a shortcut is defined once and the help can never disagree with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ganpaint.app.tools import TOOL_CLASSES
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One command: `slot` names the window method it calls."""
+
+    id: str
+    text: str
+    menu: str
+    shortcuts: tuple[str, ...]
+    slot: str
+    icon: str | None = None
+    tip: str = ""
+    checkable: bool = False
+
+
+def _a(
+    id: str,
+    text: str,
+    menu: str,
+    shortcuts: str | tuple[str, ...],
+    slot: str,
+    icon: str | None = None,
+    tip: str = "",
+    checkable: bool = False,
+) -> ActionSpec:
+    if isinstance(shortcuts, str):
+        shortcuts = (shortcuts,)
+    return ActionSpec(id, text, menu, shortcuts, slot, icon, tip, checkable)
+
+
+MENUS = ("File", "Edit", "View", "Tools", "Inpaint", "Model", "Help")
+
+_TOOL_ACTIONS = tuple(
+    _a(
+        f"tool_{cls.info.name}",
+        cls.info.title,
+        "Tools",
+        cls.info.shortcut,
+        f"select_tool:{cls.info.name}",
+        cls.info.icon,
+        cls.info.tip,
+        checkable=True,
+    )
+    for cls in TOOL_CLASSES
+)
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    _a(
+        "open",
+        "&Open…",
+        "File",
+        "Ctrl+O",
+        "open_dialog",
+        "mdi6.folder-open",
+        "Open an image or a ganpaint document (.ora)",
+    ),
+    _a(
+        "open_sample",
+        "Open &Sample",
+        "File",
+        "Ctrl+Shift+O",
+        "open_sample",
+        "mdi6.image",
+        "Open the sample landscape",
+    ),
+    _a(
+        "paste",
+        "&Paste Image",
+        "File",
+        "Ctrl+V",
+        "paste_image",
+        "mdi6.content-paste",
+        "Open the image on the clipboard",
+    ),
+    _a(
+        "save",
+        "&Save",
+        "File",
+        "Ctrl+S",
+        "save",
+        "mdi6.content-save",
+        "Save the document with its layers (.ora)",
+    ),
+    _a(
+        "save_as",
+        "Save &As…",
+        "File",
+        "Ctrl+Shift+S",
+        "save_as",
+        "mdi6.content-save-edit",
+        "Save the document under another name (.ora)",
+    ),
+    _a(
+        "export",
+        "&Export Image…",
+        "File",
+        "Ctrl+E",
+        "export_dialog",
+        "mdi6.export",
+        "Write the photo as PNG, JPEG or WebP",
+    ),
+    _a("quit", "&Quit", "File", "Ctrl+Q", "close", "mdi6.exit-to-app"),
+    _a("undo", "&Undo", "Edit", "Ctrl+Z", "undo", "mdi6.undo"),
+    _a("redo", "&Redo", "Edit", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", "mdi6.redo"),
+    _a(
+        "clear_layer",
+        "&Clear Layer",
+        "Edit",
+        "Delete",
+        "clear_layer",
+        "mdi6.delete-sweep",
+        "Clear the selected layer",
+    ),
+    _a("invert_mask", "&Invert Mask", "Edit", "Ctrl+I", "invert_mask", "mdi6.select-inverse"),
+    _a(
+        "grow_mask",
+        "&Grow Mask",
+        "Edit",
+        "Ctrl+G",
+        "grow_mask",
+        "mdi6.arrow-expand-all",
+        "Grow the mask by a few pixels",
+    ),
+    _a(
+        "shrink_mask",
+        "S&hrink Mask",
+        "Edit",
+        "Ctrl+Shift+G",
+        "shrink_mask",
+        "mdi6.arrow-collapse-all",
+        "Shrink the mask by a few pixels",
+    ),
+    _a("fit", "&Fit in Window", "View", "Ctrl+0", "fit", "mdi6.fit-to-screen"),
+    _a(
+        "actual_size",
+        "&Actual Pixels (100%)",
+        "View",
+        "Ctrl+1",
+        "actual_size",
+        "mdi6.numeric-1-box-outline",
+    ),
+    _a("zoom_in", "Zoom &In", "View", ("Ctrl++", "Ctrl+="), "zoom_in", "mdi6.magnify-plus"),
+    _a("zoom_out", "Zoom &Out", "View", "Ctrl+-", "zoom_out", "mdi6.magnify-minus"),
+    _a(
+        "toggle_mask",
+        "Show &Mask",
+        "View",
+        "H",
+        "toggle_mask",
+        "mdi6.eye-outline",
+        "Show or hide the mask",
+        checkable=True,
+    ),
+    *_TOOL_ACTIONS,
+    _a("brush_smaller", "&Smaller Brush", "Tools", "[", "brush_smaller"),
+    _a("brush_bigger", "&Bigger Brush", "Tools", "]", "brush_bigger"),
+    _a(
+        "choose_colour",
+        "Choose &Colour…",
+        "Tools",
+        "Shift+C",
+        "choose_colour",
+        "mdi6.format-color-fill",
+    ),
+    _a(
+        "inpaint_gan",
+        "Inpaint (&GAN)",
+        "Inpaint",
+        "Ctrl+Return",
+        "inpaint_gan",
+        "mdi6.auto-fix",
+        "Fill the mask with the GAN (semantic inpainting)",
+    ),
+    _a(
+        "inpaint_cv",
+        "Inpaint (&OpenCV)",
+        "Inpaint",
+        "Ctrl+Shift+Return",
+        "inpaint_opencv",
+        "mdi6.bandage",
+        "Fill the mask from its surroundings (fast, no model)",
+    ),
+    _a(
+        "cancel_job", "&Cancel", "Inpaint", "Esc", "cancel_job", "mdi6.stop", "Stop the running job"
+    ),
+    _a("accept", "&Accept Result", "Inpaint", "Return", "accept_result", "mdi6.check"),
+    _a("discard", "&Discard Result", "Inpaint", "Backspace", "discard_result", "mdi6.close"),
+    _a(
+        "prev_candidate",
+        "&Previous Candidate",
+        "Inpaint",
+        ",",
+        "previous_candidate",
+        "mdi6.chevron-left",
+    ),
+    _a("next_candidate", "&Next Candidate", "Inpaint", ".", "next_candidate", "mdi6.chevron-right"),
+    _a(
+        "open_model",
+        "&Open Model File…",
+        "Model",
+        "Ctrl+M",
+        "open_model_dialog",
+        "mdi6.cube-outline",
+        "Use a GAN model file (.safetensors)",
+    ),
+    _a(
+        "shortcuts",
+        "&Keyboard Shortcuts",
+        "Help",
+        ("F1", "Ctrl+/"),
+        "show_shortcuts",
+        "mdi6.keyboard",
+    ),
+    _a("about", "&About ganpaint", "Help", "Shift+F1", "show_about", "mdi6.information-outline"),
+)
+
+#: Keys and mouse gestures that are held or combined with the mouse, not actions.
+GESTURES: tuple[tuple[str, str], ...] = (
+    ("Wheel", "Zoom at the cursor"),
+    ("Space + drag, or middle-button drag", "Pan"),
+    ("\\ (hold)", "Compare with the original photo"),
+    ("Right-button drag", "Erase with the current brush; remove with rectangle and lasso"),
+    ("Alt + click", "Pick a colour from the image"),
+    ("Esc while drawing", "Abandon the stroke"),
+)
+
+
+def by_id() -> dict[str, ActionSpec]:
+    return {spec.id: spec for spec in ACTIONS}

@@ -1,0 +1,273 @@
+"""Inpainting in the window: start the job, show its progress and live preview, offer the
+candidates, accept (undoably) or discard, keep a history of results, and turn a
+failure into a message with a way forward (retry with fewer candidates or on the CPU
+after running out of GPU memory)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject
+
+from ganpaint.app.commands import PatchCommand
+from ganpaint.app.document import Box, Patch, shrink_patch
+from ganpaint.app.inpainting import (
+    NO_MODEL_MESSAGE,
+    InpaintOutcome,
+    InpaintRequest,
+    ModelSlot,
+    hole_box,
+    make_job,
+)
+from ganpaint.app.jobs import JobRunner
+from ganpaint.app.qtimage import thumbnail_icon
+from ganpaint.errors import GanpaintError
+
+if TYPE_CHECKING:
+    from ganpaint.app.window import MainWindow
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """A GPU (or CPU) out-of-memory error, whatever the torch build calls it."""
+    try:
+        import torch
+
+        oom = getattr(torch.cuda, "OutOfMemoryError", None)
+        if oom is not None and isinstance(error, oom):
+            return True
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    return isinstance(error, MemoryError) or "out of memory" in str(error).lower()
+
+
+class InpaintController(QObject):
+    """Owns the job runner, the chosen model and the results of one window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner = JobRunner(self)
+        self.model = ModelSlot()
+        self.history: list[InpaintOutcome] = []
+        self.current: InpaintOutcome | None = None  # the result whose candidates are offered
+        self.candidate = 0
+        self._run_box: Box | None = None
+        self._last_request: InpaintRequest | None = None
+        self._generation = 0  # bumped per document: late results of an old one are dropped
+        self._job_generation = 0
+        self.runner.progress.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(self._on_cancelled)
+        self.runner.busyChanged.connect(lambda _busy: window.update_actions())
+
+    @property
+    def panel(self):
+        return self.window.inpaint_panel
+
+    # -- starting ---------------------------------------------------------------------
+
+    def start(self, method: str, candidates: int | None = None, device: str | None = None) -> bool:
+        """Start inpainting the mask with `method` ("gan", "telea" or "ns")."""
+        window = self.window
+        document = window.document
+        if self.runner.busy:
+            window.show_message(f"{self.runner.name} is still running; wait or cancel it.", "info")
+            return False
+        if not document.mask.any():
+            window.show_message(
+                "The mask is empty: paint over what should be filled (B), then inpaint.", "info"
+            )
+            return False
+        if method == "gan" and self.model.path is None:
+            window.show_message(
+                NO_MODEL_MESSAGE,
+                "warning",
+                [
+                    ("Open model file…", window.open_model_dialog),
+                    ("Use OpenCV", window.inpaint_opencv),
+                ],
+            )
+            return False
+        self.discard()
+        request = InpaintRequest(
+            photo=document.photo.copy(),
+            hole=document.hole,
+            method=method,
+            candidates=candidates or self.panel.candidates.value(),
+            device=device or window.device,
+        )
+        return self._run(request)
+
+    def _run(self, request: InpaintRequest) -> bool:
+        try:
+            job, prepare = make_job(request, self.model)
+        except GanpaintError as error:
+            self.window.show_message(str(error), "info")
+            return False
+        self._run_box = hole_box(request.hole)
+        self._job_generation = self._generation
+        self._last_request = request
+        name = "Inpainting with the GAN" if request.method == "gan" else "Inpainting with OpenCV"
+        self.window.message_bar.dismiss()
+        started = self.runner.start(name, job, prepare)
+        if started:
+            self.panel.set_busy(name)
+        return started
+
+    def cancel(self) -> None:
+        if self.runner.busy:
+            self.runner.cancel()
+            self.panel.status.setText("Cancelling…")
+
+    # -- job signals ------------------------------------------------------------------
+
+    @property
+    def _stale(self) -> bool:
+        return self._job_generation != self._generation
+
+    def _on_progress(self, payload: tuple) -> None:
+        if self._stale:
+            return
+        update, preview = payload
+        self.panel.set_progress(update.step, update.total, update.message)
+        box = self._run_box
+        if preview is not None and box is not None and preview.shape[:2] == (box.height, box.width):
+            self.window.scene.show_preview(box, preview)
+
+    def _on_finished(self, outcome: InpaintOutcome) -> None:
+        self._run_box = None
+        if self._stale:
+            return
+        self.history.append(outcome)
+        self.panel.add_history(outcome.label, thumbnail_icon(outcome.candidates[0], 48))
+        self.panel.set_idle(f"Done: {outcome.label}. Choose a candidate, then Accept or Discard.")
+        self.show_outcome(outcome)
+        if self.window.device_label is not None:
+            self.window.update_status()
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._run_box = None
+        if self._stale:
+            self.panel.set_idle()
+            return
+        self.window.scene.clear_preview()
+        self.panel.set_idle("Failed.")
+        if is_out_of_memory(error) and self._last_request is not None:
+            request = self._last_request
+            actions: list[tuple[str, Callable[[], None]]] = []
+            if request.method == "gan" and request.candidates > 1:
+                fewer = max(request.candidates // 2, 1)
+                actions.append((f"Retry with {fewer} candidates", lambda: self.retry(fewer, None)))
+            if request.device != "cpu":
+                actions.append(("Retry on the CPU", lambda: self.retry(None, "cpu")))
+            self.window.show_message(
+                "Inpainting ran out of memory on "
+                f"{request.device}. Retry with fewer candidates or on the CPU, "
+                "or make the mask smaller.",
+                "error",
+                actions,
+            )
+            return
+        if isinstance(error, GanpaintError):
+            self.window.show_message(str(error), "error")
+            return
+        trace = getattr(error, "__ganpaint_traceback__", "")
+        if trace:
+            print(trace, file=sys.stderr)
+        self.window.show_message(
+            f"Inpainting failed unexpectedly ({type(error).__name__}: {error}). This is a bug "
+            "in ganpaint; the details were written to the terminal.",
+            "error",
+        )
+
+    def _on_cancelled(self) -> None:
+        self._run_box = None
+        self.window.scene.clear_preview()
+        self.panel.set_idle("Cancelled.")
+
+    def retry(self, candidates: int | None, device: str | None) -> None:
+        """Run the last request again with fewer candidates and/or on another device."""
+        request = self._last_request
+        if request is None:
+            return
+        if candidates is not None:
+            request.candidates = candidates
+        if device is not None:
+            request.device = device
+        self._run(request)
+
+    # -- candidates -------------------------------------------------------------------
+
+    def show_outcome(self, outcome: InpaintOutcome, candidate: int = 0) -> None:
+        """Offer `outcome`'s candidates and preview one of them."""
+        self.current = outcome
+        icons = [thumbnail_icon(patch) for patch in outcome.candidates]
+        self.panel.show_candidates(icons, candidate)
+        self.choose(candidate)
+
+    def choose(self, index: int) -> None:
+        if self.current is None:
+            return
+        index = min(max(index, 0), len(self.current.candidates) - 1)
+        self.candidate = index
+        self.window.scene.show_preview(self.current.box, self.current.candidates[index])
+        if self.panel.thumbnails.currentRow() != index:
+            self.panel._quiet = True
+            self.panel.thumbnails.setCurrentRow(index)
+            self.panel._quiet = False
+        self.window.update_actions()
+
+    def step_candidate(self, delta: int) -> None:
+        if self.current is not None:
+            count = len(self.current.candidates)
+            self.choose((self.candidate + delta) % count)
+
+    def show_history(self, index: int) -> None:
+        if 0 <= index < len(self.history) and not self.runner.busy:
+            self.show_outcome(self.history[index])
+
+    def accept(self) -> bool:
+        """Put the chosen candidate into the photo and clear the mask there: one undo step."""
+        outcome = self.current
+        if outcome is None:
+            return False
+        document = self.window.document
+        box = outcome.box
+        if box.x1 > document.width or box.y1 > document.height:
+            self.window.show_message("This result belongs to another image.", "info")
+            return False
+        patches: list[Patch] = []
+        candidate = outcome.candidates[self.candidate]
+        photo = shrink_patch(Patch("photo", box, document.read("photo", box), candidate.copy()))
+        if photo is not None:
+            patches.append(photo)
+        mask_before = document.read("mask", box)
+        mask = shrink_patch(Patch("mask", box, mask_before, np.zeros_like(mask_before)))
+        if mask is not None:
+            patches.append(mask)
+        self.discard()
+        if patches:
+            self.window.push(PatchCommand(document, patches, "Accept inpainting"))
+        self.panel.set_idle(f"Accepted: {outcome.label} (undo with Ctrl+Z).")
+        return True
+
+    def discard(self) -> None:
+        """Stop showing a result (it stays in the history)."""
+        self.current = None
+        self.panel.clear_candidates()
+        self.window.scene.clear_preview()
+        self.window.update_actions()
+
+    def reset(self) -> None:
+        """A new document: results of the old one no longer apply."""
+        self.runner.cancel()
+        self._generation += 1
+        self._run_box = None
+        self.discard()
+        self.history.clear()
+        self.panel.history.clear()
+        self.panel.set_idle()

@@ -1,0 +1,243 @@
+"""The side panels: layers (visibility, opacity, which layer the eraser works on) and
+inpainting (run, progress, candidates, accept or discard, the history of results)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganpaint.app.document import LAYER_ORDER, Document
+
+
+def _button(action: QAction) -> QToolButton:
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    return button
+
+
+class LayersPanel(QWidget):
+    """The layer stack, top first: a check box shows or hides, selection picks the layer."""
+
+    layerSelected = Signal(str)
+    visibilityChanged = Signal(str, bool)
+    opacityChanged = Signal(str, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document: Document | None = None
+        self.list = QListWidget()
+        self.list.setMaximumHeight(120)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setToolTip("Opacity of the selected layer")
+        self.opacity_label = QLabel("100%")
+        self.opacity_label.setMinimumWidth(36)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Opacity"))
+        row.addWidget(self.opacity, 1)
+        row.addWidget(self.opacity_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list)
+        layout.addLayout(row)
+        self._updating = False
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.itemChanged.connect(self._item_changed)
+        self.opacity.valueChanged.connect(self._opacity_changed)
+
+    def set_document(self, document: Document) -> None:
+        self.document = document
+        self._updating = True
+        self.list.clear()
+        for name in reversed(LAYER_ORDER):
+            layer = document.layer(name)
+            item = QListWidgetItem(layer.title)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        self._updating = False
+        self.select("mask")
+
+    def current(self) -> str:
+        item = self.list.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else "mask"
+
+    def select(self, name: str) -> None:
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == name:
+                self.list.setCurrentRow(row)
+                return
+
+    def sync(self) -> None:
+        """Show the document's visibility and opacity again (after they changed elsewhere)."""
+        if self.document is None:
+            return
+        self._updating = True
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            layer = self.document.layer(item.data(Qt.ItemDataRole.UserRole))
+            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+        self._show_opacity(self.current())
+        self._updating = False
+
+    def _show_opacity(self, name: str) -> None:
+        if self.document is None:
+            return
+        value = round(self.document.layer(name).opacity * 100)
+        self.opacity.setValue(value)
+        self.opacity_label.setText(f"{value}%")
+
+    def _current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        if current is None:
+            return
+        name = str(current.data(Qt.ItemDataRole.UserRole))
+        was, self._updating = self._updating, True
+        self._show_opacity(name)
+        self._updating = was
+        self.layerSelected.emit(name)
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        if not self._updating:
+            checked = item.checkState() == Qt.CheckState.Checked
+            self.visibilityChanged.emit(str(item.data(Qt.ItemDataRole.UserRole)), checked)
+
+    def _opacity_changed(self, value: int) -> None:
+        self.opacity_label.setText(f"{value}%")
+        if not self._updating:
+            self.opacityChanged.emit(self.current(), value / 100)
+
+
+class InpaintPanel(QWidget):
+    """Run inpainting, watch it, choose among the candidates, go back to earlier results."""
+
+    candidateChosen = Signal(int)
+    historyChosen = Signal(int)
+
+    def __init__(self, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.candidates = QSpinBox()
+        self.candidates.setRange(1, 8)
+        self.candidates.setToolTip("How many different fills the GAN offers")
+        self.opencv_method = QComboBox()
+        self.opencv_method.addItem("Telea", "telea")
+        self.opencv_method.addItem("Navier-Stokes", "ns")
+        self.opencv_method.setToolTip("OpenCV's inpainting method")
+        form = QFormLayout()
+        form.addRow("GAN candidates", self.candidates)
+        form.addRow("OpenCV method", self.opencv_method)
+
+        run = QHBoxLayout()
+        run.addWidget(_button(actions["inpaint_gan"]))
+        run.addWidget(_button(actions["inpaint_cv"]))
+
+        self.progress = QProgressBar()
+        self.progress.setFormat("Idle")
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        cancel = _button(actions["cancel_job"])
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(cancel)
+
+        self.thumbnails = QListWidget()
+        self.thumbnails.setViewMode(QListView.ViewMode.IconMode)
+        self.thumbnails.setIconSize(QSize(88, 88))
+        self.thumbnails.setMovement(QListView.Movement.Static)
+        self.thumbnails.setResizeMode(QListView.ResizeMode.Adjust)
+        self.thumbnails.setMinimumHeight(110)
+        self.thumbnails.setToolTip("Candidates: click one to preview it")
+        self.thumbnails.currentRowChanged.connect(self._candidate_changed)
+
+        choose = QHBoxLayout()
+        choose.addWidget(_button(actions["accept"]))
+        choose.addWidget(_button(actions["discard"]))
+
+        self.history = QListWidget()
+        self.history.setToolTip("Earlier results: click one to see its candidates again")
+        self.history.itemActivated.connect(self._history_activated)
+        self.history.itemClicked.connect(self._history_activated)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(form)
+        layout.addLayout(run)
+        layout.addLayout(progress_row)
+        layout.addWidget(self.status)
+        layout.addWidget(QLabel("Candidates"))
+        layout.addWidget(self.thumbnails, 2)
+        layout.addLayout(choose)
+        layout.addWidget(QLabel("History"))
+        layout.addWidget(self.history, 1)
+        self._quiet = False
+
+    # -- progress ---------------------------------------------------------------------
+
+    def set_busy(self, name: str) -> None:
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(name)
+        self.status.setText(f"{name}…")
+
+    def set_progress(self, step: int, total: int, message: str) -> None:
+        total = max(int(total), 1)
+        self.progress.setRange(0, total)
+        self.progress.setValue(min(int(step), total))
+        self.progress.setFormat(f"%v / %m  {message}".strip())
+        self.status.setText(message)
+
+    def set_idle(self, text: str = "") -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("Idle")
+        self.status.setText(text)
+
+    # -- candidates and history -------------------------------------------------------
+
+    def show_candidates(self, icons: list[QIcon], current: int = 0) -> None:
+        self._quiet = True
+        self.thumbnails.clear()
+        for index, icon in enumerate(icons):
+            item = QListWidgetItem(icon, f"{index + 1}")
+            item.setToolTip(f"Candidate {index + 1}" + (" (best)" if index == 0 else ""))
+            self.thumbnails.addItem(item)
+        if icons:
+            self.thumbnails.setCurrentRow(current)
+        self._quiet = False
+
+    def clear_candidates(self) -> None:
+        self._quiet = True
+        self.thumbnails.clear()
+        self._quiet = False
+
+    def add_history(self, label: str, icon: QIcon) -> None:
+        self.history.insertItem(0, QListWidgetItem(icon, label))
+        self.history.setCurrentRow(0)
+
+    def history_index(self, row: int) -> int:
+        """Rows show the newest first; indexes count from the oldest."""
+        return self.history.count() - 1 - row
+
+    def _candidate_changed(self, row: int) -> None:
+        if not self._quiet and row >= 0:
+            self.candidateChosen.emit(row)
+
+    def _history_activated(self, item: QListWidgetItem) -> None:
+        self.historyChosen.emit(self.history_index(self.history.row(item)))

@@ -1,0 +1,125 @@
+"""The canvas scene: one item per document layer, kept in step with the document.
+
+The scene listens to the document and re-renders only the changed box of a layer.
+It also shows things that are not the document: a result preview over the photo,
+and the original photo while the compare key is held.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsScene
+
+from ganpaint.app.document import LAYER_ORDER, Box, Document, nonzero_box
+from ganpaint.app.items import BufferItem
+from ganpaint.app.render import photo_bgra, render_layer
+
+
+class CanvasScene(QGraphicsScene):
+    """Items for the photo and its overlays, bottom to top as in LAYER_ORDER."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.document: Document | None = None
+        self.items_by_layer: dict[str, BufferItem] = {}
+        self.preview_box: Box | None = None
+        self._comparing = False
+        self._original_item: BufferItem | None = None
+        self.setBackgroundBrush(QColor(0, 0, 0, 0))
+
+    def set_document(self, document: Document) -> None:
+        """Show `document` (replacing whatever was shown)."""
+        if self.document is not None and self._on_change in self.document.listeners:
+            self.document.listeners.remove(self._on_change)
+        self.clear()
+        self.items_by_layer = {}
+        self._original_item = None
+        self.preview_box = None
+        self._comparing = False
+        self.document = document
+        width, height = document.size
+        self.setSceneRect(QRectF(0, 0, width, height))
+        for z, name in enumerate(LAYER_ORDER):
+            item = BufferItem(width, height)
+            item.setZValue(z)
+            self.addItem(item)
+            self.items_by_layer[name] = item
+            layer = document.layer(name)
+            if name == "photo":
+                item.write(document.full_box, photo_bgra(layer.data))
+            else:
+                box = nonzero_box(layer.data)
+                if not box.empty:
+                    item.write(box, render_layer(name, layer.data[box.slices]))
+        self.sync_visibility()
+        document.listeners.append(self._on_change)
+
+    def _on_change(self, name: str, box: Box) -> None:
+        if self.document is None or box.empty:
+            return
+        item = self.items_by_layer[name]
+        data = self.document.layer(name).data
+        if name == "photo" and self.preview_box is not None:
+            # The photo changed under a preview: the preview is stale, show the photo.
+            box, self.preview_box = box.union(self.preview_box), None
+            self.sync_visibility()
+        if name != "photo" and not item.allocated and not data[box.slices].any():
+            return  # nothing to show and nothing shown
+        item.write(box, render_layer(name, data[box.slices]))
+
+    def sync_visibility(self) -> None:
+        """Apply the layers' visibility and opacity (and hide overlays while comparing)."""
+        if self.document is None:
+            return
+        previewing = self.preview_box is not None
+        for name, item in self.items_by_layer.items():
+            layer = self.document.layer(name)
+            # Comparing shows the bare original; a preview hides only the mask over it.
+            hidden_overlay = name != "photo" and (
+                self._comparing or (previewing and name == "mask")
+            )
+            item.setVisible(layer.visible and not hidden_overlay)
+            item.setOpacity(layer.opacity)
+
+    # -- result preview ---------------------------------------------------------------
+
+    def show_preview(self, box: Box, rgb: np.ndarray) -> None:
+        """Show `rgb` in `box` over the photo, without changing the document."""
+        if self.document is None:
+            return
+        self.clear_preview()
+        self.preview_box = box
+        self.items_by_layer["photo"].write(box, photo_bgra(rgb))
+        self.sync_visibility()
+
+    def clear_preview(self) -> None:
+        """Show the document's photo again where a preview was."""
+        if self.document is None or self.preview_box is None:
+            return
+        box, self.preview_box = self.preview_box, None
+        self.items_by_layer["photo"].write(box, photo_bgra(self.document.photo[box.slices]))
+        self.sync_visibility()
+
+    # -- compare with the original ----------------------------------------------------
+
+    @property
+    def comparing(self) -> bool:
+        return self._comparing
+
+    def set_comparing(self, on: bool) -> None:
+        """Show the photo as it was opened, over everything, while `on`."""
+        if self.document is None or on == self._comparing:
+            return
+        self._comparing = on
+        if on:
+            width, height = self.document.size
+            self._original_item = BufferItem(width, height)
+            self._original_item.setZValue(len(LAYER_ORDER) + 1)
+            self._original_item.write(self.document.full_box, photo_bgra(self.document.original))
+            self.addItem(self._original_item)
+        elif self._original_item is not None:
+            self.removeItem(self._original_item)
+            self._original_item = None
+        self.sync_visibility()

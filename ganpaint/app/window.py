@@ -1,0 +1,835 @@
+"""The main window: canvas, tool bars, side panels, menus from the actions table, and
+the document's life (open, save, export, autosave, undo). It adds threads, progress
+and undo to the edits; every algorithm lives in `ganpaint.edit`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QPixmap,
+    QUndoCommand,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QColorDialog,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSlider,
+    QSpinBox,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganpaint import __version__
+from ganpaint.app import recovery
+from ganpaint.app.actions import ACTIONS, MENUS
+from ganpaint.app.commands import InvertMaskCommand, PatchCommand
+from ganpaint.app.config import MAX_BRUSH, MIN_BRUSH, Settings
+from ganpaint.app.dialogs import ShortcutsDialog
+from ganpaint.app.docfile import ORA_SUFFIX, load_document, save_document
+from ganpaint.app.document import Document, Patch, nonzero_box, replace_patch
+from ganpaint.app.inpaint_controller import InpaintController
+from ganpaint.app.messagebar import MessageBar
+from ganpaint.app.painting import grow_mask, shrink_mask
+from ganpaint.app.panels import InpaintPanel, LayersPanel
+from ganpaint.app.qtimage import qimage_to_rgb
+from ganpaint.app.scene import CanvasScene
+from ganpaint.app.theme import icon
+from ganpaint.app.tools import TOOL_CLASSES, Tool
+from ganpaint.app.view import CanvasView
+from ganpaint.app.writer import BackgroundWriter
+from ganpaint.device import describe_device, resolve_device
+from ganpaint.errors import GanpaintError
+from ganpaint.imageio import IMAGE_EXTENSIONS, SAVE_EXTENSIONS, save_image
+from ganpaint.paths import samples_dir
+
+AUTOSAVE_MS = 60_000
+UNDO_LIMIT = 200
+GROW_STEP = 4  # pixels per Grow / Shrink mask
+BLANK_SIZE = (512, 512)
+
+
+def blank_document() -> Document:
+    """What the window shows before anything is opened: a neutral grey canvas."""
+    width, height = BLANK_SIZE
+    return Document.from_image(np.full((height, width, 3), 128, np.uint8), title="Untitled")
+
+
+def sample_paths() -> list[Path]:
+    folder = samples_dir()
+    return sorted(folder.glob("*.png")) if folder.is_dir() else []
+
+
+class MainWindow(QMainWindow):
+    """One document in one window (like GIMP's single-window mode, IOPaint and BeeRef)."""
+
+    def __init__(self, settings: Settings | None = None, device: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.device = device or self.settings.device()
+        self.document = blank_document()
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
+        self._saved_index: int | None = 0
+        self._autosaved_index = 0
+        self._has_image = False
+        self.writer = BackgroundWriter(self)
+        self.writer.done.connect(self._on_written)
+        self.writer.failed.connect(self._on_write_failed)
+        self.device_label: QLabel | None = None
+
+        self.scene = CanvasScene(self)
+        self.view = CanvasView(self.scene)
+        self.message_bar = MessageBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+
+        self.tools: dict[str, Tool] = {cls.info.name: cls(self) for cls in TOOL_CLASSES}
+        self.actions_by_id: dict[str, QAction] = {}
+        self._build_actions()
+        self.controller = InpaintController(self)
+        self._build_panels()
+        self._build_menus()
+        self._build_toolbars()
+        self._build_status_bar()
+
+        self.undo_stack.indexChanged.connect(self._on_index_changed)
+        self.view.zoomChanged.connect(lambda _z: self.update_status())
+        self.view.cursorMoved.connect(self._on_cursor)
+        self.view.filesDropped.connect(lambda paths: self.open_path(paths[0]))
+        self.view.imageDropped.connect(lambda image: self.open_qimage(image, "Dropped image"))
+        QApplication.instance().installEventFilter(self)  # the hold-to-compare key
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+
+        self.set_document(self.document, has_image=False)
+        self.select_tool(
+            self.settings.tool() if self.settings.tool() in self.tools else "mask_brush"
+        )
+        self.resize(1280, 820)
+        geometry, state = self.settings.geometry(), self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self.setAcceptDrops(True)
+
+    # ------------------------------------------------------------------ construction
+
+    def _build_actions(self) -> None:
+        for spec in ACTIONS:
+            action = QAction(spec.text, self)
+            action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            if spec.icon:
+                action.setIcon(icon(spec.icon))
+                action.setIconVisibleInMenu(True)
+            keys = ", ".join(spec.shortcuts)
+            tip = spec.tip or spec.text.replace("&", "").rstrip("…")
+            action.setToolTip(f"{tip} ({keys})")
+            action.setStatusTip(tip)
+            action.setCheckable(spec.checkable)
+            name, _, argument = spec.slot.partition(":")
+            method: Callable = getattr(self, name)
+            if argument:
+                action.triggered.connect(lambda _=False, m=method, a=argument: m(a))
+            else:
+                action.triggered.connect(lambda _=False, m=method: m())
+            self.addAction(action)
+            self.actions_by_id[spec.id] = action
+        group = QActionGroup(self)
+        for name in self.tools:
+            group.addAction(self.actions_by_id[f"tool_{name}"])
+        self.actions_by_id["toggle_mask"].setChecked(True)
+
+    def _build_menus(self) -> None:
+        menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.samples_menu = QMenu("Open Sa&mple", self)
+        self.models_menu = QMenu("&Installed Models", self)
+        self.device_menu = QMenu("&Device", self)
+        for spec in ACTIONS:
+            menus[spec.menu].addAction(self.actions_by_id[spec.id])
+            if spec.id == "open":
+                menus["File"].addMenu(self.recent_menu)
+                menus["File"].addMenu(self.samples_menu)
+            if spec.id in ("export", "redo", "shrink_mask", "zoom_out", "choose_colour"):
+                menus[spec.menu].addSeparator()
+        menus["Model"].addMenu(self.models_menu)
+        menus["Model"].addMenu(self.device_menu)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
+        self.models_menu.aboutToShow.connect(self._fill_models_menu)
+        self.device_menu.aboutToShow.connect(self._fill_device_menu)
+
+    def _build_toolbars(self) -> None:
+        tools = QToolBar("Tools", self)
+        tools.setObjectName("tools")
+        tools.setMovable(False)
+        for name in self.tools:
+            tools.addAction(self.actions_by_id[f"tool_{name}"])
+        tools.addSeparator()
+        for key in ("undo", "redo", "clear_layer", "invert_mask"):
+            tools.addAction(self.actions_by_id[key])
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, tools)
+
+        options = QToolBar("Tool options", self)
+        options.setObjectName("options")
+        for key in ("open", "save", "export"):
+            options.addAction(self.actions_by_id[key])
+        options.addSeparator()
+        options.addWidget(QLabel(" Size "))
+        self.size_slider = QSlider(Qt.Orientation.Horizontal)
+        self.size_slider.setRange(MIN_BRUSH, 300)
+        self.size_slider.setFixedWidth(160)
+        self.size_slider.setToolTip("Brush size in image pixels ([ and ])")
+        self.size_spin = QSpinBox()
+        self.size_spin.setRange(MIN_BRUSH, MAX_BRUSH)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.setToolTip("Brush size in image pixels ([ and ])")
+        self.size_spin.setKeyboardTracking(False)
+        options.addWidget(self.size_slider)
+        options.addWidget(self.size_spin)
+        options.addSeparator()
+        self.colour_button = QToolButton()
+        self.colour_button.setToolTip("Brush colour (Shift+C; Alt+click picks from the image)")
+        self.colour_button.clicked.connect(self.choose_colour)
+        options.addWidget(self.colour_button)
+        options.addSeparator()
+        for key in ("inpaint_gan", "inpaint_cv", "accept", "discard"):
+            options.addAction(self.actions_by_id[key])
+        options.addSeparator()
+        for key in ("fit", "actual_size"):
+            options.addAction(self.actions_by_id[key])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, options)
+        self.size_slider.valueChanged.connect(lambda v: self.set_brush_size(float(v)))
+        self.size_spin.valueChanged.connect(lambda v: self.set_brush_size(float(v)))
+        self._show_colour()
+
+    def _build_panels(self) -> None:
+        self.layers_panel = LayersPanel()
+        self.layers_panel.visibilityChanged.connect(self._set_layer_visible)
+        self.layers_panel.opacityChanged.connect(self._set_layer_opacity)
+        layers_dock = QDockWidget("Layers", self)
+        layers_dock.setObjectName("layers")
+        layers_dock.setWidget(self.layers_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, layers_dock)
+
+        self.inpaint_panel = InpaintPanel(self.actions_by_id)
+        self.inpaint_panel.candidates.setValue(self.settings.candidates())
+        self.inpaint_panel.candidates.valueChanged.connect(self.settings.set_candidates)
+        self.inpaint_panel.candidateChosen.connect(self.controller.choose)
+        self.inpaint_panel.historyChosen.connect(self.controller.show_history)
+        inpaint_dock = QDockWidget("Inpaint", self)
+        inpaint_dock.setObjectName("inpaint")
+        inpaint_dock.setWidget(self.inpaint_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, inpaint_dock)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.position_label = QLabel("")
+        self.zoom_label = QLabel("")
+        self.size_label = QLabel("")
+        self.model_label = QLabel("")
+        self.device_label = QLabel("")
+        for label in (self.position_label, self.size_label, self.zoom_label):
+            label.setMinimumWidth(90)
+        for label in (
+            self.position_label,
+            self.size_label,
+            self.zoom_label,
+            self.model_label,
+            self.device_label,
+        ):
+            bar.addPermanentWidget(label)
+
+    # ------------------------------------------------------------------ ToolHost
+
+    def commit(self, patches: list[Patch], text: str) -> None:
+        """A tool finished a stroke (already painted): make it one undo step."""
+        self.push(PatchCommand(self.document, patches, text, applied=True))
+
+    def push(self, command: QUndoCommand) -> None:
+        self.undo_stack.push(command)
+
+    def brush_size(self, tool: str) -> float:
+        return self.settings.brush_size(tool)
+
+    def brush_colour(self) -> tuple[int, int, int]:
+        return self.settings.colour()
+
+    def pick_colour(self, x: int, y: int) -> None:
+        if 0 <= x < self.document.width and 0 <= y < self.document.height:
+            rgb = tuple(int(v) for v in self.document.photo[y, x])
+            self.settings.set_colour(rgb)  # type: ignore[arg-type]
+            self._show_colour()
+            self.statusBar().showMessage(
+                f"Picked colour #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}", 3000
+            )
+
+    def eraser_layer(self) -> str:
+        layer = self.layers_panel.current()
+        return layer if layer != "photo" else "mask"
+
+    # ------------------------------------------------------------------ document
+
+    def set_document(self, document: Document, has_image: bool = True) -> None:
+        """Show `document`, dropping the old one, its undo history and its results."""
+        for tool in self.tools.values():
+            tool.abort()
+        self.controller.reset()
+        self.document = document
+        self._has_image = has_image
+        self.scene.set_document(document)
+        self.layers_panel.set_document(document)
+        self.undo_stack.clear()
+        self._saved_index = 0
+        self._autosaved_index = 0
+        self.actions_by_id["toggle_mask"].setChecked(document.layer("mask").visible)
+        self.select_tool(self.current_tool.name if hasattr(self, "current_tool") else "mask_brush")
+        self.view.fit()
+        self._update_title()
+        self.update_status()
+        self.update_actions()
+
+    @property
+    def modified(self) -> bool:
+        return self._saved_index != self.undo_stack.index()
+
+    def _on_index_changed(self, _index: int) -> None:
+        self._update_title()
+        self.update_actions()
+
+    def _update_title(self) -> None:
+        name = self.document.title if self._has_image else "ganpaint"
+        self.setWindowTitle(f"{name}[*] — ganpaint" if self._has_image else "ganpaint")
+        self.setWindowModified(self.modified)
+
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved changes are lost: Save, Discard or Cancel. True = go on."""
+        if not self.modified:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.document.title} before closing it?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save(wait=True)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def open_path(self, path: str | os.PathLike[str]) -> bool:
+        """Open an image or an .ora document; on failure say why and keep the current one."""
+        path = Path(path)
+        if not self.confirm_discard():
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            document = load_document(path)
+        except GanpaintError as error:
+            self.show_message(str(error))
+            self.settings.remove_recent(str(path))
+            return False
+        except Exception as error:
+            self.show_message(f"Cannot open {path}: {error}.")
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.message_bar.dismiss()
+        self.set_document(document)
+        self.settings.add_recent(str(path))
+        self.settings.set_last_dir(str(path.parent))
+        return True
+
+    def open_qimage(self, image: QImage, title: str) -> bool:
+        if image.isNull():
+            self.show_message("The clipboard has no image to paste.", "info")
+            return False
+        if not self.confirm_discard():
+            return False
+        rgb, _alpha = qimage_to_rgb(image)
+        self.set_document(Document.from_image(rgb, title=title))
+        return True
+
+    def open_dialog(self) -> None:
+        patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS | {ORA_SUFFIX}))
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open image or document",
+            self.settings.last_dir(),
+            f"Images and documents ({patterns});;ganpaint documents (*.ora);;All files (*)",
+        )
+        if path:
+            self.open_path(path)
+
+    def open_sample(self, path: str | None = None) -> bool:
+        samples = sample_paths()
+        if path is None:
+            if not samples:
+                self.show_message(f"No sample images are installed in {samples_dir()}.", "info")
+                return False
+            path = str(samples[0])
+        return self.open_path(path)
+
+    def paste_image(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime.hasImage():
+            self.open_qimage(QImage(mime.imageData()), "Pasted image")
+        elif mime is not None and mime.hasUrls() and mime.urls()[0].isLocalFile():
+            self.open_path(mime.urls()[0].toLocalFile())
+        else:
+            self.show_message("The clipboard has no image to paste.", "info")
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files():
+            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+
+    def _fill_samples_menu(self) -> None:
+        self.samples_menu.clear()
+        for path in sample_paths():
+            self.samples_menu.addAction(path.stem, lambda p=str(path): self.open_sample(p))
+        if self.samples_menu.isEmpty():
+            self.samples_menu.addAction("No samples installed").setEnabled(False)
+
+    # -- saving -----------------------------------------------------------------------
+
+    def save(self, wait: bool = False) -> bool:
+        path = self.document.path
+        if path is None:
+            return self.save_as(wait=wait)
+        return self.save_to(path, wait=wait)
+
+    def save_as(self, wait: bool = False) -> bool:
+        stem = Path(self.document.title).stem or "untitled"
+        folder = Path(self.settings.last_dir() or Path.home())
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save document", str(folder / f"{stem}{ORA_SUFFIX}"), "OpenRaster (*.ora)"
+        )
+        if not path:
+            return False
+        if not path.lower().endswith(ORA_SUFFIX):
+            path += ORA_SUFFIX
+        return self.save_to(Path(path), wait=wait)
+
+    def save_to(self, path: Path, wait: bool = False) -> bool:
+        """Write the document as .ora on the writer thread (`wait` blocks until written)."""
+        snapshot = self.document.snapshot()
+        index = self.undo_stack.index()
+        self.statusBar().showMessage(f"Saving {path}…")
+        self.writer.write(("save", path, index), lambda: save_document(path, snapshot))
+        if wait:
+            self.writer.wait()
+            QApplication.processEvents()
+            return self._saved_index == index and self.document.path == path
+        return True
+
+    def _on_written(self, tag: tuple, _result: object) -> None:
+        kind = tag[0]
+        if kind == "save":
+            _, path, index = tag
+            self.document.path = path
+            self.document.title = path.name
+            self._saved_index = index
+            self.settings.add_recent(str(path))
+            self.settings.set_last_dir(str(path.parent))
+            self.statusBar().showMessage(f"Saved {path}", 4000)
+            recovery.remove_recovery()
+            self._update_title()
+        elif kind == "export":
+            self.statusBar().showMessage(f"Exported {tag[1]}", 4000)
+        elif kind == "autosave":
+            self._autosaved_index = tag[1]
+
+    def _on_write_failed(self, tag: tuple, error: BaseException) -> None:
+        if tag[0] == "autosave":
+            print(f"ganpaint: autosave failed: {error}", file=sys.stderr)
+            return
+        self.statusBar().clearMessage()
+        self.show_message(str(error) if isinstance(error, GanpaintError) else f"{error}")
+
+    def export_dialog(self) -> None:
+        stem = Path(self.document.title).stem or "untitled"
+        folder = Path(self.settings.last_dir() or Path.home())
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            "Export image",
+            str(folder / f"{stem}-edited.png"),
+            "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp)",
+        )
+        if path:
+            if Path(path).suffix.lower() not in SAVE_EXTENSIONS:
+                path += {"J": ".jpg", "W": ".webp"}.get(chosen[:1], ".png")
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path, wait: bool = False) -> None:
+        """Write the photo (the result, without overlays) as PNG, JPEG or WebP."""
+        photo = self.document.photo.copy()
+        self.writer.write(("export", path), lambda: save_image(path, photo))
+        if wait:
+            self.writer.wait()
+            QApplication.processEvents()
+
+    # -- autosave and recovery --------------------------------------------------------
+
+    def autosave(self, wait: bool = False) -> bool:
+        """Write the recovery file if there are changes since the last one."""
+        index = self.undo_stack.index()
+        if not self.modified or index == self._autosaved_index or not self._has_image:
+            return False
+        snapshot = self.document.snapshot()
+        self.writer.write(("autosave", index), lambda: recovery.write_recovery(snapshot))
+        if wait:
+            self.writer.wait()
+            QApplication.processEvents()
+        return True
+
+    def offer_recovery(self) -> bool:
+        """At start-up: offer the document a crashed session left behind."""
+        info = recovery.find_recovery()
+        if info is None:
+            return False
+
+        def restore() -> None:
+            try:
+                document = recovery.load_recovery(info)
+            except GanpaintError as error:
+                self.show_message(str(error))
+                return
+            self.set_document(document)
+            self._saved_index = None  # unsaved until the user saves it
+            self._update_title()
+
+        def discard() -> None:
+            recovery.remove_recovery()
+
+        self.show_message(
+            f"ganpaint did not close cleanly last time. Restore the unsaved work on "
+            f"{info.title} (autosaved {info.when})?",
+            "warning",
+            [("Restore", restore), ("Discard", discard)],
+        )
+        return True
+
+    # ------------------------------------------------------------------ tools and brush
+
+    def select_tool(self, name: str) -> None:
+        tool = self.tools[name]
+        self.current_tool = tool
+        self.view.tool = tool
+        self.actions_by_id[f"tool_{name}"].setChecked(True)
+        self.settings.set_tool(name)
+        if tool.layer in ("sketch", "colour", "mask") and name != "eraser":
+            self.layers_panel.select(tool.layer)
+        self._show_brush_size()
+        self.view.viewport().update()
+
+    def set_brush_size(self, size: float) -> None:
+        tool = self.current_tool
+        size = float(min(max(size, MIN_BRUSH), MAX_BRUSH))
+        if tool.sized and size != self.settings.brush_size(tool.name):
+            self.settings.set_brush_size(tool.name, size)
+        self._show_brush_size()
+
+    def _show_brush_size(self) -> None:
+        tool = self.current_tool
+        size = self.settings.brush_size(tool.name)
+        for widget in (self.size_slider, self.size_spin):
+            widget.blockSignals(True)
+            widget.setValue(round(size))
+            widget.setEnabled(tool.sized)
+            widget.blockSignals(False)
+        self.view.brush_size_for_cursor = size
+        self.view.viewport().update()
+
+    def brush_bigger(self) -> None:
+        size = self.settings.brush_size(self.current_tool.name)
+        self.set_brush_size(max(size + 1, round(size * 1.25)))
+
+    def brush_smaller(self) -> None:
+        size = self.settings.brush_size(self.current_tool.name)
+        self.set_brush_size(min(size - 1, round(size / 1.25)))
+
+    def choose_colour(self) -> None:
+        colour = QColorDialog.getColor(QColor(*self.settings.colour()), self, "Brush colour")
+        if colour.isValid():
+            self.settings.set_colour((colour.red(), colour.green(), colour.blue()))
+            self._show_colour()
+            self.select_tool("colour_brush")
+
+    def _show_colour(self) -> None:
+        pixmap = QPixmap(20, 20)
+        pixmap.fill(QColor(*self.settings.colour()))
+        self.colour_button.setIcon(QIcon(pixmap))
+
+    # ------------------------------------------------------------------ edit actions
+
+    def undo(self) -> None:
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        self.undo_stack.redo()
+
+    def clear_layer(self) -> None:
+        name = self.layers_panel.current()
+        if name == "photo":
+            self.show_message("The photo cannot be cleared; select an overlay layer.", "info")
+            return
+        data = self.document.layer(name).data
+        box = nonzero_box(data)
+        if box.empty:
+            return
+        before = data[box.slices].copy()
+        patch = Patch(name, box, before, np.zeros_like(before))
+        self.push(
+            PatchCommand(self.document, [patch], f"Clear {self.document.layer(name).title.lower()}")
+        )
+
+    def invert_mask(self) -> None:
+        self.push(InvertMaskCommand(self.document))
+
+    def _replace_mask(self, new: np.ndarray, text: str) -> None:
+        patch = replace_patch(self.document, "mask", new)
+        if patch is not None:
+            self.push(PatchCommand(self.document, [patch], text))
+
+    def grow_mask(self) -> None:
+        self._replace_mask(grow_mask(self.document.mask, GROW_STEP), "Grow mask")
+
+    def shrink_mask(self) -> None:
+        self._replace_mask(shrink_mask(self.document.mask, GROW_STEP), "Shrink mask")
+
+    # ------------------------------------------------------------------ view actions
+
+    def fit(self) -> None:
+        self.view.fit()
+
+    def actual_size(self) -> None:
+        self.view.actual_size()
+
+    def zoom_in(self) -> None:
+        self.view.zoom_in()
+
+    def zoom_out(self) -> None:
+        self.view.zoom_out()
+
+    def toggle_mask(self) -> None:
+        self._set_layer_visible("mask", self.actions_by_id["toggle_mask"].isChecked())
+        self.layers_panel.sync()
+
+    def _set_layer_visible(self, name: str, visible: bool) -> None:
+        self.document.layer(name).visible = visible
+        if name == "mask":
+            self.actions_by_id["toggle_mask"].setChecked(visible)
+        self.scene.sync_visibility()
+
+    def _set_layer_opacity(self, name: str, opacity: float) -> None:
+        self.document.layer(name).opacity = opacity
+        self.scene.sync_visibility()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Hold backslash to compare with the original photo (press and release)."""
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.isActiveWindow():
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            if key_event.key() == Qt.Key.Key_Backslash and not key_event.isAutoRepeat():
+                self.scene.set_comparing(kind == QEvent.Type.KeyPress)
+                return True
+        return super().eventFilter(watched, event)
+
+    # ------------------------------------------------------------------ inpainting
+
+    def inpaint_gan(self) -> None:
+        self.controller.start("gan")
+
+    def inpaint_opencv(self) -> None:
+        self.controller.start(str(self.inpaint_panel.opencv_method.currentData()))
+
+    def cancel_job(self) -> None:
+        self.controller.cancel()
+
+    def accept_result(self) -> None:
+        self.controller.accept()
+
+    def discard_result(self) -> None:
+        self.controller.discard()
+
+    def previous_candidate(self) -> None:
+        self.controller.step_candidate(-1)
+
+    def next_candidate(self) -> None:
+        self.controller.step_candidate(1)
+
+    # ------------------------------------------------------------------ model and device
+
+    def choose_model(self, path: Path | None, name: str = "", remember: bool = True) -> None:
+        self.controller.model.choose(path, name)
+        if remember:
+            self.settings.set_model(str(path) if path else "")
+        self.update_status()
+
+    def open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open model file", self.settings.last_dir(), "ganpaint models (*.safetensors)"
+        )
+        if not path:
+            return
+        try:
+            from ganpaint.models import resolve_model
+
+            resolved = resolve_model(path, kind="gan")
+        except GanpaintError as error:
+            self.show_message(str(error))
+            return
+        self.choose_model(resolved)
+
+    def _fill_models_menu(self) -> None:
+        from ganpaint.models import list_models
+
+        self.models_menu.clear()
+        group = QActionGroup(self.models_menu)
+        for entry in list_models():
+            if entry.kind != "gan" or entry.error:
+                continue
+            action = self.models_menu.addAction(f"{entry.name} ({entry.source})")
+            action.setCheckable(True)
+            action.setChecked(entry.path == self.controller.model.path)
+            action.triggered.connect(lambda _=False, e=entry: self.choose_model(e.path, e.name))
+            group.addAction(action)
+        if self.models_menu.isEmpty():
+            self.models_menu.addAction("No GAN models installed").setEnabled(False)
+
+    def _fill_device_menu(self) -> None:
+        from ganpaint.device import available_devices
+
+        self.device_menu.clear()
+        group = QActionGroup(self.device_menu)
+        for name in available_devices():
+            action = self.device_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(name == self.device)
+            action.triggered.connect(lambda _=False, n=name: self.set_device(n))
+            group.addAction(action)
+
+    def set_device(self, device: str) -> None:
+        self.device = device
+        self.settings.set_device(device)
+        self.update_status()
+
+    # ------------------------------------------------------------------ status
+
+    def show_message(
+        self,
+        text: str,
+        kind: str = "error",
+        actions: list[tuple[str, Callable[[], None]]] | None = None,
+    ) -> None:
+        self.message_bar.show_message(text, kind, actions)
+
+    def _on_cursor(self, position: tuple[int, int] | None) -> None:
+        if position is None:
+            self.position_label.setText("")
+            return
+        x, y = position
+        r, g, b = (int(v) for v in self.document.photo[y, x])
+        self.position_label.setText(f"{x}, {y}  #{r:02x}{g:02x}{b:02x}")
+
+    def update_status(self) -> None:
+        if self.device_label is None:
+            return
+        self.zoom_label.setText(f"{self.view.zoom * 100:.0f}%")
+        self.size_label.setText(f"{self.document.width} × {self.document.height}")
+        name = self.controller.model.name
+        self.model_label.setText(f"Model: {name}" if name else "Model: none (OpenCV only)")
+        self.device_label.setText(f"Device: {self._device_in_use()}")
+
+    def _device_in_use(self) -> str:
+        """The device jobs will run on (what `auto` resolves to here), not just the setting."""
+        try:
+            in_use = describe_device(resolve_device(self.device))
+        except GanpaintError:
+            return f"{self.device} (not available)"
+        return f"{in_use} (auto)" if self.device == "auto" else in_use
+
+    def update_actions(self) -> None:
+        busy = self.controller.runner.busy
+        offering = self.controller.current is not None
+        enabled = {
+            "cancel_job": busy,
+            "accept": offering and not busy,
+            "discard": offering,
+            "prev_candidate": offering,
+            "next_candidate": offering,
+            "inpaint_gan": not busy,
+            "inpaint_cv": not busy,
+            "undo": self.undo_stack.canUndo(),
+            "redo": self.undo_stack.canRedo(),
+        }
+        for key, value in enabled.items():
+            self.actions_by_id[key].setEnabled(value)
+        undo_text, redo_text = self.undo_stack.undoText(), self.undo_stack.redoText()
+        self.actions_by_id["undo"].setText(f"&Undo {undo_text}" if undo_text else "&Undo")
+        self.actions_by_id["redo"].setText(f"&Redo {redo_text}" if redo_text else "&Redo")
+
+    # ------------------------------------------------------------------ help
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About ganpaint",
+            f"<b>ganpaint {__version__}</b><p>Edit photos with GANs on your own machine: "
+            "inpaint, sketch to image, translate.</p>",
+        )
+
+    # ------------------------------------------------------------------ closing
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.controller.runner.shutdown()
+        self.writer.wait()
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        recovery.remove_recovery()
+        QApplication.instance().removeEventFilter(self)
+        event.accept()

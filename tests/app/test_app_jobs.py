@@ -1,0 +1,160 @@
+"""Inpainting jobs in the window: worker thread, progress, cancel, candidates, undo."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ganpaint.app.window import MainWindow
+
+
+def masked(window: MainWindow) -> np.ndarray:
+    window.document.mask[20:40, 30:60] = 255
+    window.document.notify("mask")
+    return window.document.photo.copy()
+
+
+def test_gan_inpaint_runs_in_a_worker_and_accept_is_undoable(
+    qtbot,
+    window: MainWindow,
+    tiny_model: Path,
+    fast_inpaint,
+) -> None:
+    window.choose_model(tiny_model, "tiny")
+    before = masked(window)
+    runner = window.controller.runner
+    seen: list = []
+    threads: set[int] = set()
+    runner.progress.connect(lambda payload: seen.append(payload[0]))
+    original_get = window.controller.model.get
+
+    def get():
+        threads.add(threading.get_ident())
+        return original_get()
+
+    window.controller.model.get = get  # type: ignore[method-assign]
+    with qtbot.waitSignal(runner.finished, timeout=60_000):
+        assert window.controller.start("gan", candidates=3)
+        assert runner.busy and window.actions_by_id["cancel_job"].isEnabled()
+    assert threading.get_ident() not in threads  # the model loaded off the GUI thread
+    assert seen and seen[-1].step == seen[-1].total and seen[-1].total > 1
+    outcome = window.controller.current
+    assert outcome is not None and 1 <= len(outcome.candidates) <= 3
+    assert window.inpaint_panel.thumbnails.count() == len(outcome.candidates)
+    assert window.scene.preview_box is not None
+    assert np.array_equal(window.document.photo, before)  # only previewed so far
+    assert window.inpaint_panel.history.count() == 1
+
+    window.next_candidate()
+    assert window.controller.candidate == (1 if len(outcome.candidates) > 1 else 0)
+    window.accept_result()
+    assert not np.array_equal(window.document.photo, before)
+    assert not window.document.mask.any()
+    assert window.undo_stack.undoText() == "Accept inpainting"
+    window.undo()
+    assert np.array_equal(window.document.photo, before)
+    assert window.document.mask[30, 40] == 255
+    window.redo()
+    assert not np.array_equal(window.document.photo, before)
+
+
+def test_inpaint_can_be_cancelled(qtbot, window: MainWindow, tiny_model: Path, monkeypatch) -> None:
+    from ganpaint.edit.inpaint import InpaintConfig
+    from ganpaint.edit.inversion import InversionConfig
+
+    slow = InpaintConfig(
+        inversion=InversionConfig(restarts=2, iters=100_000, log_every=1, early_stop=False)
+    )
+    monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: slow)
+    window.choose_model(tiny_model, "tiny")
+    before = masked(window)
+    runner = window.controller.runner
+    with qtbot.waitSignal(runner.progress, timeout=30_000):
+        window.controller.start("gan", candidates=1)
+    with qtbot.waitSignal(runner.cancelled, timeout=10_000):
+        window.cancel_job()
+    assert not runner.busy
+    assert window.controller.current is None
+    assert window.scene.preview_box is None
+    assert np.array_equal(window.document.photo, before)
+    assert "Cancelled" in window.inpaint_panel.status.text()
+
+
+def test_opencv_inpaint_needs_no_model(qtbot, window: MainWindow) -> None:
+    window.choose_model(None, remember=False)
+    before = masked(window)
+    window.inpaint_gan()  # no model: a clear message, no crash
+    assert "No GAN model is installed" in window.message_bar.label.text()
+    assert "Open model file…" in [b.text() for b in window.message_bar.buttons]
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
+        window.inpaint_opencv()
+    window.accept_result()
+    assert not np.array_equal(window.document.photo[20:40, 30:60], before[20:40, 30:60])
+    assert np.array_equal(window.document.photo[:10], before[:10])
+
+
+def test_a_bad_model_is_a_message(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a model")
+    window.choose_model(bad, "bad")
+    masked(window)
+    with qtbot.waitSignal(window.controller.runner.failed, timeout=30_000):
+        window.inpaint_gan()
+    assert window.message_bar.isVisible() and "bad.safetensors" in window.message_bar.label.text()
+    assert not window.controller.runner.busy
+
+
+def test_out_of_memory_offers_a_retry(qtbot, window: MainWindow, monkeypatch) -> None:
+    oom = getattr(torch.cuda, "OutOfMemoryError", RuntimeError)
+
+    def explode(*args, **kwargs):
+        raise oom("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr("ganpaint.app.inpainting.inpaint", explode)
+    window.device = "cuda"
+    masked(window)
+    window.choose_model(Path("whatever.safetensors"), "x")
+    monkeypatch.setattr(window.controller.model, "get", lambda: None)
+    with qtbot.waitSignal(window.controller.runner.failed, timeout=30_000):
+        window.controller.start("gan", candidates=4)
+    texts = [b.text() for b in window.message_bar.buttons]
+    assert "out of memory" in window.message_bar.label.text()
+    assert "Retry with 2 candidates" in texts and "Retry on the CPU" in texts
+    with qtbot.waitSignal(window.controller.runner.failed, timeout=30_000):
+        next(b for b in window.message_bar.buttons if b.text() == "Retry on the CPU").click()
+    assert window.controller._last_request.device == "cpu"
+
+
+def test_one_job_at_a_time(qtbot, window: MainWindow, tiny_model: Path, monkeypatch) -> None:
+    from ganpaint.edit.inpaint import InpaintConfig
+    from ganpaint.edit.inversion import InversionConfig
+
+    slow = InpaintConfig(
+        inversion=InversionConfig(restarts=1, iters=100_000, log_every=1, early_stop=False)
+    )
+    monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: slow)
+    window.choose_model(tiny_model, "tiny")
+    masked(window)
+    with qtbot.waitSignal(window.controller.runner.progress, timeout=30_000):
+        assert window.controller.start("gan", candidates=1)
+    assert not window.controller.start("telea")
+    assert "still running" in window.message_bar.label.text()
+    with qtbot.waitSignal(window.controller.runner.cancelled, timeout=10_000):
+        window.cancel_job()
+
+
+@pytest.mark.parametrize("method", ["telea", "ns"])
+def test_history_brings_back_earlier_results(qtbot, window: MainWindow, method: str) -> None:
+    masked(window)
+    for _ in range(2):
+        with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
+            window.controller.start(method)
+    assert window.inpaint_panel.history.count() == 2
+    window.discard_result()
+    assert window.controller.current is None and window.scene.preview_box is None
+    window.controller.show_history(0)
+    assert window.controller.current is window.controller.history[0]
