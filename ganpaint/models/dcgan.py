@@ -75,14 +75,36 @@ class DCGANGenerator(nn.Module):
         return self.main(z)
 
 
-def _downsampling_trunk(nc: int, ndf: int, n_blocks: int) -> tuple[list[nn.Module], int]:
-    """D's body down to 4x4: conv + LeakyReLU, then (conv, BN, LeakyReLU) per block."""
+D_NORMS = ("batch", "layer", "none")
+
+
+def _critic_norm(norm: str, channels: int) -> nn.Module:
+    """The norm after each strided conv of D: batch as in DCGAN; layer or none for WGAN-GP.
+
+    The gradient penalty is taken per sample, which batch norm breaks by mixing the
+    samples of a batch, so the WGAN-GP paper uses layer normalisation in the critic.
+    GroupNorm with one group is layer norm over (C, H, W) with a per-channel affine.
+    Each choice sits at the same index, so conv key names stay the same.
+    """
+    if norm == "batch":
+        return nn.BatchNorm2d(channels)
+    if norm == "layer":
+        return nn.GroupNorm(1, channels)
+    if norm == "none":
+        return nn.Identity()
+    raise ValueError(f"Unknown discriminator norm {norm!r}; use one of {', '.join(D_NORMS)}.")
+
+
+def _downsampling_trunk(
+    nc: int, ndf: int, n_blocks: int, norm: str = "batch"
+) -> tuple[list[nn.Module], int]:
+    """D's body down to 4x4: conv + LeakyReLU, then (conv, norm, LeakyReLU) per block."""
     layers: list[nn.Module] = [nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
     width = ndf
     for _ in range(n_blocks - 1):
         layers += [
             nn.Conv2d(width, width * 2, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(width * 2),
+            _critic_norm(norm, width * 2),
             nn.LeakyReLU(0.2, True),
         ]
         width *= 2
@@ -94,11 +116,20 @@ class DCGANDiscriminator(nn.Module):
 
     arch = "dcgan_discriminator"
 
-    def __init__(self, ndf: int = 64, nc: int = 3, image_size: int = 64, init: bool = True) -> None:
+    def __init__(
+        self,
+        ndf: int = 64,
+        nc: int = 3,
+        image_size: int = 64,
+        init: bool = True,
+        norm: str = "batch",
+    ) -> None:
         super().__init__()
         self.config = {"ndf": ndf, "nc": nc, "image_size": image_size}
+        if norm != "batch":  # the pytorch/examples layout stays the default, unrecorded
+            self.config["norm"] = norm
         self.nc, self.image_size = nc, image_size
-        layers, width = _downsampling_trunk(nc, ndf, dcgan_blocks(image_size))
+        layers, width = _downsampling_trunk(nc, ndf, dcgan_blocks(image_size), norm)
         # pytorch/examples ends in Sigmoid; it has no parameters, so keys still match.
         layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=False))
         self.main = nn.Sequential(*layers)

@@ -296,3 +296,21 @@ def test_build_net_rejects_unknown_arch_and_bad_config() -> None:
         build_net("stylegan9", {})
     with pytest.raises(ValueError, match="Bad config"):
         build_net("dcgan_generator", {"nz": 8, "colour": "blue"})
+
+
+def test_wgan_critic_norms_keep_key_names_and_treat_samples_independently() -> None:
+    """Layer norm (WGAN-GP's critic) sits where batch norm was; each sample is scored alone."""
+    from ganpaint.models import build_net
+
+    batch = build_net("dcgan_discriminator", {"ndf": 4, "nc": 3, "image_size": 32})
+    layer = build_net("dcgan_discriminator", {"ndf": 4, "nc": 3, "image_size": 32, "norm": "layer"})
+    plain = build_net("dcgan_discriminator", {"ndf": 4, "nc": 3, "image_size": 32, "norm": "none"})
+    conv_keys = {k for k in batch.state_dict() if k.endswith(".weight") and "main.0" in k}
+    assert conv_keys <= set(layer.state_dict()) and conv_keys <= set(plain.state_dict())
+    assert "norm" not in batch.config and layer.config["norm"] == "layer"
+    layer.train()
+    x = torch.randn(4, 3, 32, 32)
+    alone = torch.cat([layer(x[i : i + 1]) for i in range(4)])
+    assert torch.allclose(layer(x), alone, atol=1e-5)
+    with pytest.raises(ValueError, match="layer"):
+        build_net("dcgan_discriminator", {"ndf": 4, "nc": 3, "image_size": 32, "norm": "group"})
