@@ -91,6 +91,8 @@ def build_gan_nets(config: GanConfig) -> tuple[torch.nn.Module, torch.nn.Module]
     if config.arch == "dcgan":
         g_config = {"nz": config.nz, "ngf": config.ngf, "nc": nc, "image_size": config.size}
         d_config = {"ndf": config.ndf, "nc": nc, "image_size": config.size}
+        if config.loss == "wgan-gp":  # a per-sample penalty needs a per-sample norm
+            d_config["norm"] = "layer"
         return build_net("dcgan_generator", g_config), build_net("dcgan_discriminator", d_config)
     g_config = {"nz": config.nz, "image_size": config.size, "nc": nc}
     d_config = {"image_size": config.size, "nc": nc}

@@ -206,3 +206,13 @@ def test_the_procedural_data_trains_on_the_fly(tmp_path: Path) -> None:
             *TINY, "--iters", "2"]  # fmt: skip
     assert main(args) == 0
     assert load_model(RunDir(out).model).meta["training"]["data"] == "synthetic:landscapes"
+
+
+def test_wgan_gp_critic_uses_layer_norm_not_batch_norm() -> None:
+    """The gradient penalty is per sample; batch norm would couple the samples it scores."""
+    from trainer.gan import GanConfig, build_gan_nets
+
+    _, critic = build_gan_nets(GanConfig(loss="wgan-gp", size=32, ngf=4, ndf=4))
+    kinds = {type(m).__name__ for m in critic.modules()}
+    assert "GroupNorm" in kinds
+    assert "BatchNorm2d" not in kinds
