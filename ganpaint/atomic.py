@@ -12,6 +12,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+# The process umask, read once at import (reading it means setting it, so do it once).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
@@ -29,12 +33,25 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, _final_mode(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
     _fsync_dir(target.parent)
+
+
+def _final_mode(target: Path) -> int:
+    """The replaced file's mode, or what a plain open() would give a new file.
+
+    mkstemp creates files readable by their owner only; without this, every saved
+    image or model would silently become private.
+    """
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK
 
 
 def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
