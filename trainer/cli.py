@@ -58,7 +58,9 @@ def _cmd_synth_landscapes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_loop_flags(parser: argparse.ArgumentParser) -> None:
+def _add_loop_flags(
+    parser: argparse.ArgumentParser, iters: str = "10000", batch: str = "64"
+) -> None:
     """Flags every training command shares (see trainer.config.LoopConfig)."""
     from ganpaint.device import DEVICE_CHOICES_HELP
 
@@ -67,8 +69,8 @@ def _add_loop_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --out at its next step"
     )
-    parser.add_argument("--iters", type=_positive_int, help="total steps (default 10000)")
-    parser.add_argument("--batch", type=_positive_int, help="batch per process (default 64)")
+    parser.add_argument("--iters", type=_positive_int, help=f"total steps (default {iters})")
+    parser.add_argument("--batch", type=_positive_int, help=f"batch per process (default {batch})")
     parser.add_argument("--lr", type=float, help="learning rate")
     parser.add_argument("--seed", type=int, help="seed of every RNG (default 0)")
     parser.add_argument("--device", help=DEVICE_CHOICES_HELP)
@@ -108,6 +110,71 @@ def _cmd_encoder(args: argparse.Namespace) -> int:
     from trainer.commands import train_encoder
 
     return train_encoder(args)
+
+
+def _cmd_cyclegan(args: argparse.Namespace) -> int:
+    from trainer.commands import train_cyclegan
+
+    return train_cyclegan(args)
+
+
+def _cmd_pix2pix(args: argparse.Namespace) -> int:
+    from trainer.commands import train_pix2pix
+
+    return train_pix2pix(args)
+
+
+def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, str]) -> None:
+    """Flags CycleGAN and pix2pix share (see trainer.translation.TranslationConfig)."""
+    parser.add_argument("--data", help=f"data set folder or {defaults['data']} (the default)")
+    parser.add_argument("--size", type=_positive_int, help="training crop in pixels (default 256)")
+    parser.add_argument(
+        "--load-size", type=_positive_int, help="images are resized to this, then cropped "
+        "(default round(size * 286 / 256))"
+    )  # fmt: skip
+    parser.add_argument(
+        "--flip", action=argparse.BooleanOptionalAction, help="random mirrors (default on)"
+    )
+    parser.add_argument(
+        "--synthetic-n", type=_positive_int, help="procedural training images (default 1000)"
+    )
+    parser.add_argument(
+        "--netG", "--net-g", dest="net_g",
+        help=f"generator: resnet_9blocks, resnet_6blocks, unet_256, unet_128, or unet "
+        f"(depth log2(size)) (default {defaults['net_g']})",
+    )  # fmt: skip
+    parser.add_argument("--ngf", type=_positive_int, help="generator width (default 64)")
+    parser.add_argument("--ndf", type=_positive_int, help="discriminator width (default 64)")
+    parser.add_argument(
+        "--n-layers-d", type=_positive_int, help="PatchGAN layers (default 3: 70x70 patches)"
+    )
+    parser.add_argument("--norm", choices=("instance", "batch", "none"),
+                        help=f"normalisation (default {defaults['norm']})")  # fmt: skip
+    parser.add_argument(
+        "--dropout",
+        action=argparse.BooleanOptionalAction,
+        help=f"dropout in the generator (default {defaults['dropout']})",
+    )
+    parser.add_argument("--gan-mode", choices=("lsgan", "vanilla"),
+                        help=f"adversarial loss (default {defaults['gan_mode']})")  # fmt: skip
+    parser.add_argument("--beta1", type=float, help="Adam beta1 (default 0.5)")
+    parser.add_argument("--n-epochs", type=int, help="epochs at the initial rate (default 100)")
+    parser.add_argument("--n-epochs-decay", type=int,
+                        help="epochs of linear decay to 0 (default 100)")  # fmt: skip
+    parser.add_argument(
+        "--test-every",
+        type=_positive_int,
+        help="steps between test-set outputs (default: every 5 epochs)",
+    )
+    parser.add_argument("--test-n", type=_positive_int, help="test images shown (default 8)")
+    parser.add_argument(
+        "--init-from", metavar="FILE.pth|BUNDLE|RUN",
+        help="start the generator(s) from a reference .pth, a ganpaint model or a run",
+    )  # fmt: skip
+    parser.add_argument("--domain-a", help="name of domain A in the model (default: from --data)")
+    parser.add_argument("--domain-b", help="name of domain B in the model (default: from --data)")
+    parser.add_argument("--name", help="name stored in the exported model")
+    _add_loop_flags(parser, iters="(n_epochs + n_epochs_decay) epochs", batch="1")
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -172,6 +239,44 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     encoder.add_argument("--name", help="name stored in the exported model")
     _add_loop_flags(encoder)
     encoder.set_defaults(handler=_cmd_encoder)
+
+    cyclegan = commands.add_parser(
+        "cyclegan",
+        help="train a CycleGAN on unaligned domains (trainA/, trainB/)",
+        description="Train two generators (G_A: A -> B, G_B: B -> A) and two PatchGANs with "
+        "the reference's LSGAN, cycle and identity losses and image pools; export a cyclegan "
+        "model for `ganpaint translate`. --data: a folder with trainA/ and trainB/ (testA/, "
+        "testB/ for test outputs) or synthetic:landscapes:PAIR.",
+    )
+    _add_translation_flags(
+        cyclegan,
+        {"data": "synthetic:landscapes:day2night", "net_g": "resnet_9blocks",
+         "norm": "instance", "dropout": "off", "gan_mode": "lsgan"},
+    )  # fmt: skip
+    cyclegan.add_argument("--lambda-a", type=float, help="cycle loss weight A->B->A (default 10)")
+    cyclegan.add_argument("--lambda-b", type=float, help="cycle loss weight B->A->B (default 10)")
+    cyclegan.add_argument(
+        "--lambda-identity", type=float, help="identity loss, times lambda (default 0.5)"
+    )
+    cyclegan.add_argument("--pool-size", type=int, help="fake images pooled for D (default 50)")
+    cyclegan.set_defaults(handler=_cmd_cyclegan)
+
+    pix2pix = commands.add_parser(
+        "pix2pix",
+        help="train pix2pix on aligned A|B pairs (train/, val/, test/)",
+        description="Train a conditional GAN (U-Net generator, PatchGAN on the input and an "
+        "image) with the GAN loss plus 100 x L1; export a pix2pix model for `ganpaint "
+        "translate` and `ganpaint sketch`. --data: a folder with train/ (test/ or val/ for "
+        "test outputs) of side-by-side A|B images, or synthetic:landscapes:PAIR.",
+    )
+    _add_translation_flags(
+        pix2pix,
+        {"data": "synthetic:landscapes:edges2photo", "net_g": "unet",
+         "norm": "batch", "dropout": "on", "gan_mode": "vanilla"},
+    )  # fmt: skip
+    pix2pix.add_argument("--direction", choices=("AtoB", "BtoA"), help="default AtoB")
+    pix2pix.add_argument("--lambda-l1", type=float, help="L1 loss weight (default 100)")
+    pix2pix.set_defaults(handler=_cmd_pix2pix)
 
     report = commands.add_parser(
         "eval",

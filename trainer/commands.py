@@ -1,4 +1,5 @@
-"""The `ganpaint-train` subcommands behind the parser: gan, encoder, eval, export, status."""
+"""The `ganpaint-train` subcommands behind the parser: gan, encoder, cyclegan, pix2pix,
+eval, export, status."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ from ganpaint.models.bundle import load as load_bundle
 from trainer.checkpoint import CheckpointError, load_checkpoint, load_latest
 from trainer.cli import EXIT_INTERRUPTED
 from trainer.config import LoopConfig, config_from_dict
-from trainer.data.source import open_images
+from trainer.cyclegan import CycleGanConfig, CycleGanTask
+from trainer.data.paired import open_aligned, open_unaligned
+from trainer.data.source import is_synthetic, open_images
 from trainer.distributed import DistContext
 from trainer.encoder import EncoderConfig, EncoderTask
 from trainer.gan import GanConfig, GanTask
+from trainer.pix2pix import Pix2PixConfig, Pix2PixTask
 from trainer.registry import TrainingCommand, get_command, register
 from trainer.rundir import RunDir
 from trainer.runtime import Runtime
@@ -48,6 +52,7 @@ GAN = register(
         build_data=_gan_data,
         channels=lambda config: config.channels,
         meta=lambda config: {"latent": "uniform"},
+        transforms=lambda config: {"flip": config.flip},
     )
 )
 
@@ -70,6 +75,7 @@ def _train(command: TrainingCommand, args: argparse.Namespace, config_overrides:
         meta=command.meta(config),
         channels=command.channels(config),
         description=command.name,
+        transforms=command.transforms(config),
     )
     return {"finished": 0, "stopped": 0, "interrupted": EXIT_INTERRUPTED}.get(result.state, 1)
 
@@ -113,6 +119,55 @@ def train_encoder(args: argparse.Namespace) -> int:
     if args.model:
         overrides["model"] = str(Path(args.model).resolve())
     return _train(ENCODER, args, overrides)
+
+
+# -- cyclegan, pix2pix -------------------------------------------------------------------
+def _unaligned_data(config: CycleGanConfig, ctx: DistContext) -> Dataset[Any]:
+    return open_unaligned(
+        config.data, config.load_size, config.synthetic_n, config.seed, show_progress=ctx.is_main
+    )
+
+
+def _aligned_data(config: Pix2PixConfig, ctx: DistContext) -> Dataset[Any]:
+    return open_aligned(config.data, config.load_size, config.synthetic_n, ctx.is_main)
+
+
+CYCLEGAN = register(
+    TrainingCommand(
+        name="cyclegan",
+        config_cls=CycleGanConfig,
+        build_task=CycleGanTask,
+        build_data=_unaligned_data,
+        transforms=lambda c: {"flip": c.flip, "crop": c.size, "joint": False},
+    )
+)
+PIX2PIX = register(
+    TrainingCommand(
+        name="pix2pix",
+        config_cls=Pix2PixConfig,
+        build_task=Pix2PixTask,
+        build_data=_aligned_data,
+        transforms=lambda c: {"flip": c.flip, "crop": c.size, "joint": True},
+    )
+)
+
+
+def _translation_overrides(args: argparse.Namespace, cls: type[LoopConfig]) -> dict[str, Any]:
+    """Flags as config values, with file paths made absolute (a run resumes from anywhere)."""
+    overrides = _overrides(args, cls)
+    if overrides.get("data") and not is_synthetic(overrides["data"]):
+        overrides["data"] = str(Path(overrides["data"]).expanduser().resolve())
+    if overrides.get("init_from"):
+        overrides["init_from"] = str(Path(overrides["init_from"]).expanduser().resolve())
+    return overrides
+
+
+def train_cyclegan(args: argparse.Namespace) -> int:
+    return _train(CYCLEGAN, args, _translation_overrides(args, CycleGanConfig))
+
+
+def train_pix2pix(args: argparse.Namespace) -> int:
+    return _train(PIX2PIX, args, _translation_overrides(args, Pix2PixConfig))
 
 
 # -- models from runs ---------------------------------------------------------------------

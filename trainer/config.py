@@ -42,6 +42,14 @@ class LoopConfig:
     channels_last: bool = True  # only takes effect on CUDA
     tensorboard: bool = True
 
+    def for_data(self: C, samples: int, world_size: int) -> C:
+        """This config with what depends on the data's size settled (e.g. epochs to steps).
+
+        Called once the training set is open, before the config is saved with the run;
+        commands whose lengths are in steps keep it as it is.
+        """
+        return self
+
 
 C = TypeVar("C", bound=LoopConfig)
 

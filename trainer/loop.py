@@ -164,6 +164,8 @@ def fit(
             if ctx.is_main:
                 print(f"ganpaint-train: resuming {run.root} at step {start_step}", file=sys.stderr)
 
+    if start_step == 0:
+        task.initialise()
     if ctx.is_main and resume:
         _forget_after(run, start_step)
     monitor = Monitor(
@@ -273,8 +275,12 @@ def fit(
                             f"ganpaint-train: {why}: stopped at step {step}; continue with --resume"
                         )
                         break
+                if ctx.is_main and task.test_every and step % task.test_every == 0:
+                    _test_output(task, monitor, step)
         if ctx.is_main and state == "finished" and step % config.sample_every != 0:
             _sample(task, monitor, step)
+        if ctx.is_main and state == "finished" and task.test_every and step % task.test_every:
+            _test_output(task, monitor, step)
         hashes = ctx.gather(parameter_hash(task.nets)) if ctx.enabled else None
         if ctx.is_main:
             if hashes is not None and len(set(hashes)) != 1:
@@ -320,6 +326,16 @@ def _sample(task: Task, monitor: Monitor, step: int) -> None:
     finally:
         task.train(True)
     monitor.images(step, images)
+
+
+def _test_output(task: Task, monitor: Monitor, step: int) -> None:
+    task.train(False)
+    try:
+        with torch.no_grad():
+            images = task.test_images()
+    finally:
+        task.train(True)
+    monitor.test_images(step, images)
 
 
 def _export(task: Task, run: RunDir, step: int, meta: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Adversarial losses: the original GAN's (non-saturating) and WGAN-GP's.
+"""Adversarial losses: the original GAN's (non-saturating), WGAN-GP's, and the
+image-to-image translators' (LSGAN or vanilla) on PatchGAN score maps.
 
 D returns logits, so the GAN loss is binary cross-entropy with logits (stable in
 bf16 autocast, where a sigmoid + BCELoss would not be). The gradient penalty is
@@ -13,6 +14,8 @@ import torch
 import torch.nn.functional as F
 
 LOSSES = ("gan", "wgan-gp")
+#: Translator GAN modes as the CycleGAN/pix2pix reference names them.
+PATCH_LOSSES = ("lsgan", "vanilla")
 
 
 def gan_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -50,3 +53,15 @@ def gradient_penalty(
     (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
     norms = grads.float().flatten(1).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()
+
+
+def patch_gan_loss(prediction: torch.Tensor, target_is_real: bool, mode: str) -> torch.Tensor:
+    """The reference's GANLoss: MSE (lsgan) or BCE with logits (vanilla) to an all-1 or all-0
+    map, computed in float32 whatever the autocast state."""
+    prediction = prediction.float()
+    target = torch.ones_like(prediction) if target_is_real else torch.zeros_like(prediction)
+    if mode == "lsgan":
+        return F.mse_loss(prediction, target)
+    if mode == "vanilla":
+        return F.binary_cross_entropy_with_logits(prediction, target)
+    raise ValueError(f"Unknown GAN mode {mode!r}; use {' or '.join(PATCH_LOSSES)}.")

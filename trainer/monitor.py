@@ -2,7 +2,8 @@
 
 Scalars go to the tqdm bar (stderr), to `scalars.jsonl` (always) and to TensorBoard
 (when installed; a missing TensorBoard is one warning, never a failure). Sample grids
-go to `samples/step-N.png` and TensorBoard. `status.json` is what `ganpaint-train
+go to `samples/step-N.png` and TensorBoard, test-set translations to
+`test/step-N/*.png` and TensorBoard. `status.json` is what `ganpaint-train
 status` reads.
 """
 
@@ -16,7 +17,9 @@ from typing import Any
 
 import torch
 
-from trainer.grids import save_grid
+from ganpaint.convert import tensor_to_image
+from ganpaint.imageio import save_image
+from trainer.grids import grid, save_grid
 from trainer.rundir import RunDir
 
 
@@ -91,6 +94,20 @@ class Monitor:
         picture = save_grid(stacked, self.run.sample_path(step), nrow=columns)
         if self.writer is not None:
             self.writer.add_image("samples", (picture + 1) / 2, step)
+
+    def test_images(self, step: int, named: dict[str, torch.Tensor]) -> None:
+        """Every image as its own PNG (`test/step-N/0003_fake_B.png`), one grid to TensorBoard."""
+        if not self.enabled or not named:
+            return
+        folder = self.run.test_path(step)
+        for name, batch in named.items():
+            for index, picture in enumerate(tensor_to_image(batch.detach().float().clamp(-1, 1))):
+                save_image(folder / f"{index:04d}_{name}.png", picture)
+        if self.writer is not None:
+            batches = [b.detach().float().cpu() for b in named.values()]
+            channels = max(b.shape[1] for b in batches)
+            stacked = torch.cat([b.expand(-1, channels, -1, -1) for b in batches])
+            self.writer.add_image("test", (grid(stacked, nrow=batches[0].shape[0]) + 1) / 2, step)
 
     def message(self, text: str) -> None:
         if not self.enabled:

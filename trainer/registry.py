@@ -29,6 +29,8 @@ class TrainingCommand:
     channels: Callable[[Any], int | None] = lambda config: None
     #: extra bundle metadata for the export (beyond name, data, steps, config).
     meta: Callable[[Any], dict[str, Any]] = field(default=lambda config: {})
+    #: how the batch stream transforms images: {"flip", "crop", "joint"} (see BatchStream).
+    transforms: Callable[[Any], dict[str, Any]] = field(default=lambda config: {})
 
 
 COMMANDS: dict[str, TrainingCommand] = {}
@@ -41,7 +43,7 @@ def register(command: TrainingCommand) -> TrainingCommand:
 
 def get_command(name: str) -> TrainingCommand:
     """The registered command `name` (the built-in ones are registered on first use)."""
-    import trainer.commands  # noqa: F401  (registers gan and encoder)
+    import trainer.commands  # noqa: F401  (registers gan, encoder, cyclegan and pix2pix)
 
     if name not in COMMANDS:
         from trainer.checkpoint import CheckpointError

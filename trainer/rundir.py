@@ -7,6 +7,7 @@ RUN/
   scalars.jsonl        every logged scalar, one JSON object per log step
   checkpoints/         step-00001000.pt ... (the last N kept)
   samples/             step-00001000.png: fixed-z sample grids
+  test/                step-00001000/0000_fake_B.png ...: test-set translations
   tensorboard/         TensorBoard event files
   model.safetensors    the exported bundle (written at the end of the run)
 ```
@@ -50,6 +51,10 @@ class RunDir:
         return self.root / "samples"
 
     @property
+    def test_outputs(self) -> Path:
+        return self.root / "test"
+
+    @property
     def tensorboard(self) -> Path:
         return self.root / "tensorboard"
 
@@ -62,6 +67,9 @@ class RunDir:
 
     def sample_path(self, step: int) -> Path:
         return self.samples / f"step-{step:08d}.png"
+
+    def test_path(self, step: int) -> Path:
+        return self.test_outputs / f"step-{step:08d}"
 
     def list_checkpoints(self) -> list[tuple[int, Path]]:
         """(step, path) of every complete checkpoint, oldest first (temp files ignored)."""

@@ -87,17 +87,23 @@ def train(
     flip: bool = True,
     description: str = "train",
     hooks: tuple[StepHook, ...] = (),
+    transforms: dict[str, Any] | None = None,
 ) -> FitResult:
-    """Train one run to its end (or its time limit); see the module docstring."""
+    """Train one run to its end (or its time limit); see the module docstring.
+
+    `transforms` overrides the stream's `flip` and adds its `crop` and `joint` options.
+    """
     ctx = distributed.setup(config.device)
     try:
+        dataset = build_data(config, ctx)
+        config = config.for_data(len(dataset), ctx.world_size)  # type: ignore[arg-type]
         if ctx.is_main:
             run.root.mkdir(parents=True, exist_ok=True)
             save_config(config, run.config)
         seed_process(config.seed, ctx.rank)
         runtime = Runtime.create(ctx, config.amp, config.channels_last, config.sync_bn)
         task = build_task(runtime, config)
-        dataset = build_data(config, ctx)
+        options = {"flip": flip, **(transforms or {})}
         stream = BatchStream(
             dataset,
             batch=config.batch * task.batch_multiple,
@@ -106,9 +112,9 @@ def train(
             rank=ctx.rank,
             world_size=ctx.world_size,
             workers=config.workers,
-            flip=flip,
             channels=channels,
             memory_format=runtime.memory_format,
+            **options,
         )
         result = fit(
             task, stream, run, config, ctx,

@@ -1,10 +1,11 @@
 """What a model brings to the training loop: its nets, optimisers and one step.
 
 The loop (`trainer.loop.fit`) owns everything generic: resume, data position, RNG
-states, checkpoints, logging, sample grids, NaN checks, time limits, export. A model
-(DCGAN, the encoder, later CycleGAN and pix2pix) subclasses `Task`, fills `nets`,
-`optimizers` and `schedulers`, and implements `train_step`, `sample_images` and
-`bundle`. Everything in those dicts is checkpointed and restored by name.
+states, checkpoints, logging, sample grids, test-set outputs, NaN checks, time limits,
+export. A model (DCGAN, the encoder, CycleGAN, pix2pix) subclasses `Task`, fills
+`nets`, `optimizers` and `schedulers`, and implements `train_step`, `sample_images`
+and `bundle`; optionally `initialise` (a fresh run only) and `test_images` (every
+`test_every` steps). Everything in those dicts is checkpointed and restored by name.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Task:
     kind: str = ""
     #: Batches of `--batch` images one step consumes (WGAN-GP: n_critic critic batches).
     batch_multiple: int = 1
+    #: Steps between test-set outputs (`test_images`); 0: none.
+    test_every: int = 0
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -44,6 +47,18 @@ class Task:
     def bundle(self, meta: dict[str, Any]) -> ModelBundle:
         """The model file the app loads, with `meta` (training data, steps, config)."""
         raise NotImplementedError
+
+    def initialise(self) -> None:
+        """One-off set-up of a fresh run (e.g. weights from --init-from); never on resume,
+        where the checkpoint already holds the result."""
+
+    def test_images(self) -> dict[str, torch.Tensor]:
+        """Named batches (in [-1, 1], equal lengths) of held-out inputs and their translations.
+
+        Called on rank 0 every `test_every` steps in eval mode without gradients; it must
+        not draw from the training RNGs (resumed runs stay bitwise the same).
+        """
+        return {}
 
     def extra_state(self) -> dict[str, Any]:
         """Task state beyond nets/optimisers/schedulers (tensors and numbers only)."""

@@ -5,6 +5,8 @@ training size and its centre cropped, once, up front: unreadable files are found
 that moment (skipped, counted and reported in one warning) instead of crashing a run
 hours in, and training then reads small uint8 arrays instead of decoding photos every
 epoch. Above `MAX_CACHE_BYTES` the crops are not kept and are decoded again on use.
+`prepare` replaces the resize-and-crop (the image-to-image data sets squash each
+image, or each half of an A|B image, to a square load size instead).
 """
 
 from __future__ import annotations
@@ -55,8 +57,11 @@ class ImageFolderDataset(Dataset[torch.Tensor]):
         size: int,
         progress: Callable[[int, int], None] | None = None,
         threads: int = 4,
+        prepare: Callable[[np.ndarray], np.ndarray] | None = None,
+        channels: int = 3,
     ) -> None:
         self.folder, self.size = Path(folder), size
+        self.prepare = prepare or (lambda rgb: resize_crop(rgb, size))
         try:
             paths = list_images(self.folder, recursive=True)
         except ImageFileError as error:
@@ -66,13 +71,13 @@ class ImageFolderDataset(Dataset[torch.Tensor]):
                 f"No images found in {self.folder} (or its subfolders); put PNG, JPEG, WebP, "
                 "BMP or TIFF files there, or use --data synthetic:landscapes."
             )
-        keep = len(paths) * size * size * 3 <= MAX_CACHE_BYTES
+        keep = len(paths) * size * size * channels <= MAX_CACHE_BYTES
         crops: list[np.ndarray | None] = [None] * len(paths)
         errors: list[str | None] = [None] * len(paths)
 
         def scan(index: int) -> None:
             try:
-                crops[index] = resize_crop(load_image(paths[index]).rgb, size)
+                crops[index] = self.prepare(load_image(paths[index]).rgb)
             except ImageFileError as error:
                 errors[index] = str(error)
 
@@ -99,9 +104,11 @@ class ImageFolderDataset(Dataset[torch.Tensor]):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, index: int) -> torch.Tensor:
+    def pixels(self, index: int) -> np.ndarray:
+        """Image `index` as prepared (uint8, from the cache when there is one)."""
         if self.cache is not None:
-            pixels = self.cache[index]
-        else:
-            pixels = resize_crop(load_image(self.paths[index]).rgb, self.size)
-        return image_to_tensor(pixels)[0]
+            return self.cache[index]
+        return self.prepare(load_image(self.paths[index]).rgb)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return image_to_tensor(self.pixels(index))[0]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from torch.utils.data import Dataset
@@ -45,6 +47,18 @@ def open_images(
         )
     from trainer.data.folder import ImageFolderDataset
 
+    return read_folder(
+        folder, lambda progress: ImageFolderDataset(folder, size, progress=progress), show_progress
+    )
+
+
+D = TypeVar("D")
+
+
+def read_folder(
+    folder: Path, build: Callable[[Callable[[int, int], None]], D], show_progress: bool = True
+) -> D:
+    """`build(progress)` with a progress bar over the folder's images (shown once one is read)."""
     bars: list = []
 
     def progress(done: int, total: int) -> None:
@@ -58,7 +72,7 @@ def open_images(
         bars[0].update(done - bars[0].n)
 
     try:
-        return ImageFolderDataset(folder, size, progress=progress)
+        return build(progress)
     finally:
         for bar in bars:
             bar.close()

@@ -28,13 +28,22 @@ def mix_seed(*parts: int) -> int:
     return state >> 1
 
 
-class ResumableSampler(Sampler[int]):
-    """This rank's indices of epoch `epoch`, starting at position `start` of its shard."""
+class ResumableSampler(Sampler[Any]):
+    """This rank's indices of epoch `epoch`, starting at position `start` of its shard.
 
-    def __init__(self, n: int, seed: int, rank: int = 0, world_size: int = 1) -> None:
+    With `with_epoch` it yields `(epoch, index)` pairs instead, for data sets whose
+    items vary with the epoch (unaligned data draws a new random B for every A each
+    epoch, as the CycleGAN reference does) without any state in the data set itself,
+    which DataLoader workers could not share.
+    """
+
+    def __init__(
+        self, n: int, seed: int, rank: int = 0, world_size: int = 1, with_epoch: bool = False
+    ) -> None:
         self.n, self.seed, self.rank, self.world_size = n, seed, rank, world_size
         self.per_rank = n // world_size
         self.epoch, self.start = 0, 0
+        self.with_epoch = with_epoch
 
     def set_position(self, epoch: int, start: int) -> None:
         self.epoch, self.start = epoch, start
@@ -45,8 +54,10 @@ class ResumableSampler(Sampler[int]):
     def __iter__(self) -> Iterator[int]:
         generator = torch.Generator().manual_seed(mix_seed(self.seed, self.epoch))
         order = torch.randperm(self.n, generator=generator)[: self.per_rank * self.world_size]
-        shard = order[self.rank :: self.world_size]
-        return iter(shard[self.start :].tolist())
+        shard = order[self.rank :: self.world_size][self.start :].tolist()
+        if self.with_epoch:
+            return iter([(self.epoch, index) for index in shard])
+        return iter(shard)
 
 
 def to_grey(batch: torch.Tensor) -> torch.Tensor:
@@ -55,11 +66,37 @@ def to_grey(batch: torch.Tensor) -> torch.Tensor:
     return (batch * weights.view(1, 3, 1, 1)).sum(1, keepdim=True)
 
 
+def crop_corners(batch: torch.Tensor, crop: int, generator: torch.Generator) -> torch.Tensor:
+    """(N, 2) random top-left corners of `crop` x `crop` windows in each image of `batch`."""
+    height, width = batch.shape[-2:]
+    if height < crop or width < crop:
+        raise DatasetError(
+            f"Training images of {height}x{width} pixels cannot be cropped to {crop}; "
+            "the load size must be at least the crop size."
+        )
+    tops = torch.randint(0, height - crop + 1, (batch.shape[0],), generator=generator)
+    lefts = torch.randint(0, width - crop + 1, (batch.shape[0],), generator=generator)
+    return torch.stack([tops, lefts], 1)
+
+
+def random_crop(batch: torch.Tensor, crop: int, corners: torch.Tensor) -> torch.Tensor:
+    """Each image of `batch` cut to its `crop` x `crop` window at `corners` (see crop_corners)."""
+    if tuple(batch.shape[-2:]) == (crop, crop):
+        return batch
+    return torch.stack(
+        [image[:, top : top + crop, left : left + crop] for image, (top, left) in
+         zip(batch, corners.tolist(), strict=True)]
+    )  # fmt: skip
+
+
 class BatchStream:
     """Batches of one rank for steps `start_step`, `start_step + 1`, ... (forever).
 
     Each batch is a tensor (or tuple of tensors for paired data) on `device`,
-    randomly mirrored left-right (the same flip for every tensor of a pair).
+    randomly cropped to `crop` pixels (when given) and mirrored left-right. With
+    `joint` every tensor of a pair gets the same crop and flip (aligned pairs stay
+    aligned); without, each its own (unaligned data, as the reference transforms A
+    and B independently). A data set with `wants_epoch = True` gets `(epoch, index)`.
     """
 
     def __init__(
@@ -74,6 +111,8 @@ class BatchStream:
         flip: bool = True,
         channels: int | None = None,
         memory_format: torch.memory_format = torch.contiguous_format,
+        crop: int | None = None,
+        joint: bool = True,
     ) -> None:
         n = len(dataset) if isinstance(dataset, Sized) else 0
         self.per_rank = n // world_size
@@ -85,8 +124,9 @@ class BatchStream:
             )
         self.batch, self.seed, self.device = batch, seed, device
         self.rank, self.world_size, self.flip, self.channels = rank, world_size, flip, channels
-        self.memory_format = memory_format
-        self.sampler = ResumableSampler(n, seed, rank, world_size)
+        self.memory_format, self.crop, self.joint = memory_format, crop, joint
+        with_epoch = bool(getattr(dataset, "wants_epoch", False))
+        self.sampler = ResumableSampler(n, seed, rank, world_size, with_epoch=with_epoch)
         loader_rng = torch.Generator().manual_seed(mix_seed(seed, rank, 1))
         self.loader = DataLoader(
             dataset,
@@ -118,14 +158,24 @@ class BatchStream:
                 step += 1
 
     def _prepare(self, batch: Any, step: int) -> Any:
-        """To the device first (a pinned, asynchronous copy), then flip and convert there."""
+        """To the device first (a pinned, asynchronous copy), then crop, flip and convert there."""
         tensors = list(batch) if isinstance(batch, list | tuple) else [batch]
         tensors = [t.to(self.device, non_blocking=True) for t in tensors]
+        draws = 1 if self.joint else len(tensors)
+        if self.crop is not None:
+            generator = torch.Generator().manual_seed(mix_seed(self.seed, step, self.rank, 3))
+            corners = [crop_corners(tensors[k], self.crop, generator) for k in range(draws)]
+            tensors = [
+                random_crop(t, self.crop, corners[min(k, draws - 1)]) for k, t in enumerate(tensors)
+            ]
         if self.flip:
             generator = torch.Generator().manual_seed(mix_seed(self.seed, step, self.rank, 2))
-            mirror = torch.rand(tensors[0].shape[0], generator=generator) < 0.5
-            mirror = mirror.view(-1, 1, 1, 1).to(self.device, non_blocking=True)
-            tensors = [torch.where(mirror, t.flip(-1), t) for t in tensors]
+            mirrors = torch.rand(draws, tensors[0].shape[0], generator=generator) < 0.5
+            mirrors = mirrors.view(draws, -1, 1, 1, 1).to(self.device, non_blocking=True)
+            tensors = [
+                torch.where(mirrors[min(k, draws - 1)], t.flip(-1), t)
+                for k, t in enumerate(tensors)
+            ]
         out = []
         for tensor in tensors:
             if self.channels == 1 and tensor.shape[1] == 3:

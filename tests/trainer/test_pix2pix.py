@@ -1,0 +1,121 @@
+"""`ganpaint-train pix2pix`: trains on aligned pairs, resumes bitwise, exports G and D."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import trainer.session
+from ganpaint.models import UnetGenerator
+from ganpaint.models import load as load_model
+from trainer.checkpoint import load_latest
+from trainer.cli import main
+from trainer.loop import fit
+from trainer.rundir import RunDir
+
+TINY = [
+    "--size", "32", "--ngf", "4", "--ndf", "4", "--workers", "0", "--device", "cpu",
+    "--no-tensorboard", "--log-every", "2", "--synthetic-n", "6", "--test-n", "2",
+]  # fmt: skip
+
+
+def _pix2pix(out: Path, *extra: str, data: str = "synthetic:landscapes:edges2photo") -> list[str]:
+    return ["pix2pix", "--data", data, "--out", str(out), *TINY, *extra]
+
+
+def _nets(run: Path) -> dict[str, dict[str, torch.Tensor]]:
+    loaded = load_latest(RunDir(run))
+    assert loaded is not None
+    return loaded[1]["nets"]
+
+
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "edges2photo"
+    assert main(_pix2pix(out, "--iters", "5", "--checkpoint-every", "3", "--test-every", "5")) == 0
+    return out
+
+
+def test_a_run_trains_with_finite_losses_and_a_depth_from_the_size(base_run: Path) -> None:
+    run = RunDir(base_run)
+    status = json.loads(run.status.read_text())
+    assert set(status["losses"]) == {"G_GAN", "G_L1", "D_real", "D_fake", "lr"}
+    assert all(math.isfinite(v) for v in status["losses"].values())
+    assert sorted(p.name for p in run.test_path(5).iterdir()) == [
+        "0000_input.png", "0000_output.png", "0000_target.png",
+        "0001_input.png", "0001_output.png", "0001_target.png",
+    ]  # fmt: skip
+    bundle = load_model(run.model)
+    assert bundle.kind == "pix2pix" and set(bundle.nets) == {"G", "D"}
+    assert bundle.nets["G"].config["num_downs"] == 5  # log2(32)
+    assert bundle.nets["G"].config["norm"] == "batch" and bundle.nets["G"].config["use_dropout"]
+    assert bundle.nets["D"].config["input_nc"] == 6  # a conditional PatchGAN on cat(A, B)
+    assert bundle.meta["direction"] == "AtoB"
+    assert bundle.meta["domains"] == {"A": "edges", "B": "photo"}
+
+
+def test_the_export_translates_an_odd_sized_sketch(base_run: Path) -> None:
+    bundle = load_model(RunDir(base_run).model)
+    sketch = np.random.default_rng(1).integers(0, 256, (45, 37, 3), dtype=np.uint8)
+    translate = pytest.importorskip("ganpaint.edit.translate")
+    result = translate.translate(sketch, bundle.nets["G"], device="cpu")
+    assert result.image.shape == sketch.shape
+
+
+def test_interrupted_and_resumed_equals_uninterrupted(
+    tmp_path: Path, base_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash_at_step_4(*args: object, **kwargs: object) -> object:
+        def hook(step: int, losses: object) -> None:
+            if step == 4:
+                raise RuntimeError("killed")
+
+        return fit(*args, **{**kwargs, "hooks": (hook,)})  # type: ignore[arg-type]
+
+    args = _pix2pix(tmp_path / "run", "--iters", "5", "--checkpoint-every", "3",
+                    "--test-every", "5")  # fmt: skip
+    monkeypatch.setattr(trainer.session, "fit", crash_at_step_4)
+    with pytest.raises(RuntimeError, match="killed"):
+        main(args)
+    monkeypatch.undo()
+    assert main([*args, "--resume"]) == 0
+    resumed, straight = _nets(tmp_path / "run"), _nets(base_run)
+    for net in straight:  # dropout draws and batch-norm statistics included
+        for key, value in straight[net].items():
+            assert torch.equal(value, resumed[net][key]), f"{net}.{key} differs"
+
+
+def test_aligned_folders_backwards_and_init_from(tmp_path: Path, capsys) -> None:
+    from trainer.synth import write_dataset
+
+    write_dataset(tmp_path / "facades", n=3, size=24, layout="aligned", pair="labels2photo")
+    reference = UnetGenerator(num_downs=5, ngf=4, use_dropout=True)
+    torch.save(reference.state_dict(), tmp_path / "latest_net_G.pth")
+    out = tmp_path / "run"
+    args = _pix2pix(out, "--iters", "2", "--direction", "BtoA", "--lr", "0", "--domain-a",
+                    "labels", "--domain-b", "photo", "--init-from",
+                    str(tmp_path / "latest_net_G.pth"), data=str(tmp_path / "facades"))  # fmt: skip
+    assert main(args) == 0
+    bundle = load_model(RunDir(out).model)
+    assert bundle.meta["direction"] == "BtoA"
+    assert bundle.meta["domains"] == {"A": "labels", "B": "photo"}
+    weights = bundle.nets["G"].state_dict()
+    assert all(
+        torch.equal(v, weights[k])
+        for k, v in reference.state_dict().items()
+        if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))
+    )
+    assert len(list(RunDir(out).test_path(2).iterdir())) == 3  # the one pair in test/
+
+    assert main(_pix2pix(tmp_path / "x", "--netG", "unet_256")) == 2
+    assert "multiple of 256" in capsys.readouterr().err
+    pth = str(tmp_path / "latest_net_G.pth")
+    bad = _pix2pix(tmp_path / "y", "--iters", "1", "--init-from", pth, "--ngf", "8")
+    assert main(bad) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--init-from" in err[0] and "does not fit" in err[0]

@@ -1,0 +1,165 @@
+"""pix2pix training (Isola et al., CVPR 2017) on aligned pairs: a conditional GAN plus L1.
+
+G maps the input (A, or B with --direction BtoA) to the target; D, a PatchGAN on the
+input and an image concatenated, tells real pairs from G's. Per step, as the
+reference: D on a fake and a real pair (vanilla GAN loss, halved), then G through a
+frozen D on the GAN loss plus 100 x |G(x) - y|. Batch norm, dropout in the U-Net,
+batch 1, the linear-decay schedule of `trainer.translation`. The export is a
+"pix2pix" bundle with G and D, its direction and domain names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from ganpaint.errors import GanpaintError
+from ganpaint.models.bundle import DIRECTIONS, ModelBundle
+from trainer.config import ConfigError
+from trainer.data.paired import aligned_test_set
+from trainer.gan import make_adam
+from trainer.losses import patch_gan_loss
+from trainer.runtime import Runtime, set_requires_grad
+from trainer.task import Task
+from trainer.translation import (
+    TranslationConfig,
+    build_discriminator,
+    build_generator,
+    init_generators,
+    make_scheduler,
+)
+
+SAMPLE_COUNT = 4
+
+
+@dataclasses.dataclass
+class Pix2PixConfig(TranslationConfig):
+    """`ganpaint-train pix2pix`: the reference's defaults (see trainer.translation)."""
+
+    data: str = "synthetic:landscapes:edges2photo"
+    net_g: str = "unet"  # unet: log2(--size) downsamplings (unet_256 at 256 px)
+    norm: str = "batch"
+    dropout: bool = True
+    gan_mode: str = "vanilla"
+    direction: str = "AtoB"
+    lambda_l1: float = 100.0
+
+    def resolved(self) -> Pix2PixConfig:
+        config = super().resolved()
+        if config.direction not in DIRECTIONS:
+            raise ConfigError(f"Unknown --direction {config.direction!r}; use AtoB or BtoA.")
+        if config.lambda_l1 < 0:
+            raise ConfigError(f"lambda_l1 must not be negative, not {config.lambda_l1}.")
+        return config
+
+
+class Pix2PixTask(Task):
+    kind = "pix2pix"
+
+    def __init__(self, runtime: Runtime, config: Pix2PixConfig) -> None:
+        super().__init__(runtime)
+        self.config = config
+        self.G = runtime.place(build_generator(config))
+        self.D = runtime.place(build_discriminator(config, input_nc=6))
+        self.nets = {"G": self.G, "D": self.D}
+        self.G_train, self.D_train = runtime.parallel(self.G), runtime.parallel(self.D)
+        betas, device = (config.beta1, config.beta2), runtime.device
+        self.optimizers = {
+            "G": make_adam(self.G.parameters(), config.lr, betas, device),
+            "D": make_adam(self.D.parameters(), config.lr, betas, device),
+        }
+        self.schedulers = {name: make_scheduler(o, config) for name, o in self.optimizers.items()}
+        self.test_every = config.test_every
+        self.latest: dict[str, torch.Tensor] = {}
+        self._test_set: tuple[torch.Tensor, torch.Tensor] | bool | None = False
+
+    def _oriented(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(input, target) for the run's direction."""
+        return (a, b) if self.config.direction == "AtoB" else (b, a)
+
+    def initialise(self) -> None:
+        spec = self.config.init_from
+        if spec:
+            init_generators(spec, {self.config.direction: self.G})
+            if self.runtime.ctx.is_main:
+                print(f"ganpaint-train: initialised G from {spec}", file=sys.stderr)
+
+    def train_step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], step: int
+    ) -> dict[str, torch.Tensor]:
+        run, config = self.runtime, self.config
+        source, target = self._oriented(*(run.images(x) for x in batch))
+        with run.autocast():
+            fake = self.G_train(source)
+            # D: a fake pair, then a real one (the reference's order).
+            loss_D_fake = patch_gan_loss(
+                self.D_train(torch.cat([source, fake.detach()], 1)), False, config.gan_mode
+            )
+            loss_D_real = patch_gan_loss(
+                self.D_train(torch.cat([source, target], 1)), True, config.gan_mode
+            )
+            loss_D = 0.5 * (loss_D_fake + loss_D_real)
+        self.optimizers["D"].zero_grad(set_to_none=True)
+        loss_D.backward()
+        self.optimizers["D"].step()
+
+        set_requires_grad(self.D, False)
+        try:
+            with run.autocast():
+                loss_G_GAN = patch_gan_loss(
+                    self.D(torch.cat([source, fake], 1)), True, config.gan_mode
+                )
+                loss_G_L1 = F.l1_loss(fake.float(), target.float()) * config.lambda_l1
+                loss_G = loss_G_GAN + loss_G_L1
+            self.optimizers["G"].zero_grad(set_to_none=True)
+            loss_G.backward()
+            self.optimizers["G"].step()
+        finally:
+            set_requires_grad(self.D, True)
+        lr = self.optimizers["G"].param_groups[0]["lr"]
+        for scheduler in self.schedulers.values():
+            scheduler.step()
+
+        shown = slice(0, SAMPLE_COUNT)
+        self.latest = {"input": source[shown], "output": fake[shown].detach(),
+                       "target": target[shown]}  # fmt: skip
+        losses = {"G_GAN": loss_G_GAN, "G_L1": loss_G_L1, "D_real": loss_D_real,
+                  "D_fake": loss_D_fake}  # fmt: skip
+        out = {name: value.detach() for name, value in losses.items()}
+        out["lr"] = torch.full((), lr, device=run.device)
+        return out
+
+    def sample_images(self) -> dict[str, torch.Tensor]:
+        """The latest training batch: input, G's output, target."""
+        return {name: image.float() for name, image in self.latest.items()}
+
+    def _test_pairs(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        if self._test_set is False:
+            config = self.config
+            try:
+                self._test_set = aligned_test_set(config.data, config.size, config.test_n)
+            except GanpaintError as error:
+                print(f"ganpaint-train: warning: no test-set outputs ({error})", file=sys.stderr)
+                self._test_set = None
+        return self._test_set  # type: ignore[return-value]
+
+    def test_images(self) -> dict[str, torch.Tensor]:
+        pairs = self._test_pairs()
+        if pairs is None:
+            return {}
+        run = self.runtime
+        source, target = self._oriented(*(run.images(x.to(run.device)) for x in pairs))
+        with run.autocast():
+            fake = self.G(source)
+        return {"input": source.float(), "output": fake.float(), "target": target.float()}
+
+    def bundle(self, meta: dict[str, Any]) -> ModelBundle:
+        """G (and D), with the direction G translates, the domain names and the size."""
+        meta = {"domains": self.config.domains(), "direction": self.config.direction, **meta}
+        meta.setdefault("resolution", self.config.size)
+        meta.setdefault("name", self.config.name)
+        return ModelBundle.create("pix2pix", {"G": self.G, "D": self.D}, meta)

@@ -1,0 +1,237 @@
+"""What CycleGAN and pix2pix training share: config, networks, LR schedule, --init-from.
+
+Both follow the reference implementation's defaults (Adam 2e-4, beta1 0.5, batch 1,
+286 -> 256 random crops and mirrors, a 70x70 PatchGAN, weights N(0, 0.02)), and its
+learning-rate policy: constant for `n_epochs`, then linear decay towards 0 over
+`n_epochs_decay`. Runs are measured in epochs by default (`iters` 0 is settled from
+the data set's size once it is open); with `--iters` the same schedule is spread over
+the given steps, the epochs becoming `iters / (n_epochs + n_epochs_decay)` steps long.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganpaint.errors import GanpaintError
+from ganpaint.models.bundle import ModelBundle
+from ganpaint.models.norm import NORMS
+from ganpaint.models.patchgan import NLayerDiscriminator
+from ganpaint.models.resnet import ResnetGenerator
+from ganpaint.models.statecheck import describe_mismatch, shapes_of
+from ganpaint.models.unet import MIN_DOWNS, UnetGenerator
+from trainer.config import ConfigError, LoopConfig
+from trainer.data.paired import data_domains, default_load_size
+from trainer.losses import PATCH_LOSSES
+
+#: Epochs between test-set outputs when --test-every is not given.
+TEST_EVERY_EPOCHS = 5
+_RESNET = re.compile(r"^resnet_(\d+)blocks$")
+_UNET = re.compile(r"^unet(?:_(\d+))?$")
+
+
+@dataclasses.dataclass
+class TranslationConfig(LoopConfig):
+    """Flags both translators share; see `CycleGanConfig` and `Pix2PixConfig` for defaults."""
+
+    data: str = ""
+    size: int = 256  # the crop the nets train on
+    load_size: int = 0  # 0: round(size * 286 / 256)
+    flip: bool = True
+    synthetic_n: int = 1000  # procedural training images (per domain)
+    net_g: str = "resnet_9blocks"
+    ngf: int = 64
+    ndf: int = 64
+    n_layers_d: int = 3  # 3: the 70x70 PatchGAN ("basic")
+    norm: str = "instance"
+    dropout: bool = False
+    gan_mode: str = "lsgan"
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    n_epochs: int = 100  # epochs at the initial learning rate
+    n_epochs_decay: int = 100  # epochs of linear decay to 0
+    iters: int = 0  # 0: (n_epochs + n_epochs_decay) epochs of the training set
+    batch: int = 1
+    log_every: int = 100
+    checkpoint_every: int = 2000
+    test_every: int = 0  # steps between test-set outputs; 0: every 5 epochs
+    test_n: int = 8  # test images translated each time
+    init_from: str = ""  # reference .pth, bundle or run folder to start the generator(s) from
+    domain_a: str = ""  # names of the domains in the exported model (default: from --data)
+    domain_b: str = ""
+    name: str = ""
+
+    def resolved(self: Any) -> Any:
+        """Check the values; fill in the load size (but not yet the epoch-based lengths)."""
+        if not self.data:
+            raise ConfigError("Pass --data DIR or --data synthetic:landscapes:PAIR.")
+        for name in ("size", "batch", "ngf", "ndf", "n_layers_d", "synthetic_n", "test_n"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, not {getattr(self, name)}.")
+        for name in ("log_every", "sample_every", "checkpoint_every", "keep_checkpoints"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, not {getattr(self, name)}.")
+        for name in ("iters", "test_every", "load_size", "n_epochs", "n_epochs_decay"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative, not {getattr(self, name)}.")
+        if self.n_epochs + self.n_epochs_decay <= 0:
+            raise ConfigError("n_epochs + n_epochs_decay must be at least 1.")
+        if self.norm not in NORMS:
+            raise ConfigError(f"Unknown --norm {self.norm!r}; use {', '.join(NORMS)}.")
+        if self.gan_mode not in PATCH_LOSSES:
+            raise ConfigError(
+                f"Unknown --gan-mode {self.gan_mode!r}; use {' or '.join(PATCH_LOSSES)}."
+            )
+        arch, extra = generator_spec(self.net_g, self.size)
+        multiple = 4 if arch == "resnet_generator" else 2 ** extra["num_downs"]
+        if self.size % multiple:
+            raise ConfigError(
+                f"--netG {self.net_g} needs --size to be a multiple of {multiple}, not {self.size}."
+            )
+        load = self.load_size or default_load_size(self.size)
+        if load < self.size:
+            raise ConfigError(f"--load-size {load} is smaller than --size {self.size}.")
+        return dataclasses.replace(self, load_size=load)
+
+    def for_data(self: Any, samples: int, world_size: int) -> Any:
+        """Settle `iters` (whole epochs) and `test_every` from the training set's size."""
+        epochs = self.n_epochs + self.n_epochs_decay
+        iters = self.iters or epochs * max(1, samples // max(1, world_size) // self.batch)
+        test_every = self.test_every or max(1, round(TEST_EVERY_EPOCHS * iters / epochs))
+        return dataclasses.replace(self, iters=iters, test_every=test_every)
+
+    def domains(self) -> dict[str, str]:
+        """The exported model's domain names: the flags, else what --data implies."""
+        implied = data_domains(self.data)
+        return {"A": self.domain_a or implied["A"], "B": self.domain_b or implied["B"]}
+
+
+def generator_spec(net_g: str, size: int) -> tuple[str, dict[str, Any]]:
+    """`resnet_9blocks` / `unet_256` / `unet` (depth log2(size)) -> (arch, its config part)."""
+    resnet, unet = _RESNET.match(net_g), _UNET.match(net_g)
+    if resnet:
+        return "resnet_generator", {"n_blocks": int(resnet.group(1))}
+    if unet:
+        side = int(unet.group(1)) if unet.group(1) else size
+        num_downs = int(math.log2(side)) if side > 0 else 0
+        if 2**num_downs != side or num_downs < MIN_DOWNS:
+            raise ConfigError(
+                f"--netG {net_g}: a U-Net needs a power-of-two size of at least {2**MIN_DOWNS}"
+                f" (unet_128, unet_256, or unet with such a --size), not {side}."
+            )
+        return "unet_generator", {"num_downs": num_downs}
+    raise ConfigError(
+        f"Unknown --netG {net_g!r}; use resnet_9blocks, resnet_6blocks, unet_256, unet_128 or unet."
+    )
+
+
+def build_generator(config: TranslationConfig, input_nc: int = 3, output_nc: int = 3) -> nn.Module:
+    """A freshly initialised (N(0, 0.02)) ResNet or U-Net generator for `config`."""
+    arch, extra = generator_spec(config.net_g, config.size)
+    common = {"input_nc": input_nc, "output_nc": output_nc, "ngf": config.ngf, "norm": config.norm}
+    if arch == "resnet_generator":
+        return ResnetGenerator(**common, use_dropout=config.dropout, **extra)
+    return UnetGenerator(**common, use_dropout=config.dropout, **extra)
+
+
+def build_discriminator(config: TranslationConfig, input_nc: int = 3) -> nn.Module:
+    """The PatchGAN (70x70 receptive field with the default 3 layers)."""
+    return NLayerDiscriminator(input_nc, config.ndf, config.n_layers_d, config.norm)
+
+
+def linear_decay(config: TranslationConfig) -> Callable[[int], float]:
+    """The reference's LR factor per step: epoch e trains at 1 - max(0, e + 1 - n) / (d + 1).
+
+    Epoch e of step s is s * (n + d) // iters: exactly the data epoch when `iters` is a
+    whole number of epochs, and an equal share of `iters` otherwise.
+    """
+    n, d, iters = config.n_epochs, config.n_epochs_decay, max(1, config.iters)
+
+    def factor(step: int) -> float:
+        epoch = step * (n + d) // iters
+        return 1.0 - max(0, epoch + 1 - n) / float(d + 1)
+
+    return factor
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, config: TranslationConfig) -> Any:
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, linear_decay(config))
+
+
+# -- --init-from ----------------------------------------------------------------------------
+def load_init_source(spec: str) -> ModelBundle:
+    """A reference `.pth` (imported without pickle), a ganpaint bundle or a run folder."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        from trainer.commands import load_model
+
+        return load_model(path)
+    if path.suffix in (".pth", ".pt"):
+        from ganpaint.models.reference import import_reference
+
+        return import_reference(path)
+    from ganpaint.models.bundle import load
+
+    return load(path)
+
+
+def _describe(net: nn.Module) -> str:
+    config = getattr(net, "config", {})
+    shown = ", ".join(f"{k}={v}" for k, v in config.items() if k not in ("input_nc", "output_nc"))
+    return f"{type(net).__name__}({shown})"
+
+
+def copy_generator(source: nn.Module, target: nn.Module, spec: str, role: str) -> None:
+    """Load `source`'s weights into `target`, or one ConfigError naming what differs."""
+    mismatch = describe_mismatch(shapes_of(target.state_dict()), shapes_of(source.state_dict()))
+    if type(source) is not type(target) or mismatch:
+        detail = f" ({mismatch})" if type(source) is type(target) else ""
+        raise ConfigError(
+            f"--init-from {spec}: its {_describe(source)} does not fit this run's {role} "
+            f"{_describe(target)}{detail}; pass matching --netG/--ngf/--norm flags or another file."
+        )
+    with torch.no_grad():
+        target.load_state_dict(source.state_dict())
+
+
+def init_generators(spec: str, targets: dict[str, nn.Module]) -> list[str]:
+    """Initialise the run's generators from `spec`; return the directions loaded.
+
+    `targets` maps "AtoB" / "BtoA" to the generators translating that way. A CycleGAN
+    source fills both; a one-way source (pix2pix, one reference file) fills the one of
+    its direction, or a one-way run's only generator whatever the direction (a
+    reference pix2pix trained B->A is saved as a plain `latest_net_G.pth`).
+    """
+    try:
+        bundle = load_init_source(spec)
+    except GanpaintError as error:
+        raise ConfigError(f"--init-from: {error}") from None
+    if bundle.kind == "cyclegan":
+        sources = {"AtoB": bundle.nets["G_A"], "BtoA": bundle.nets["G_B"]}
+    elif bundle.kind == "pix2pix":
+        sources = {bundle.meta.get("direction", "AtoB"): bundle.nets["G"]}
+    else:
+        raise ConfigError(
+            f"--init-from {spec} is a {bundle.kind} model; pass a CycleGAN or pix2pix generator."
+        )
+    if len(sources) == 1 and len(targets) == 1:
+        sources = {next(iter(targets)): next(iter(sources.values()))}
+    loaded = []
+    for way, target in targets.items():
+        if way in sources:
+            copy_generator(sources[way], target, spec, f"{way} generator")
+            loaded.append(way)
+    if not loaded:
+        raise ConfigError(
+            f"--init-from {spec} translates {', '.join(sources)}, but this run trains "
+            f"{', '.join(targets)}; pass a generator of that direction."
+        )
+    return loaded
