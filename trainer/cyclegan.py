@@ -19,7 +19,6 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ganpaint.errors import GanpaintError
 from ganpaint.models.bundle import ModelBundle
 from trainer.config import ConfigError
 from trainer.data.paired import unaligned_test_set
@@ -29,11 +28,13 @@ from trainer.losses import patch_gan_loss
 from trainer.runtime import Runtime, set_requires_grad
 from trainer.task import Task
 from trainer.translation import (
+    TestSetCache,
     TranslationConfig,
     build_discriminator,
     build_generator,
     init_generators,
     make_scheduler,
+    step_losses,
 )
 
 #: Training images shown per sample grid (of the latest batch).
@@ -86,7 +87,9 @@ class CycleGanTask(Task):
         self.pool_A, self.pool_B = ImagePool(config.pool_size), ImagePool(config.pool_size)
         self.test_every = config.test_every
         self.latest: dict[str, torch.Tensor] = {}
-        self._test_set: tuple[torch.Tensor, torch.Tensor] | bool | None = False  # False: unread
+        self._test_set = TestSetCache(
+            lambda: unaligned_test_set(config.data, config.size, config.test_n)
+        )
 
     def initialise(self) -> None:
         spec = self.config.init_from
@@ -159,26 +162,14 @@ class CycleGanTask(Task):
             "D_A": loss_D_A, "G_A": loss_G_A, "cycle_A": loss_cycle_A, "idt_A": loss_idt_A,
             "D_B": loss_D_B, "G_B": loss_G_B, "cycle_B": loss_cycle_B, "idt_B": loss_idt_B,
         }  # fmt: skip
-        out = {name: value.detach() for name, value in losses.items()}
-        out["lr"] = torch.full((), lr, device=run.device)
-        return out
+        return step_losses(losses, lr, run.device)
 
     def sample_images(self) -> dict[str, torch.Tensor]:
         """The latest training batch: each domain, its translation and its reconstruction."""
         return {name: image.float() for name, image in self.latest.items()}
 
-    def _test_pairs(self) -> tuple[torch.Tensor, torch.Tensor] | None:
-        if self._test_set is False:
-            config = self.config
-            try:
-                self._test_set = unaligned_test_set(config.data, config.size, config.test_n)
-            except GanpaintError as error:
-                print(f"ganpaint-train: warning: no test-set outputs ({error})", file=sys.stderr)
-                self._test_set = None
-        return self._test_set  # type: ignore[return-value]
-
     def test_images(self) -> dict[str, torch.Tensor]:
-        pairs = self._test_pairs()
+        pairs = self._test_set.get()
         if pairs is None:
             return {}
         run = self.runtime

@@ -17,7 +17,6 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ganpaint.errors import GanpaintError
 from ganpaint.models.bundle import DIRECTIONS, ModelBundle
 from trainer.config import ConfigError
 from trainer.data.paired import aligned_test_set
@@ -26,11 +25,13 @@ from trainer.losses import patch_gan_loss
 from trainer.runtime import Runtime, set_requires_grad
 from trainer.task import Task
 from trainer.translation import (
+    TestSetCache,
     TranslationConfig,
     build_discriminator,
     build_generator,
     init_generators,
     make_scheduler,
+    step_losses,
 )
 
 SAMPLE_COUNT = 4
@@ -75,7 +76,9 @@ class Pix2PixTask(Task):
         self.schedulers = {name: make_scheduler(o, config) for name, o in self.optimizers.items()}
         self.test_every = config.test_every
         self.latest: dict[str, torch.Tensor] = {}
-        self._test_set: tuple[torch.Tensor, torch.Tensor] | bool | None = False
+        self._test_set = TestSetCache(
+            lambda: aligned_test_set(config.data, config.size, config.test_n)
+        )
 
     def _oriented(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(input, target) for the run's direction."""
@@ -129,26 +132,14 @@ class Pix2PixTask(Task):
                        "target": target[shown]}  # fmt: skip
         losses = {"G_GAN": loss_G_GAN, "G_L1": loss_G_L1, "D_real": loss_D_real,
                   "D_fake": loss_D_fake}  # fmt: skip
-        out = {name: value.detach() for name, value in losses.items()}
-        out["lr"] = torch.full((), lr, device=run.device)
-        return out
+        return step_losses(losses, lr, run.device)
 
     def sample_images(self) -> dict[str, torch.Tensor]:
         """The latest training batch: input, G's output, target."""
         return {name: image.float() for name, image in self.latest.items()}
 
-    def _test_pairs(self) -> tuple[torch.Tensor, torch.Tensor] | None:
-        if self._test_set is False:
-            config = self.config
-            try:
-                self._test_set = aligned_test_set(config.data, config.size, config.test_n)
-            except GanpaintError as error:
-                print(f"ganpaint-train: warning: no test-set outputs ({error})", file=sys.stderr)
-                self._test_set = None
-        return self._test_set  # type: ignore[return-value]
-
     def test_images(self) -> dict[str, torch.Tensor]:
-        pairs = self._test_pairs()
+        pairs = self._test_set.get()
         if pairs is None:
             return {}
         run = self.runtime

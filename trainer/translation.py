@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -235,3 +236,34 @@ def init_generators(spec: str, targets: dict[str, nn.Module]) -> list[str]:
             f"{', '.join(targets)}; pass a generator of that direction."
         )
     return loaded
+
+
+class TestSetCache:
+    """A run's test pairs, read once on first use; without any, warn once and go on.
+
+    Test-set outputs are a courtesy during training: a data folder without test
+    images must not stop the run.
+    """
+
+    def __init__(self, read: Callable[[], tuple[torch.Tensor, torch.Tensor]]) -> None:
+        self._read = read
+        self._pairs: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._tried = False
+
+    def get(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        if not self._tried:
+            self._tried = True
+            try:
+                self._pairs = self._read()
+            except GanpaintError as error:
+                print(f"ganpaint-train: warning: no test-set outputs ({error})", file=sys.stderr)
+        return self._pairs
+
+
+def step_losses(
+    losses: dict[str, torch.Tensor], lr: float, device: torch.device
+) -> dict[str, torch.Tensor]:
+    """What a translation step reports: its losses, detached, and the learning rate."""
+    out = {name: value.detach() for name, value in losses.items()}
+    out["lr"] = torch.full((), lr, device=device)
+    return out
