@@ -40,7 +40,7 @@ def _a(
     return ActionSpec(id, text, menu, shortcuts, slot, icon, tip, checkable)
 
 
-MENUS = ("File", "Edit", "View", "Tools", "Inpaint", "Model", "Help")
+MENUS = ("File", "Edit", "View", "Tools", "Inpaint", "Generate", "Model", "Help")
 
 _TOOL_ACTIONS = tuple(
     _a(
@@ -207,6 +207,33 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     _a("next_candidate", "&Next Candidate", "Inpaint", ".", "next_candidate", "mdi6.chevron-right"),
     _a(
+        "translate",
+        "&Translate…",
+        "Generate",
+        "Ctrl+T",
+        "translate_image",
+        "mdi6.swap-horizontal-bold",
+        "Translate the whole image or the selection with a CycleGAN or pix2pix model",
+    ),
+    _a(
+        "sketch_to_image",
+        "&Sketch to Image",
+        "Generate",
+        "Ctrl+Shift+T",
+        "sketch_to_image",
+        "mdi6.draw",
+        "Turn the sketch layer into an image with a pix2pix model",
+    ),
+    _a(
+        "edges_from_photo",
+        "&Edges from Photo",
+        "Generate",
+        "Ctrl+Shift+E",
+        "edges_from_photo",
+        "mdi6.vector-polyline",
+        "Start the sketch layer from the photo's edges (Canny)",
+    ),
+    _a(
         "open_model",
         "&Open Model File…",
         "Model",
@@ -214,6 +241,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "open_model_dialog",
         "mdi6.cube-outline",
         "Use a GAN model file (.safetensors)",
+    ),
+    _a(
+        "model_manager",
+        "Model &Manager…",
+        "Model",
+        "Ctrl+Shift+M",
+        "open_model_manager",
+        "mdi6.database-cog",
+        "Installed models and their cards; import, delete, choose; the device",
     ),
     _a(
         "shortcuts",

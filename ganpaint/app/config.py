@@ -87,6 +87,13 @@ class Settings:
     def set_model(self, path: str) -> None:
         self.store.setValue("model/path", path)
 
+    def action_model(self, purpose: str) -> str:
+        """The model file last chosen for an action ("translate", "sketch", ...)."""
+        return str(self._get(f"models/{purpose}", ""))
+
+    def set_action_model(self, purpose: str, path: str) -> None:
+        self.store.setValue(f"models/{purpose}", path)
+
     def device(self) -> str:
         return str(self._get("model/device", "auto"))
 

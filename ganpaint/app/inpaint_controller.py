@@ -54,6 +54,7 @@ class InpaintController(QObject):
         self.history: list[InpaintOutcome] = []
         self.current: InpaintOutcome | None = None  # the result whose candidates are offered
         self.candidate = 0
+        self.opacity = 1.0  # how much of the result shows over the photo (and is accepted)
         self._run_box: Box | None = None
         self._last_request: InpaintRequest | None = None
         self._generation = 0  # bumped per document: late results of an old one are dropped
@@ -108,10 +109,33 @@ class InpaintController(QObject):
         except GanpaintError as error:
             self.window.show_message(str(error), "info")
             return False
-        self._run_box = hole_box(request.hole)
-        self._job_generation = self._generation
-        self._last_request = request
         name = "Inpainting with the GAN" if request.method == "gan" else "Inpainting with OpenCV"
+        started = self.run_job(name, job, prepare, hole_box(request.hole))
+        if started:
+            self._last_request = request
+        return started
+
+    def run_job(
+        self,
+        name: str,
+        job: Callable,
+        prepare: Callable | None = None,
+        preview_box: Box | None = None,
+    ) -> bool:
+        """Run any job whose result is an InpaintOutcome through the result flow.
+
+        Translation, sketch-to-image and the rest share the runner (one job at a
+        time), the progress bar, the preview, Accept / Discard and the history.
+        """
+        if self.runner.busy:
+            self.window.show_message(
+                f"{self.runner.name} is still running; wait or cancel it.", "info"
+            )
+            return False
+        self.discard()
+        self._run_box = preview_box
+        self._job_generation = self._generation
+        self._last_request = None
         self.window.message_bar.dismiss()
         started = self.runner.start(name, job, prepare)
         if started:
@@ -165,7 +189,7 @@ class InpaintController(QObject):
             if request.device != "cpu":
                 actions.append(("Retry on the CPU", lambda: self.retry(None, "cpu")))
             self.window.show_message(
-                "Inpainting ran out of memory on "
+                f"{self.runner.name or 'The job'} ran out of memory on "
                 f"{request.device}. Retry with fewer candidates or on the CPU, "
                 "or make the mask smaller.",
                 "error",
@@ -175,12 +199,21 @@ class InpaintController(QObject):
         if isinstance(error, GanpaintError):
             self.window.show_message(str(error), "error")
             return
+        if is_out_of_memory(error):
+            self.window.show_message(
+                f"{self.runner.name or 'The job'} ran out of memory on {self.window.device}. "
+                "Choose the CPU under Model → Device, or use a smaller selection.",
+                "error",
+                [("Use the CPU", lambda: self.window.set_device("cpu"))],
+            )
+            return
         trace = getattr(error, "__ganpaint_traceback__", "")
         if trace:
             print(trace, file=sys.stderr)
         self.window.show_message(
-            f"Inpainting failed unexpectedly ({type(error).__name__}: {error}). This is a bug "
-            "in ganpaint; the details were written to the terminal.",
+            f"{self.runner.name or 'The job'} failed unexpectedly "
+            f"({type(error).__name__}: {error}). This is a bug in ganpaint; "
+            "the details were written to the terminal.",
             "error",
         )
 
@@ -214,12 +247,32 @@ class InpaintController(QObject):
             return
         index = min(max(index, 0), len(self.current.candidates) - 1)
         self.candidate = index
-        self.window.scene.show_preview(self.current.box, self.current.candidates[index])
+        self.window.scene.show_preview(self.current.box, self._blended(index))
         if self.panel.thumbnails.currentRow() != index:
             self.panel._quiet = True
             self.panel.thumbnails.setCurrentRow(index)
             self.panel._quiet = False
         self.window.update_actions()
+
+    def _blended(self, index: int) -> np.ndarray:
+        """Candidate `index` mixed with the photo under it at the result opacity."""
+        assert self.current is not None
+        candidate = self.current.candidates[index]
+        if self.opacity >= 1.0:
+            return candidate
+        document = self.window.document
+        box = self.current.box
+        if box.x1 > document.width or box.y1 > document.height:
+            return candidate
+        under = document.read("photo", box).astype(np.float32)
+        mixed = under + (candidate.astype(np.float32) - under) * self.opacity
+        return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+
+    def set_opacity(self, opacity: float) -> None:
+        """The preview's opacity (0 to 1): shown now, and what Accept puts in the photo."""
+        self.opacity = min(max(float(opacity), 0.0), 1.0)
+        if self.current is not None:
+            self.window.scene.show_preview(self.current.box, self._blended(self.candidate))
 
     def step_candidate(self, delta: int) -> None:
         if self.current is not None:
@@ -241,17 +294,18 @@ class InpaintController(QObject):
             self.window.show_message("This result belongs to another image.", "info")
             return False
         patches: list[Patch] = []
-        candidate = outcome.candidates[self.candidate]
+        candidate = self._blended(self.candidate)
         photo = shrink_patch(Patch("photo", box, document.read("photo", box), candidate.copy()))
         if photo is not None:
             patches.append(photo)
-        mask_before = document.read("mask", box)
-        mask = shrink_patch(Patch("mask", box, mask_before, np.zeros_like(mask_before)))
-        if mask is not None:
-            patches.append(mask)
+        if outcome.clear_mask:
+            mask_before = document.read("mask", box)
+            mask = shrink_patch(Patch("mask", box, mask_before, np.zeros_like(mask_before)))
+            if mask is not None:
+                patches.append(mask)
         self.discard()
         if patches:
-            self.window.push(PatchCommand(document, patches, "Accept inpainting"))
+            self.window.push(PatchCommand(document, patches, outcome.accept_text))
         self.panel.set_idle(f"Accepted: {outcome.label} (undo with Ctrl+Z).")
         return True
 

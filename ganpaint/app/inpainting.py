@@ -89,6 +89,8 @@ class InpaintOutcome:
     seconds: float
     label: str = ""
     losses: dict[str, float] = field(default_factory=dict)
+    accept_text: str = "Accept inpainting"  # the undo step's name
+    clear_mask: bool = True  # accepting also clears the mask under the result
 
     @property
     def nbytes(self) -> int:

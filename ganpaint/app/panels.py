@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganpaint.app.document import LAYER_ORDER, Document
+from ganpaint.app.translating import directions
 
 
 def _button(action: QAction) -> QToolButton:
@@ -129,6 +130,7 @@ class InpaintPanel(QWidget):
 
     candidateChosen = Signal(int)
     historyChosen = Signal(int)
+    opacityChanged = Signal(float)
 
     def __init__(self, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -167,6 +169,18 @@ class InpaintPanel(QWidget):
         self.thumbnails.setToolTip("Candidates: click one to preview it")
         self.thumbnails.currentRowChanged.connect(self._candidate_changed)
 
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(100)
+        self.opacity.setToolTip("How strongly the result shows over the photo (and is accepted)")
+        self.opacity_label = QLabel("100%")
+        self.opacity_label.setMinimumWidth(36)
+        self.opacity.valueChanged.connect(self._opacity_changed)
+        opacity_row = QHBoxLayout()
+        opacity_row.addWidget(QLabel("Result opacity"))
+        opacity_row.addWidget(self.opacity, 1)
+        opacity_row.addWidget(self.opacity_label)
+
         choose = QHBoxLayout()
         choose.addWidget(_button(actions["accept"]))
         choose.addWidget(_button(actions["discard"]))
@@ -184,6 +198,7 @@ class InpaintPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(QLabel("Candidates"))
         layout.addWidget(self.thumbnails, 2)
+        layout.addLayout(opacity_row)
         layout.addLayout(choose)
         layout.addWidget(QLabel("History"))
         layout.addWidget(self.history, 1)
@@ -235,9 +250,99 @@ class InpaintPanel(QWidget):
         """Rows show the newest first; indexes count from the oldest."""
         return self.history.count() - 1 - row
 
+    def _opacity_changed(self, value: int) -> None:
+        self.opacity_label.setText(f"{value}%")
+        self.opacityChanged.emit(value / 100)
+
     def _candidate_changed(self, row: int) -> None:
         if not self._quiet and row >= 0:
             self.candidateChosen.emit(row)
 
     def _history_activated(self, item: QListWidgetItem) -> None:
         self.historyChosen.emit(self.history_index(self.history.row(item)))
+
+
+class TranslatorPanel(QWidget):
+    """Options of an edit that runs a CycleGAN / pix2pix model: which model, which way,
+    the whole image or the selection, the tile size, and the button that runs it."""
+
+    chooseFile = Signal()
+
+    def __init__(
+        self,
+        run: QAction,
+        scope: bool = True,
+        note: str = "",
+        extra: list[QAction] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = QComboBox()
+        self.model.setToolTip("The CycleGAN or pix2pix model this edit uses")
+        self.model.setMinimumContentsLength(14)
+        self.model.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose a model file (.safetensors)")
+        browse.clicked.connect(self.chooseFile)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+        self.direction = QComboBox()
+        self.direction.setToolTip("Which way to translate (CycleGAN models go both ways)")
+        self.scope = QComboBox()
+        self.scope.addItem("Whole image", "image")
+        self.scope.addItem("Selection (mask)", "selection")
+        self.scope.setToolTip("Translate everything, or only what the mask covers")
+        self.tile = QSpinBox()
+        self.tile.setRange(64, 2048)
+        self.tile.setSingleStep(64)
+        self.tile.setValue(512)
+        self.tile.setSuffix(" px")
+        self.tile.setToolTip("Large photos are translated in tiles of this size (less memory)")
+        form = QFormLayout()
+        form.addRow("Model", model_row)
+        form.addRow("Direction", self.direction)
+        if scope:
+            form.addRow("Apply to", self.scope)
+        form.addRow("Tile size", self.tile)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        if note:
+            label = QLabel(note)
+            label.setWordWrap(True)
+            layout.addWidget(label)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        for action in [*(extra or []), run]:
+            row.addWidget(_button(action))
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.model.currentIndexChanged.connect(lambda _i: self._fill_directions())
+
+    def set_models(self, entries: list[tuple[str, object, dict]], current: object = None) -> None:
+        """(name, path, metadata) per model; keep `current` (a path) chosen when listed."""
+        self.model.blockSignals(True)
+        self.model.clear()
+        for name, path, meta in entries:
+            self.model.addItem(name, (path, meta))
+            self.model.setItemData(self.model.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole)
+        if not entries:
+            self.model.addItem("No model installed", None)
+        index = next((i for i, (_n, p, _m) in enumerate(entries) if p == current), 0)
+        self.model.setCurrentIndex(index)
+        self.model.blockSignals(False)
+        self._fill_directions()
+
+    def model_path(self):
+        data = self.model.currentData()
+        return data[0] if data else None
+
+    def _fill_directions(self) -> None:
+        self.direction.clear()
+        data = self.model.currentData()
+        for label, value in directions(data[1]) if data else []:
+            self.direction.addItem(label, value)
+        self.direction.setEnabled(self.direction.count() > 1)

@@ -53,16 +53,28 @@ from ganpaint.app.document import Document, Patch, nonzero_box, replace_patch
 from ganpaint.app.inpaint_controller import InpaintController
 from ganpaint.app.messagebar import MessageBar
 from ganpaint.app.painting import grow_mask, shrink_mask
-from ganpaint.app.panels import InpaintPanel, LayersPanel
+from ganpaint.app.panels import InpaintPanel, LayersPanel, TranslatorPanel
 from ganpaint.app.qtimage import qimage_to_rgb
 from ganpaint.app.scene import CanvasScene
 from ganpaint.app.theme import icon
 from ganpaint.app.tools import TOOL_CLASSES, Tool
+from ganpaint.app.translating import (
+    NO_SKETCH_MODEL_MESSAGE,
+    NO_TRANSLATOR_MESSAGE,
+    TRANSLATOR_KINDS,
+    BundleSlot,
+    TranslateRequest,
+    edges_from_photo,
+    make_translate_job,
+    sketch_input,
+    translator_models,
+)
 from ganpaint.app.view import CanvasView
 from ganpaint.app.writer import BackgroundWriter
 from ganpaint.device import describe_device, resolve_device
 from ganpaint.errors import GanpaintError
 from ganpaint.imageio import IMAGE_EXTENSIONS, SAVE_EXTENSIONS, save_image
+from ganpaint.models.catalog import DEFAULT_MODELS
 from ganpaint.paths import samples_dir
 
 AUTOSAVE_MS = 60_000
@@ -250,10 +262,40 @@ class MainWindow(QMainWindow):
         self.inpaint_panel.candidates.valueChanged.connect(self.settings.set_candidates)
         self.inpaint_panel.candidateChosen.connect(self.controller.choose)
         self.inpaint_panel.historyChosen.connect(self.controller.show_history)
-        inpaint_dock = QDockWidget("Inpaint", self)
+        self.inpaint_panel.opacityChanged.connect(self.controller.set_opacity)
+        inpaint_dock = QDockWidget("Inpaint and results", self)
         inpaint_dock.setObjectName("inpaint")
         inpaint_dock.setWidget(self.inpaint_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, inpaint_dock)
+
+        self.translate_panel = TranslatorPanel(self.actions_by_id["translate"])
+        self.translate_panel.chooseFile.connect(lambda: self.choose_translator_file("translate"))
+        self.translate_panel.model.activated.connect(
+            lambda _i: self._remember_translator("translate")
+        )
+        translate_dock = QDockWidget("Translate", self)
+        translate_dock.setObjectName("translate")
+        translate_dock.setWidget(self.translate_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, translate_dock)
+        self.tabifyDockWidget(layers_dock, translate_dock)
+
+        self.sketch_panel = TranslatorPanel(
+            self.actions_by_id["sketch_to_image"],
+            scope=False,
+            note="Draw edges on the sketch layer (N), or start from the photo's edges; "
+            "a pix2pix model turns them into an image.",
+            extra=[self.actions_by_id["edges_from_photo"]],
+        )
+        self.sketch_panel.chooseFile.connect(lambda: self.choose_translator_file("sketch"))
+        self.sketch_panel.model.activated.connect(lambda _i: self._remember_translator("sketch"))
+        sketch_dock = QDockWidget("Sketch to image", self)
+        sketch_dock.setObjectName("sketch")
+        sketch_dock.setWidget(self.sketch_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, sketch_dock)
+        self.tabifyDockWidget(layers_dock, sketch_dock)
+        layers_dock.raise_()
+        self.translator_panels = {"translate": self.translate_panel, "sketch": self.sketch_panel}
+        self.refresh_translators()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -696,6 +738,150 @@ class MainWindow(QMainWindow):
     def next_candidate(self) -> None:
         self.controller.step_candidate(1)
 
+    # ------------------------------------------------------------------ translation
+
+    def refresh_translators(self, extra: Path | None = None) -> None:
+        """Fill each translator panel's model list: installed models plus chosen files."""
+        from ganpaint.models import read_metadata
+
+        if not hasattr(self, "bundle_slot"):
+            self.bundle_slot = BundleSlot()
+            self._translator_files: list[Path] = []
+        if extra is not None and extra not in self._translator_files:
+            self._translator_files.append(extra)
+        entries: list[tuple[str, object, dict]] = []
+        for entry in translator_models():
+            try:
+                entries.append(
+                    (f"{entry.name} ({entry.source})", entry.path, read_metadata(entry.path))
+                )
+            except GanpaintError:
+                continue
+        listed = {path for _n, path, _m in entries}
+        for path in self._translator_files:
+            if path not in listed and path.is_file():
+                try:
+                    entries.append((path.stem, path, read_metadata(path)))
+                except GanpaintError:
+                    continue
+        for purpose, panel in self.translator_panels.items():
+            current = panel.model_path() or self.settings.action_model(purpose) or None
+            current = Path(current) if current else None
+            if current is None:  # the default model for the action, when installed
+                default = DEFAULT_MODELS.get(purpose)
+                current = next((p for _n, p, _m in entries if p.stem == default), None)
+            if current is not None and current not in listed and current.is_file():
+                try:
+                    entries.append((current.stem, current, read_metadata(current)))
+                except GanpaintError:
+                    current = None
+                listed = {path for _n, path, _m in entries}
+            panel.set_models(entries, current)
+
+    def _remember_translator(self, purpose: str) -> None:
+        path = self.translator_panels[purpose].model_path()
+        self.settings.set_action_model(purpose, str(path) if path else "")
+
+    def choose_translator_file(self, purpose: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a model file", self.settings.last_dir(), "ganpaint models (*.safetensors)"
+        )
+        if path:
+            self.use_translator_file(purpose, Path(path))
+
+    def use_translator_file(self, purpose: str, path: Path) -> bool:
+        """Use the model file at `path` for `purpose`, if it is a CycleGAN / pix2pix bundle."""
+        from ganpaint.models import resolve_model
+
+        try:
+            resolved = resolve_model(str(path), kind=TRANSLATOR_KINDS)
+        except GanpaintError as error:
+            self.show_message(str(error))
+            return False
+        self.settings.set_action_model(purpose, str(resolved))
+        panel = self.translator_panels[purpose]
+        self.refresh_translators(extra=resolved)
+        for row in range(panel.model.count()):
+            data = panel.model.itemData(row)
+            if data and data[0] == resolved:
+                panel.model.setCurrentIndex(row)
+        return True
+
+    def translate_image(self) -> bool:
+        """Translate the whole photo or the selection (worker job, previewed, then Accept)."""
+        panel = self.translate_panel
+        path = panel.model_path()
+        if path is None:
+            self.show_message(
+                NO_TRANSLATOR_MESSAGE,
+                "warning",
+                [("Choose model file…", lambda: self.choose_translator_file("translate"))],
+            )
+            return False
+        selection = panel.scope.currentData() == "selection"
+        request = TranslateRequest(
+            photo=self.document.photo.copy(),
+            model=Path(path),
+            direction=str(panel.direction.currentData() or "AtoB"),
+            mask=self.document.hole if selection else None,
+            tile=panel.tile.value(),
+            device=self.device,
+            label="Translation of the selection" if selection else "Translation",
+        )
+        try:
+            job = make_translate_job(request, self.bundle_slot)
+        except GanpaintError as error:
+            self.show_message(str(error), "info")
+            return False
+        return self.controller.run_job(f"Translating with {Path(path).stem}", job)
+
+    def edges_from_photo(self) -> None:
+        """Replace the sketch layer with the photo's edges (one undo step)."""
+        edges = edges_from_photo(self.document.photo)
+        if not edges.any():
+            self.show_message(
+                "The photo has no clear edges to start a sketch from; draw them with the "
+                "sketch pen (N).",
+                "info",
+            )
+            return
+        patch = replace_patch(self.document, "sketch", edges)
+        if patch is not None:
+            self.push(PatchCommand(self.document, [patch], "Edges from photo"))
+        self.select_tool("sketch_pen")
+
+    def sketch_to_image(self) -> bool:
+        """Run the sketch layer through the pix2pix model; the image comes back as a preview."""
+        panel = self.sketch_panel
+        path = panel.model_path()
+        if path is None:
+            self.show_message(
+                NO_SKETCH_MODEL_MESSAGE,
+                "warning",
+                [("Choose model file…", lambda: self.choose_translator_file("sketch"))],
+            )
+            return False
+        if not self.document.sketch.any():
+            self.show_message(
+                "The sketch layer is empty: draw edges with the sketch pen (N), or use "
+                "Generate → Edges from Photo (Ctrl+Shift+E).",
+                "info",
+                [("Edges from photo", self.edges_from_photo)],
+            )
+            return False
+        request = TranslateRequest(
+            photo=sketch_input(self.document.sketch),
+            model=Path(path),
+            direction=str(panel.direction.currentData() or "AtoB"),
+            tile=panel.tile.value(),
+            device=self.device,
+            base=self.document.photo.copy(),
+            label="Sketch to image",
+            accept_text="Accept sketch to image",
+        )
+        job = make_translate_job(request, self.bundle_slot)
+        return self.controller.run_job(f"Sketch to image with {Path(path).stem}", job)
+
     # ------------------------------------------------------------------ model and device
 
     def choose_model(self, path: Path | None, name: str = "", remember: bool = True) -> None:
@@ -718,6 +904,12 @@ class MainWindow(QMainWindow):
             self.show_message(str(error))
             return
         self.choose_model(resolved)
+
+    def open_model_manager(self) -> None:
+        from ganpaint.app.model_manager import ModelManagerDialog
+
+        self.model_manager = ModelManagerDialog(self)
+        self.model_manager.exec()
 
     def _fill_models_menu(self) -> None:
         from ganpaint.models import list_models
@@ -798,6 +990,8 @@ class MainWindow(QMainWindow):
             "next_candidate": offering,
             "inpaint_gan": not busy,
             "inpaint_cv": not busy,
+            "translate": not busy,
+            "sketch_to_image": not busy,
             "undo": self.undo_stack.canUndo(),
             "redo": self.undo_stack.canRedo(),
         }
