@@ -33,7 +33,7 @@ def _application(argv: list[str]) -> QApplication:
     icon_path = resources_dir() / APP_ICON
     if icon_path.is_file():
         app.setWindowIcon(QIcon(str(icon_path)))
-    app.setDesktopFileName("ganpaint")
+    app.setDesktopFileName("io.github.ganpaint.ganpaint")  # packaging/*.desktop
     return app  # type: ignore[return-value]
 
 
