@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from ganpaint.app.commands import PatchCommand
 from ganpaint.app.document import Box, Patch, shrink_patch
@@ -44,7 +44,13 @@ def is_out_of_memory(error: BaseException) -> bool:
 
 
 class InpaintController(QObject):
-    """Owns the job runner, the chosen model and the results of one window."""
+    """Owns the job runner, the chosen model and the results of one window.
+
+    `candidateShown(outcome, index)` tells panels with their own views of a result (the
+    iGAN morph slider) which candidate is offered now.
+    """
+
+    candidateShown = Signal(object, int)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -56,6 +62,7 @@ class InpaintController(QObject):
         self.candidate = 0
         self.opacity = 1.0  # how much of the result shows over the photo (and is accepted)
         self._run_box: Box | None = None
+        self._shown: np.ndarray | None = None  # a patch shown instead of the candidate
         self._last_request: InpaintRequest | None = None
         self._generation = 0  # bumped per document: late results of an old one are dropped
         self._job_generation = 0
@@ -247,17 +254,34 @@ class InpaintController(QObject):
             return
         index = min(max(index, 0), len(self.current.candidates) - 1)
         self.candidate = index
+        self._shown = None
         self.window.scene.show_preview(self.current.box, self._blended(index))
         if self.panel.thumbnails.currentRow() != index:
             self.panel._quiet = True
             self.panel.thumbnails.setCurrentRow(index)
             self.panel._quiet = False
         self.window.update_actions()
+        self.candidateShown.emit(self.current, index)
+
+    def show_patch(self, patch: np.ndarray | None) -> None:
+        """Show `patch` (the current result's box) instead of the chosen candidate, e.g. a
+        frame of its morph; Accept then takes what is shown. None: the candidate again."""
+        if self.current is None:
+            return
+        if patch is not None and patch.shape[:2] != (
+            self.current.box.height,
+            self.current.box.width,
+        ):
+            raise ValueError("The patch does not fit the result's box.")
+        self._shown = patch
+        self.window.scene.show_preview(self.current.box, self._blended(self.candidate))
 
     def _blended(self, index: int) -> np.ndarray:
         """Candidate `index` mixed with the photo under it at the result opacity."""
         assert self.current is not None
         candidate = self.current.candidates[index]
+        if self._shown is not None:
+            candidate = self._shown
         if self.opacity >= 1.0:
             return candidate
         document = self.window.document
@@ -312,6 +336,7 @@ class InpaintController(QObject):
     def discard(self) -> None:
         """Stop showing a result (it stays in the history)."""
         self.current = None
+        self._shown = None
         self.panel.clear_candidates()
         self.window.scene.clear_preview()
         self.window.update_actions()

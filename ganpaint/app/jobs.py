@@ -9,6 +9,7 @@ thread only ever copies a small patch and stays responsive.
 
 from __future__ import annotations
 
+import gc
 import time
 import traceback
 from collections.abc import Callable
@@ -64,6 +65,31 @@ class _Worker(QThread):
                 self.succeeded.emit(result)
 
 
+_jobs_running = 0
+
+
+def _pause_gc() -> None:
+    """Collect on the GUI thread, then keep the cycle collector off while workers run.
+
+    Python runs the cycle collector on whichever thread happens to allocate; run on
+    a worker, it can destroy Qt objects that belong to the GUI thread (closed
+    windows, pixmaps) and crash Qt. Reference counting still frees everything else,
+    and the collector resumes, on the GUI thread, when the last job ends.
+    """
+    global _jobs_running
+    if _jobs_running == 0:
+        gc.collect()
+        gc.disable()
+    _jobs_running += 1
+
+
+def _resume_gc() -> None:
+    global _jobs_running
+    _jobs_running = max(0, _jobs_running - 1)
+    if _jobs_running == 0:
+        gc.enable()
+
+
 class JobRunner(QObject):
     """Runs one job at a time on a worker thread.
 
@@ -94,6 +120,7 @@ class JobRunner(QObject):
         if self._worker is not None:
             return False
         self.name = name
+        _pause_gc()
         self._token = CancelToken()
         worker = _Worker(fn, self._token, prepare, self)
         worker.progressed.connect(self.progress)
@@ -121,6 +148,7 @@ class JobRunner(QObject):
         if worker is not None:
             worker.wait()
             worker.deleteLater()
+            _resume_gc()
         signal.emit(*args)
         self.busyChanged.emit(self.busy)
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from ganpaint.app.config import Settings
 from ganpaint.app.theme import apply_style
 from ganpaint.app.window import MainWindow
-from ganpaint.errors import GanpaintError
+from ganpaint.errors import GanpaintError, ImageFileError
 from ganpaint.paths import resources_dir
 
 APP_ICON = "icons/ganpaint.svg"
@@ -100,10 +101,28 @@ def run_app(
 
 
 def screenshot(out_path: str | os.PathLike[str], image: str | None = None) -> int:
-    """Render the real window offscreen (with the sample image when none is given) to a PNG."""
+    """Render the real window offscreen (with the sample image when none is given) to a PNG.
+
+    The window starts from default settings (a throwaway store), not the user's saved
+    layout and model, so the same command gives the same picture on every machine.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = _application([])
-    window = create_window(image=image, offer_recovery=False)
+    with tempfile.TemporaryDirectory(prefix="ganpaint-shot-") as folder:
+        store = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        ok = _render_window(app, Settings(store), out_path, image)
+    if not ok:
+        raise ImageFileError(
+            f"Cannot write the screenshot {out_path}; check that its folder exists and is "
+            "writable and that the name ends in .png."
+        )
+    return 0
+
+
+def _render_window(
+    app: QApplication, settings: Settings, out_path: str | os.PathLike[str], image: str | None
+) -> bool:
+    window = create_window(image=image, settings=settings, offer_recovery=False)
     window.resize(1280, 820)
     window.show()
     for _ in range(5):
@@ -117,4 +136,4 @@ def screenshot(out_path: str | os.PathLike[str], image: str | None = None) -> in
     QTimer.singleShot(0, window.close)
     app.processEvents()
     window.close()
-    return 0 if ok else 1
+    return ok

@@ -50,11 +50,19 @@ from ganpaint.app.config import MAX_BRUSH, MIN_BRUSH, Settings
 from ganpaint.app.dialogs import ShortcutsDialog
 from ganpaint.app.docfile import ORA_SUFFIX, load_document, save_document
 from ganpaint.app.document import Document, Patch, nonzero_box, replace_patch
+from ganpaint.app.igan import (
+    IganOutcome,
+    IganRequest,
+    frame_patch,
+    make_igan_job,
+    save_animation,
+)
 from ganpaint.app.inpaint_controller import InpaintController
+from ganpaint.app.inpainting import NO_MODEL_MESSAGE
 from ganpaint.app.messagebar import MessageBar
 from ganpaint.app.painting import grow_mask, shrink_mask
-from ganpaint.app.panels import InpaintPanel, LayersPanel, TranslatorPanel
-from ganpaint.app.qtimage import qimage_to_rgb
+from ganpaint.app.panels import IganPanel, InpaintPanel, LayersPanel, TranslatorPanel
+from ganpaint.app.qtimage import qimage_to_rgb, thumbnail_icon
 from ganpaint.app.scene import CanvasScene
 from ganpaint.app.theme import icon
 from ganpaint.app.tools import TOOL_CLASSES, Tool
@@ -81,6 +89,8 @@ AUTOSAVE_MS = 60_000
 UNDO_LIMIT = 200
 GROW_STEP = 4  # pixels per Grow / Shrink mask
 BLANK_SIZE = (512, 512)
+MORPH_FRAME_MS = 100  # the morph plays at 10 frames a second
+IGAN_JOB = "Generating from strokes"
 
 
 def blank_document() -> Document:
@@ -89,9 +99,15 @@ def blank_document() -> Document:
     return Document.from_image(np.full((height, width, 3), 128, np.uint8), title="Untitled")
 
 
+DEFAULT_SAMPLE = "landscape.png"
+
+
 def sample_paths() -> list[Path]:
+    """The installed samples, the photo first (the sketch and label map are inputs)."""
     folder = samples_dir()
-    return sorted(folder.glob("*.png")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.png"), key=lambda path: (path.name != DEFAULT_SAMPLE, path.name))
 
 
 class MainWindow(QMainWindow):
@@ -293,6 +309,22 @@ class MainWindow(QMainWindow):
         sketch_dock.setWidget(self.sketch_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, sketch_dock)
         self.tabifyDockWidget(layers_dock, sketch_dock)
+
+        self.igan_panel = IganPanel(self.actions_by_id)
+        self.igan_panel.frameChanged.connect(self.show_morph_frame)
+        self.igan_seed = 0
+        self.igan_keep_z = None  # Keep: the latent the next generation starts from
+        self.morph_timer = QTimer(self)
+        self.morph_timer.setInterval(MORPH_FRAME_MS)
+        self.morph_timer.timeout.connect(self._next_morph_frame)
+        self.controller.candidateShown.connect(self._on_candidate_shown)
+        self.controller.runner.progress.connect(self._on_job_progress)
+        self.controller.runner.started.connect(lambda _name: self.igan_panel.set_live(None))
+        igan_dock = QDockWidget("Generate from strokes", self)
+        igan_dock.setObjectName("igan")
+        igan_dock.setWidget(self.igan_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, igan_dock)
+        self.tabifyDockWidget(layers_dock, igan_dock)
         layers_dock.raise_()
         self.translator_panels = {"translate": self.translate_panel, "sketch": self.sketch_panel}
         self.refresh_translators()
@@ -882,6 +914,170 @@ class MainWindow(QMainWindow):
         job = make_translate_job(request, self.bundle_slot)
         return self.controller.run_job(f"Sketch to image with {Path(path).stem}", job)
 
+    # ------------------------------------------------------------------ latent explorer
+
+    def new_image_from_gan(self) -> bool:
+        """The latent explorer: pick, interpolate or combine GAN samples; open one."""
+        from ganpaint.app.explorer_dialog import ExplorerDialog
+
+        if self.controller.model.path is None:
+            self.show_message(
+                NO_MODEL_MESSAGE.replace("GAN inpainting", "the latent explorer"),
+                "warning",
+                [("Open model file…", self.open_model_dialog)],
+            )
+            return False
+        self.explorer = ExplorerDialog(self)
+        self.explorer.generate_grid()
+        self.explorer.open()
+        return True
+
+    def open_array(self, rgb: np.ndarray, title: str) -> bool:
+        """Open an image made in the app (a GAN sample) as a new, unsaved document."""
+        if not self.confirm_discard():
+            return False
+        self.message_bar.dismiss()
+        self.set_document(Document.from_image(np.ascontiguousarray(rgb), title=title))
+        return True
+
+    # ------------------------------------------------------------------ iGAN
+
+    def generate_from_strokes(self) -> bool:
+        """Optimise GAN latents to follow the colour strokes and edges (worker job).
+
+        Without a mask the whole canvas is generated (the result, scaled to the
+        document, replaces the photo on Accept); with one, only the masked part is,
+        blended in as inpainting does. Keep / Restart steer the next run.
+        """
+        if self.controller.model.path is None:
+            self.show_message(
+                NO_MODEL_MESSAGE.replace("GAN inpainting", "generation from strokes"),
+                "warning",
+                [("Open model file…", self.open_model_dialog)],
+            )
+            return False
+        document = self.document
+        panel = self.igan_panel
+        request = IganRequest(
+            photo=document.photo.copy(),
+            colour=document.colour.copy(),
+            sketch=document.sketch.copy(),
+            hole=document.hole if document.mask.any() else None,
+            color_weight=panel.color_weight.value(),
+            edge_weight=panel.edge_weight.value(),
+            seed=self.igan_seed,
+            candidates=panel.candidates.value(),
+            keep_z=self.igan_keep_z,
+            device=self.device,
+        )
+        try:
+            job, prepare, box = make_igan_job(request, self.controller.model)
+        except GanpaintError as error:
+            self.show_message(str(error), "info")
+            return False
+        self.stop_morph()
+        return self.controller.run_job(IGAN_JOB, job, prepare, box)
+
+    def _igan_outcome(self) -> IganOutcome | None:
+        current = self.controller.current
+        return current if isinstance(current, IganOutcome) else None
+
+    def keep_igan_result(self) -> bool:
+        """The chosen result becomes the start (and the pull) of the next generation."""
+        outcome = self._igan_outcome()
+        if outcome is None or not outcome.latents:
+            return False
+        self.igan_keep_z = outcome.latents[self.controller.candidate].clone()
+        self.igan_panel.start_label.setText(
+            f"Starts: kept candidate {self.controller.candidate + 1}"
+        )
+        self.statusBar().showMessage(
+            "Kept: the next generation starts from this result. Add strokes, then generate.",
+            5000,
+        )
+        return True
+
+    def restart_igan(self) -> bool:
+        """Forget the kept result and generate again from new random starts (a new seed)."""
+        self.igan_seed += 1
+        self.igan_keep_z = None
+        self.igan_panel.start_label.setText(f"Starts: random (seed {self.igan_seed})")
+        return self.generate_from_strokes()
+
+    def show_morph_frame(self, frame: int) -> None:
+        """Show frame `frame` of the chosen candidate's morph (the last is the result)."""
+        outcome = self._igan_outcome()
+        if outcome is None:
+            return
+        candidate = self.controller.candidate
+        last = len(outcome.frames[candidate]) - 1 if outcome.frames else 0
+        self.controller.show_patch(
+            None if frame >= last else frame_patch(outcome, candidate, frame)
+        )
+
+    def _on_candidate_shown(self, outcome: object, index: int) -> None:
+        self.stop_morph()
+        if isinstance(outcome, IganOutcome) and outcome.frames:
+            self.igan_panel.set_frames(len(outcome.frames[index]))
+        else:
+            self.igan_panel.set_frames(0)
+        self.update_actions()
+
+    def _on_job_progress(self, payload: tuple) -> None:
+        _update, preview = payload
+        if self.controller.runner.name == IGAN_JOB and preview is not None:
+            self.igan_panel.set_live(thumbnail_icon(preview, 92))
+
+    def play_morph(self) -> None:
+        """Play the morph from the start to the result (or stop it)."""
+        if self.morph_timer.isActive():
+            self.stop_morph()
+            return
+        slider = self.igan_panel.frame
+        if self._igan_outcome() is None or not slider.isEnabled():
+            self.actions_by_id["igan_play"].setChecked(False)
+            return
+        if slider.value() >= slider.maximum():
+            slider.setValue(0)
+        self.actions_by_id["igan_play"].setChecked(True)
+        self.morph_timer.start()
+
+    def stop_morph(self) -> None:
+        self.morph_timer.stop()
+        self.actions_by_id["igan_play"].setChecked(False)
+
+    def _next_morph_frame(self) -> None:
+        slider = self.igan_panel.frame
+        if self._igan_outcome() is None or slider.value() >= slider.maximum():
+            self.stop_morph()
+            return
+        slider.setValue(slider.value() + 1)
+
+    def export_morph(self, path: str | None = None) -> bool:
+        """Write the chosen candidate's morph (model size, enlarged) as a GIF or PNG frames."""
+        outcome = self._igan_outcome()
+        if outcome is None or not outcome.frames:
+            self.show_message("Generate from strokes first: there is no morph to export.", "info")
+            return False
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export morph",
+                str(Path(self.settings.last_dir()) / "morph.gif"),
+                "Animated GIF (*.gif);;PNG frames (*.png)",
+            )
+            if not path:
+                return False
+        frames = outcome.frames[self.controller.candidate]
+        scale = max(1, 256 // max(frames[0].shape[0], 1))
+        try:
+            written = save_animation(frames, path, fps=1000 / MORPH_FRAME_MS, scale=scale)
+        except OSError as error:
+            self.show_message(f"Cannot write {path}: {error.strerror or error}.")
+            return False
+        self.statusBar().showMessage(f"Exported the morph to {written[0]}", 5000)
+        return True
+
     # ------------------------------------------------------------------ model and device
 
     def choose_model(self, path: Path | None, name: str = "", remember: bool = True) -> None:
@@ -982,6 +1178,11 @@ class MainWindow(QMainWindow):
     def update_actions(self) -> None:
         busy = self.controller.runner.busy
         offering = self.controller.current is not None
+        igan = isinstance(self.controller.current, IganOutcome)
+        if not igan and hasattr(self, "igan_panel"):
+            if self.igan_panel.frame.isEnabled():
+                self.igan_panel.set_frames(0)
+            self.stop_morph()
         enabled = {
             "cancel_job": busy,
             "accept": offering and not busy,
@@ -992,6 +1193,12 @@ class MainWindow(QMainWindow):
             "inpaint_cv": not busy,
             "translate": not busy,
             "sketch_to_image": not busy,
+            "igan_generate": not busy,
+            "new_from_gan": not busy,
+            "igan_restart": not busy,
+            "igan_keep": igan and not busy,
+            "igan_play": igan,
+            "igan_export": igan,
             "undo": self.undo_stack.canUndo(),
             "redo": self.undo_stack.canRedo(),
         }

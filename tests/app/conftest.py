@@ -9,9 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
+from app_photos import photo
 from PySide6.QtCore import QSettings
 
 from ganpaint.app.config import Settings
@@ -57,15 +57,6 @@ def fast_inpaint(monkeypatch: pytest.MonkeyPatch) -> InpaintConfig:
     )
     monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: config)
     return config
-
-
-def photo(width: int = 96, height: int = 64) -> np.ndarray:
-    """A smooth colourful test photo."""
-    ys, xs = np.mgrid[0:height, 0:width]
-    rgb = np.stack(
-        [xs * 255 // max(width - 1, 1), ys * 255 // max(height - 1, 1), (xs + ys) % 256], axis=2
-    )
-    return rgb.astype(np.uint8)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import photo
+from app_photos import photo
 
 from ganpaint.app.docfile import load_document, save_document
 from ganpaint.app.document import Box, Document, PatchRecorder

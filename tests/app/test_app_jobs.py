@@ -158,3 +158,19 @@ def test_history_brings_back_earlier_results(qtbot, window: MainWindow, method: 
     assert window.controller.current is None and window.scene.preview_box is None
     window.controller.show_history(0)
     assert window.controller.current is window.controller.history[0]
+
+
+def test_the_cycle_collector_is_paused_only_while_jobs_run() -> None:
+    """A collection on a worker thread could destroy GUI-thread Qt objects, so none runs there."""
+    import gc
+
+    from ganpaint.app.jobs import _pause_gc, _resume_gc
+
+    assert gc.isenabled()
+    _pause_gc()  # the inpaint job starts
+    _pause_gc()  # and the explorer's
+    assert not gc.isenabled()
+    _resume_gc()
+    assert not gc.isenabled()  # one is still running
+    _resume_gc()
+    assert gc.isenabled()

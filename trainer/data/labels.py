@@ -1,51 +1,32 @@
-"""The landscape label classes, their display colours, and conversion both ways.
-
-labels2photo models see colourised label maps; a user paints such a map in the
-app with the same palette, so `labels_from_colors` maps any painted colour back to
-the nearest class.
-"""
+"""The landscape label classes and their colours: re-exported from `ganpaint.labels`,
+where the app's semantic brushes share them (one palette for training and painting)."""
 
 from __future__ import annotations
 
-import numpy as np
-
-LABEL_NAMES: tuple[str, ...] = ("sky", "cloud", "mountain", "water", "grass", "tree", "sun/moon")
-SKY, CLOUD, MOUNTAIN, WATER, GRASS, TREE, SUN = range(len(LABEL_NAMES))
-
-LABEL_PALETTE: np.ndarray = np.array(
-    [
-        (120, 180, 250),  # sky
-        (240, 240, 240),  # cloud
-        (140, 90, 60),  # mountain
-        (20, 50, 190),  # water
-        (110, 200, 60),  # grass
-        (10, 90, 40),  # tree
-        (255, 210, 0),  # sun/moon
-    ],
-    dtype=np.uint8,
+from ganpaint.labels import (
+    CLOUD,
+    GRASS,
+    LABEL_NAMES,
+    LABEL_PALETTE,
+    MOUNTAIN,
+    SKY,
+    SUN,
+    TREE,
+    WATER,
+    colorize_labels,
+    labels_from_colors,
 )
-LABEL_PALETTE.setflags(write=False)
 
-
-def colorize_labels(labels: np.ndarray) -> np.ndarray:
-    """Class ids (..., H, W) to display colours (..., H, W, 3) uint8; ids out of range clip."""
-    ids = np.clip(np.asarray(labels), 0, len(LABEL_NAMES) - 1).astype(np.intp)
-    return LABEL_PALETTE[ids]
-
-
-def labels_from_colors(rgb: np.ndarray) -> np.ndarray:
-    """Colours (..., H, W, 3) to class ids (..., H, W) uint8, by nearest palette colour."""
-    rgb = np.asarray(rgb)
-    if rgb.shape[-1:] != (3,):
-        raise ValueError(f"expected RGB colours with a last axis of 3, got shape {rgb.shape}")
-    flat = rgb.reshape(-1, 3).astype(np.int32)
-    palette = LABEL_PALETTE.astype(np.int32)
-    best = np.zeros(flat.shape[0], dtype=np.uint8)
-    best_dist = np.full(flat.shape[0], np.iinfo(np.int32).max, dtype=np.int32)
-    for k in range(len(palette)):  # a loop over 7 classes keeps memory at O(pixels)
-        diff = flat - palette[k]
-        dist = np.einsum("ij,ij->i", diff, diff)
-        closer = dist < best_dist
-        best[closer] = k
-        best_dist[closer] = dist[closer]
-    return best.reshape(rgb.shape[:-1])
+__all__ = [
+    "CLOUD",
+    "GRASS",
+    "LABEL_NAMES",
+    "LABEL_PALETTE",
+    "MOUNTAIN",
+    "SKY",
+    "SUN",
+    "TREE",
+    "WATER",
+    "colorize_labels",
+    "labels_from_colors",
+]
