@@ -234,6 +234,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Start the sketch layer from the photo's edges (Canny)",
     ),
     _a(
+        "image_from_labels",
+        "Image from &Labels",
+        "Generate",
+        "Ctrl+Shift+L",
+        "image_from_labels",
+        "mdi6.image-filter-hdr",
+        "Turn the label layer (semantic brushes) into a landscape with a pix2pix model",
+    ),
+    _a(
         "new_from_gan",
         "&New Image from GAN…",
         "Generate",

@@ -1,9 +1,11 @@
 """Documents in and out of files: images become documents, documents become .ora files.
 
 The document's layers map onto OpenRaster layers other editors can show: the photo
-(opaque), colour strokes (RGBA), the sketch (black ink, alpha = ink) and the mask
-(red, alpha = mask, half opacity). Reading finds them again by name; an .ora made
-elsewhere opens as a photo (its visible layers flattened) with empty overlays.
+(opaque), the semantic labels (the palette's colours where painted, transparent
+elsewhere; read back by nearest palette colour), colour strokes (RGBA), the sketch
+(black ink, alpha = ink) and the mask (red, alpha = mask, half opacity). Reading
+finds them again by name; an .ora made elsewhere opens as a photo (its visible
+layers flattened) with empty overlays.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ganpaint.app.document import Document
+from ganpaint.app.document import UNLABELLED, Document
 from ganpaint.app.ora import OraImage, OraLayer, composite, read_ora, write_ora
 from ganpaint.errors import ImageFileError
 from ganpaint.imageio import load_image
+from ganpaint.labels import LABEL_NAMES, colorize_labels, labels_from_colors
 
 ORA_SUFFIX = ".ora"
 MASK_RGB = (255, 0, 0)
-_OVERLAYS = ("colour", "sketch", "mask")
+_OVERLAYS = ("labels", "colour", "sketch", "mask")
 
 
 def is_document_path(path: str | os.PathLike[str]) -> bool:
@@ -45,9 +48,10 @@ def to_ora(document: Document) -> OraImage:
         "colour": document.colour,
         "sketch": _ink(document.sketch, (0, 0, 0)),
         "mask": _ink(document.mask, MASK_RGB),
+        "labels": _labels_rgba(document.labels),
     }
     stack = []
-    for name in ("mask", "sketch", "colour", "photo"):
+    for name in ("mask", "sketch", "colour", "labels", "photo"):
         layer = document.layer(name)
         stack.append(
             OraLayer(name=name, rgba=layers[name], visible=layer.visible, opacity=layer.opacity)
@@ -67,6 +71,22 @@ def _ink(values: np.ndarray, rgb: tuple[int, int, int]) -> np.ndarray:
     out[:, :, :3] = rgb
     out[:, :, 3] = values
     return out
+
+
+def _labels_rgba(labels: np.ndarray) -> np.ndarray:
+    """Class ids as palette colours, opaque where painted and clear where unlabelled."""
+    painted = labels < len(LABEL_NAMES)
+    out = np.zeros((*labels.shape, 4), np.uint8)
+    out[:, :, :3] = colorize_labels(labels)
+    out[:, :, 3] = np.where(painted, np.uint8(255), np.uint8(0))
+    out[~painted, :3] = 0
+    return out
+
+
+def _labels_from_rgba(rgba: np.ndarray) -> np.ndarray:
+    """The inverse of `_labels_rgba`, tolerant of colours another editor shifted a little."""
+    ids = labels_from_colors(rgba[:, :, :3])
+    return np.where(rgba[:, :, 3] > 127, ids, np.uint8(UNLABELLED)).astype(np.uint8)
 
 
 def _flatten(rgba: np.ndarray) -> np.ndarray:
@@ -96,7 +116,12 @@ def _from_ora(path: Path) -> Document:
             overlays[name] = None
             continue
         full = image.full(layer)
-        overlays[name] = full if name == "colour" else np.ascontiguousarray(full[:, :, 3])
+        if name == "colour":
+            overlays[name] = full
+        elif name == "labels":
+            overlays[name] = _labels_from_rgba(full)
+        else:
+            overlays[name] = np.ascontiguousarray(full[:, :, 3])
     mask = overlays["mask"]
     if mask is not None:
         mask = np.where(mask > 127, np.uint8(255), np.uint8(0))
@@ -108,6 +133,7 @@ def _from_ora(path: Path) -> Document:
         mask=mask,
         sketch=overlays["sketch"],
         colour=overlays["colour"],
+        labels=overlays["labels"],
     )
     for name in (*_OVERLAYS, "photo"):
         layer = image.layer(name)

@@ -15,9 +15,30 @@ from pathlib import Path
 import numpy as np
 
 #: Layers from the bottom of the stack to the top.
-LAYER_ORDER = ("photo", "colour", "sketch", "mask")
-LAYER_TITLES = {"photo": "Photo", "colour": "Colour strokes", "sketch": "Sketch", "mask": "Mask"}
-DEFAULT_OPACITY = {"photo": 1.0, "colour": 1.0, "sketch": 1.0, "mask": 0.5}
+LAYER_ORDER = ("photo", "labels", "colour", "sketch", "mask")
+LAYER_TITLES = {
+    "photo": "Photo",
+    "labels": "Labels",
+    "colour": "Colour strokes",
+    "sketch": "Sketch",
+    "mask": "Mask",
+}
+DEFAULT_OPACITY = {"photo": 1.0, "labels": 0.5, "colour": 1.0, "sketch": 1.0, "mask": 0.5}
+#: The label layer's value for "no class painted here" (class ids are 0..6).
+UNLABELLED = 255
+#: What an empty layer holds, where it is not 0.
+BLANK_VALUES = {"labels": UNLABELLED}
+
+
+def blank_value(name: str) -> int:
+    """The value of an unpainted pixel of layer `name` (what clearing and erasing write)."""
+    return BLANK_VALUES.get(name, 0)
+
+
+def content_box(name: str, data: np.ndarray) -> Box:
+    """The bounding box of the painted pixels of a box of layer `name` (EMPTY_BOX: none)."""
+    blank = BLANK_VALUES.get(name)
+    return nonzero_box(data if blank is None else data != blank)
 
 
 @dataclass(frozen=True)
@@ -134,10 +155,11 @@ Listener = Callable[[str, Box], None]
 
 @dataclass
 class Document:
-    """The photo at full resolution plus mask, sketch and colour-stroke layers.
+    """The photo at full resolution plus mask, sketch, colour-stroke and label layers.
 
     mask: uint8 HxW, 255 = the hole to fill. sketch: uint8 HxW, the ink of edge
-    strokes (0 = none). colour: uint8 HxWx4 RGBA strokes. `original` is the photo
+    strokes (0 = none). colour: uint8 HxWx4 RGBA strokes. labels: uint8 HxW class ids
+    of `ganpaint.labels` (UNLABELLED = 255 where nothing is painted). `original` is the photo
     as opened, for comparing; `path` is the .ora file the document was saved to.
     """
 
@@ -159,6 +181,7 @@ class Document:
         mask: np.ndarray | None = None,
         sketch: np.ndarray | None = None,
         colour: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
     ) -> Document:
         """A document around a uint8 HxWx3 photo, with empty layers unless given."""
         rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
@@ -170,6 +193,7 @@ class Document:
             "colour": _or_zeros(colour, (height, width, 4)),
             "sketch": _or_zeros(sketch, (height, width)),
             "mask": _or_zeros(mask, (height, width)),
+            "labels": _or_zeros(labels, (height, width), UNLABELLED),
         }
         layers = {
             name: Layer(name, data[name], opacity=DEFAULT_OPACITY[name]) for name in LAYER_ORDER
@@ -214,6 +238,10 @@ class Document:
         return self.layers["colour"].data
 
     @property
+    def labels(self) -> np.ndarray:
+        return self.layers["labels"].data
+
+    @property
     def hole(self) -> np.ndarray:
         """The mask as the edits take it: bool HxW, True = fill."""
         return self.mask > 0
@@ -247,9 +275,9 @@ class Document:
             listener(name, box)
 
 
-def _or_zeros(array: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+def _or_zeros(array: np.ndarray | None, shape: tuple[int, ...], fill: int = 0) -> np.ndarray:
     if array is None:
-        return np.zeros(shape, np.uint8)
+        return np.full(shape, fill, np.uint8)
     array = np.ascontiguousarray(array, dtype=np.uint8)
     if array.shape != shape:
         raise ValueError(f"expected a layer of shape {shape}, got {array.shape}")

@@ -91,6 +91,7 @@ class InpaintOutcome:
     losses: dict[str, float] = field(default_factory=dict)
     accept_text: str = "Accept inpainting"  # the undo step's name
     clear_mask: bool = True  # accepting also clears the mask under the result
+    run_seconds: float | None = None  # the edit itself, without loading the model
 
     @property
     def nbytes(self) -> int:

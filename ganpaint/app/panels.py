@@ -4,17 +4,21 @@ inpainting (run, progress, candidates, accept or discard, the history of results
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ganpaint.app.document import LAYER_ORDER, Document
 from ganpaint.app.translating import directions
+from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
 
 
 def _button(action: QAction) -> QToolButton:
@@ -44,7 +49,7 @@ class LayersPanel(QWidget):
         super().__init__(parent)
         self.document: Document | None = None
         self.list = QListWidget()
-        self.list.setMaximumHeight(120)
+        self.list.setMaximumHeight(140)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setToolTip("Opacity of the selected layer")
@@ -440,3 +445,61 @@ class IganPanel(QWidget):
         self.frame_label.setText(
             f"{value + 1}/{self.frame.maximum() + 1}" if self.frame.isEnabled() else ""
         )
+
+
+class LabelsPanel(TranslatorPanel):
+    """The semantic brushes: one button per landscape class (its palette colour as the
+    swatch), the labels model, Live re-generation and Image from Labels."""
+
+    classChosen = Signal(int)
+    liveToggled = Signal(bool)
+
+    def __init__(self, run: QAction, brush: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(
+            run,
+            scope=False,
+            note="Pick a class and paint it with the label brush (S); unpainted areas take "
+            "the nearest painted class. A pix2pix model turns the labels into a landscape.",
+            parent=parent,
+        )
+        self.classes = QButtonGroup(self)
+        self.classes.setExclusive(True)
+        grid = QGridLayout()
+        grid.setSpacing(2)
+        for index, name in enumerate(LABEL_NAMES):
+            button = QToolButton()
+            button.setText(name.capitalize())
+            pixmap = QPixmap(16, 16)
+            pixmap.fill(QColor(*(int(v) for v in LABEL_PALETTE[index])))
+            painter = QPainter(pixmap)  # an outline, so light swatches (cloud) show
+            painter.setPen(QColor(90, 90, 90))
+            painter.drawRect(0, 0, 15, 15)
+            painter.end()
+            button.setIcon(QIcon(pixmap))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setCheckable(True)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setToolTip(f"Paint {name} with the label brush ({brush.shortcut().toString()})")
+            self.classes.addButton(button, index)
+            grid.addWidget(button, index // 2, index % 2)
+        self.classes.button(0).setChecked(True)
+        self.classes.idClicked.connect(self.classChosen)
+        self.live = QCheckBox("Live")
+        self.live.setToolTip(
+            "Re-generate shortly after each label stroke while a run takes under half a second"
+        )
+        self.live.toggled.connect(self.liveToggled)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        layout = self.layout()
+        layout.insertLayout(1, grid)  # under the note, above the model
+        layout.insertWidget(layout.count() - 1, self.live)
+        layout.insertWidget(layout.count() - 1, self.status)
+
+    def current_class(self) -> int:
+        return max(self.classes.checkedId(), 0)
+
+    def set_class(self, index: int) -> None:
+        button = self.classes.button(index)
+        if button is not None:
+            button.setChecked(True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ganpaint.labels import LABEL_PALETTE
+
 MASK_COLOUR = (255, 40, 40)
 SKETCH_COLOUR = (20, 20, 20)
 
@@ -42,6 +44,20 @@ def rgba_bgra(rgba: np.ndarray) -> np.ndarray:
     return out
 
 
+def labels_bgra(ids: np.ndarray) -> np.ndarray:
+    """Class ids in the palette's colours, opaque; unlabelled pixels (ids past the
+    palette, 255) transparent. Hard edges: a pixel is one class or none."""
+    painted = ids < len(LABEL_PALETTE)
+    rgb = LABEL_PALETTE[np.where(painted, ids, 0)]
+    out = np.zeros((*ids.shape, 4), np.uint8)
+    out[:, :, 0] = rgb[:, :, 2]
+    out[:, :, 1] = rgb[:, :, 1]
+    out[:, :, 2] = rgb[:, :, 0]
+    out[:, :, 3] = 255
+    out[~painted] = 0
+    return out
+
+
 def render_layer(name: str, pixels: np.ndarray) -> np.ndarray:
     """Display pixels for a box of the named layer."""
     if name == "photo":
@@ -50,4 +66,6 @@ def render_layer(name: str, pixels: np.ndarray) -> np.ndarray:
         return ink_bgra(pixels, MASK_COLOUR)
     if name == "sketch":
         return ink_bgra(pixels, SKETCH_COLOUR)
+    if name == "labels":
+        return labels_bgra(pixels)
     return rgba_bgra(pixels)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsScene
 
-from ganpaint.app.document import LAYER_ORDER, Box, Document, nonzero_box
+from ganpaint.app.document import LAYER_ORDER, Box, Document, content_box
 from ganpaint.app.items import BufferItem
 from ganpaint.app.render import photo_bgra, render_layer
 
@@ -50,7 +50,7 @@ class CanvasScene(QGraphicsScene):
             if name == "photo":
                 item.write(document.full_box, photo_bgra(layer.data))
             else:
-                box = nonzero_box(layer.data)
+                box = content_box(name, layer.data)
                 if not box.empty:
                     item.write(box, render_layer(name, layer.data[box.slices]))
         self.sync_visibility()
@@ -65,7 +65,7 @@ class CanvasScene(QGraphicsScene):
             # The photo changed under a preview: the preview is stale, show the photo.
             box, self.preview_box = box.union(self.preview_box), None
             self.sync_visibility()
-        if name != "photo" and not item.allocated and not data[box.slices].any():
+        if name != "photo" and not item.allocated and content_box(name, data[box.slices]).empty:
             return  # nothing to show and nothing shown
         item.write(box, render_layer(name, data[box.slices]))
 

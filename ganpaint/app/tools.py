@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from ganpaint.app.document import Box, Document, Patch, PatchRecorder
+from ganpaint.app.document import Box, Document, Patch, PatchRecorder, blank_value
 from ganpaint.app.painting import (
     draw_segment,
     fill_polygon,
@@ -40,6 +40,8 @@ class ToolHost(Protocol):
     def pick_colour(self, x: int, y: int) -> None: ...
 
     def eraser_layer(self) -> str: ...
+
+    def label_class(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,11 @@ class MaskBrush(BrushTool):
 
 class Eraser(BrushTool):
     info = ToolInfo(
-        "eraser", "Eraser", "E", "mdi6.eraser", "Erase the selected layer (mask, sketch or colour)"
+        "eraser",
+        "Eraser",
+        "E",
+        "mdi6.eraser",
+        "Erase the selected layer (mask, sketch, colour or labels)",
     )
     verb = "Erase"
 
@@ -180,10 +186,12 @@ class Eraser(BrushTool):
         return self.host.eraser_layer()
 
     def value_for(self, button: Button) -> int | tuple[int, ...]:
-        return (0, 0, 0, 0) if self.target_layer() == "colour" else 0
+        layer = self.target_layer()
+        return (0, 0, 0, 0) if layer == "colour" else blank_value(layer)
 
     def begin(self, point: Point, button: Button) -> None:
-        self.antialias = self.target_layer() != "mask"
+        # Masks and labels keep hard edges (a pixel is in or out, one class or none).
+        self.antialias = self.target_layer() not in ("mask", "labels")
         super().begin(point, "left")
 
 
@@ -210,6 +218,25 @@ class ColourBrush(BrushTool):
         if button == "right":
             return self.erase_value
         return (*self.host.brush_colour(), 255)
+
+
+class LabelBrush(BrushTool):
+    """Paints the chosen semantic class into the label layer: hard edges, no blending,
+    since a pixel is one class; the right button erases back to unlabelled."""
+
+    info = ToolInfo(
+        "label_brush",
+        "Label brush",
+        "S",
+        "mdi6.terrain",
+        "Paint landscape classes (sky, water, …) for Image from Labels",
+    )
+    layer = "labels"
+    antialias = False
+    erase_value = blank_value("labels")
+
+    def value_for(self, button: Button) -> int | tuple[int, ...]:
+        return self.erase_value if button == "right" else int(self.host.label_class())
 
 
 class _ShapeTool(Tool):
@@ -319,5 +346,12 @@ TOOL_CLASSES: tuple[type[Tool], ...] = (
     LassoTool,
     SketchPen,
     ColourBrush,
+    LabelBrush,
 )
-DEFAULT_SIZES = {"mask_brush": 40.0, "eraser": 40.0, "sketch_pen": 3.0, "colour_brush": 16.0}
+DEFAULT_SIZES = {
+    "mask_brush": 40.0,
+    "eraser": 40.0,
+    "sketch_pen": 3.0,
+    "colour_brush": 16.0,
+    "label_brush": 32.0,
+}

@@ -131,6 +131,7 @@ def make_translate_job(
         bundle = slot.get(request.model)
         net = translator_net(bundle, request.direction)
         cancel.raise_if_cancelled()
+        loaded = time.perf_counter()
         result = translate(
             request.photo,
             net,
@@ -144,7 +145,8 @@ def make_translate_job(
         changed = nonzero_box((result.image != base).any(axis=2))
         if changed.empty:
             changed = nonzero_box(np.ones(base.shape[:2], bool))
-        seconds = time.perf_counter() - start
+        end = time.perf_counter()
+        seconds = end - start
         tiles = f", {result.tiles} tile{'s' if result.tiles != 1 else ''}"
         return InpaintOutcome(
             box=changed,
@@ -154,6 +156,7 @@ def make_translate_job(
             label=f"{request.label} ({bundle.name or request.model.stem}{tiles}, {seconds:.1f} s)",
             accept_text=request.accept_text,
             clear_mask=request.mask is not None,
+            run_seconds=end - loaded,
         )
 
     return job

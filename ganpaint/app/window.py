@@ -49,7 +49,7 @@ from ganpaint.app.commands import InvertMaskCommand, PatchCommand
 from ganpaint.app.config import MAX_BRUSH, MIN_BRUSH, Settings
 from ganpaint.app.dialogs import ShortcutsDialog
 from ganpaint.app.docfile import ORA_SUFFIX, load_document, save_document
-from ganpaint.app.document import Document, Patch, nonzero_box, replace_patch
+from ganpaint.app.document import Document, Patch, blank_value, content_box, replace_patch
 from ganpaint.app.igan import (
     IganOutcome,
     IganRequest,
@@ -59,9 +59,22 @@ from ganpaint.app.igan import (
 )
 from ganpaint.app.inpaint_controller import InpaintController
 from ganpaint.app.inpainting import NO_MODEL_MESSAGE
+from ganpaint.app.labelling import (
+    EMPTY_LABELS_MESSAGE,
+    LIVE_DEBOUNCE_MS,
+    LIVE_MAX_SECONDS,
+    NO_LABELS_MODEL_MESSAGE,
+    labels_input,
+)
 from ganpaint.app.messagebar import MessageBar
 from ganpaint.app.painting import grow_mask, shrink_mask
-from ganpaint.app.panels import IganPanel, InpaintPanel, LayersPanel, TranslatorPanel
+from ganpaint.app.panels import (
+    IganPanel,
+    InpaintPanel,
+    LabelsPanel,
+    LayersPanel,
+    TranslatorPanel,
+)
 from ganpaint.app.qtimage import qimage_to_rgb, thumbnail_icon
 from ganpaint.app.scene import CanvasScene
 from ganpaint.app.theme import icon
@@ -91,6 +104,7 @@ GROW_STEP = 4  # pixels per Grow / Shrink mask
 BLANK_SIZE = (512, 512)
 MORPH_FRAME_MS = 100  # the morph plays at 10 frames a second
 IGAN_JOB = "Generating from strokes"
+LABELS_ACCEPT = "Accept image from labels"
 
 
 def blank_document() -> Document:
@@ -310,6 +324,28 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, sketch_dock)
         self.tabifyDockWidget(layers_dock, sketch_dock)
 
+        self.labels_panel = LabelsPanel(
+            self.actions_by_id["image_from_labels"], self.actions_by_id["tool_label_brush"]
+        )
+        self.labels_panel.chooseFile.connect(lambda: self.choose_translator_file("labels"))
+        self.labels_panel.model.activated.connect(lambda _i: self._remember_translator("labels"))
+        self.labels_panel.classChosen.connect(lambda _i: self.select_tool("label_brush"))
+        self.labels_panel.liveToggled.connect(self._on_live_toggled)
+        self.labels_seconds: float | None = None  # how long the last labels run took
+        self._labels_running = False
+        self.live_timer = QTimer(self)
+        self.live_timer.setSingleShot(True)
+        self.live_timer.setInterval(LIVE_DEBOUNCE_MS)
+        self.live_timer.timeout.connect(self._run_live)
+        self.controller.runner.finished.connect(self._on_labels_finished)
+        self.controller.runner.failed.connect(lambda _e: self._labels_stopped())
+        self.controller.runner.cancelled.connect(self._labels_stopped)
+        labels_dock = QDockWidget("Semantic brushes", self)
+        labels_dock.setObjectName("labels")
+        labels_dock.setWidget(self.labels_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, labels_dock)
+        self.tabifyDockWidget(layers_dock, labels_dock)
+
         self.igan_panel = IganPanel(self.actions_by_id)
         self.igan_panel.frameChanged.connect(self.show_morph_frame)
         self.igan_seed = 0
@@ -326,7 +362,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, igan_dock)
         self.tabifyDockWidget(layers_dock, igan_dock)
         layers_dock.raise_()
-        self.translator_panels = {"translate": self.translate_panel, "sketch": self.sketch_panel}
+        self.translator_panels = {
+            "translate": self.translate_panel,
+            "sketch": self.sketch_panel,
+            "labels": self.labels_panel,
+        }
         self.refresh_translators()
 
     def _build_status_bar(self) -> None:
@@ -352,6 +392,8 @@ class MainWindow(QMainWindow):
     def commit(self, patches: list[Patch], text: str) -> None:
         """A tool finished a stroke (already painted): make it one undo step."""
         self.push(PatchCommand(self.document, patches, text, applied=True))
+        if any(patch.layer == "labels" for patch in patches):
+            self._labels_stroked()
 
     def push(self, command: QUndoCommand) -> None:
         self.undo_stack.push(command)
@@ -371,6 +413,9 @@ class MainWindow(QMainWindow):
                 f"Picked colour #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}", 3000
             )
 
+    def label_class(self) -> int:
+        return self.labels_panel.current_class()
+
     def eraser_layer(self) -> str:
         layer = self.layers_panel.current()
         return layer if layer != "photo" else "mask"
@@ -382,6 +427,8 @@ class MainWindow(QMainWindow):
         for tool in self.tools.values():
             tool.abort()
         self.controller.reset()
+        if hasattr(self, "live_timer"):
+            self.live_timer.stop()
         self.document = document
         self._has_image = has_image
         self.scene.set_document(document)
@@ -629,7 +676,7 @@ class MainWindow(QMainWindow):
         self.view.tool = tool
         self.actions_by_id[f"tool_{name}"].setChecked(True)
         self.settings.set_tool(name)
-        if tool.layer in ("sketch", "colour", "mask") and name != "eraser":
+        if tool.layer in ("labels", "sketch", "colour", "mask") and name != "eraser":
             self.layers_panel.select(tool.layer)
         self._show_brush_size()
         self.view.viewport().update()
@@ -686,11 +733,11 @@ class MainWindow(QMainWindow):
             self.show_message("The photo cannot be cleared; select an overlay layer.", "info")
             return
         data = self.document.layer(name).data
-        box = nonzero_box(data)
+        box = content_box(name, data)
         if box.empty:
             return
         before = data[box.slices].copy()
-        patch = Patch(name, box, before, np.zeros_like(before))
+        patch = Patch(name, box, before, np.full_like(before, blank_value(name)))
         self.push(
             PatchCommand(self.document, [patch], f"Clear {self.document.layer(name).title.lower()}")
         )
@@ -913,6 +960,107 @@ class MainWindow(QMainWindow):
         )
         job = make_translate_job(request, self.bundle_slot)
         return self.controller.run_job(f"Sketch to image with {Path(path).stem}", job)
+
+    # ------------------------------------------------------------------ semantic brushes
+
+    def image_from_labels(self, live: bool = False) -> bool:
+        """Run the label layer (gaps filled from the nearest painted class) through the
+        labels2landscape pix2pix model; the image comes back as a preview to accept."""
+        panel = self.labels_panel
+        path = panel.model_path()
+        if path is None:
+            self.show_message(
+                NO_LABELS_MODEL_MESSAGE,
+                "warning",
+                [("Choose model file…", lambda: self.choose_translator_file("labels"))],
+            )
+            return False
+        rgb = labels_input(self.document.labels)
+        if rgb is None:
+            if not live:
+                self.show_message(
+                    EMPTY_LABELS_MESSAGE,
+                    "info",
+                    [("Label brush", lambda: self.select_tool("label_brush"))],
+                )
+            return False
+        request = TranslateRequest(
+            photo=rgb,
+            model=Path(path),
+            direction=str(panel.direction.currentData() or "AtoB"),
+            tile=panel.tile.value(),
+            device=self.device,
+            base=self.document.photo.copy(),
+            label="Image from labels",
+            accept_text=LABELS_ACCEPT,
+        )
+        job = make_translate_job(request, self.bundle_slot)
+        started = self.controller.run_job(f"Image from labels with {Path(path).stem}", job)
+        if started:
+            self.live_timer.stop()
+            self._labels_running = True
+            panel.status.setText("Generating from the labels…")
+        return started
+
+    def _labels_stroked(self) -> None:
+        """A label stroke ended: in Live mode, re-generate after a short pause (debounced)."""
+        if not self.labels_panel.live.isChecked():
+            return
+        if self.labels_seconds is not None and self.labels_seconds >= LIVE_MAX_SECONDS:
+            self.labels_panel.status.setText(self._too_slow_text())
+            return
+        self.live_timer.start()  # restarting it is the debounce
+
+    def _too_slow_text(self) -> str:
+        keys = self.actions_by_id["image_from_labels"].shortcut().toString()
+        return (
+            f"Too slow for live ({self.labels_seconds:.1f} s a run); "
+            f"press Image from Labels ({keys})."
+        )
+
+    def _on_live_toggled(self, on: bool) -> None:
+        if not on:
+            self.live_timer.stop()
+            self.labels_panel.status.setText("")
+        elif self.labels_seconds is not None and self.labels_seconds >= LIVE_MAX_SECONDS:
+            self.labels_panel.status.setText(self._too_slow_text())
+        else:
+            self.live_timer.start()
+
+    def _run_live(self) -> None:
+        runner = self.controller.runner
+        if runner.busy:
+            if self._labels_running:
+                self.live_timer.start()  # again once the run in progress is done
+            else:
+                self.labels_panel.status.setText(f"Live waits: {runner.name} is running.")
+            return
+        current = self.controller.current
+        if current is not None and current.accept_text != LABELS_ACCEPT:
+            self.labels_panel.status.setText(
+                "Live waits: accept or discard the result on show first."
+            )
+            return
+        self.image_from_labels(live=True)
+
+    def _on_labels_finished(self, outcome: object) -> None:
+        if not self._labels_running:
+            return
+        self._labels_running = False
+        # Live is about how fast the model runs; loading it the first time does not count.
+        seconds = getattr(outcome, "run_seconds", None)
+        if seconds is None:
+            seconds = getattr(outcome, "seconds", 0.0)
+        self.labels_seconds = float(seconds)
+        text = f"Done in {self.labels_seconds:.2f} s; Accept to keep it."
+        if self.labels_panel.live.isChecked() and self.labels_seconds >= LIVE_MAX_SECONDS:
+            text = self._too_slow_text()
+        self.labels_panel.status.setText(text)
+
+    def _labels_stopped(self) -> None:
+        if self._labels_running:
+            self._labels_running = False
+            self.labels_panel.status.setText("")
 
     # ------------------------------------------------------------------ latent explorer
 
@@ -1193,6 +1341,7 @@ class MainWindow(QMainWindow):
             "inpaint_cv": not busy,
             "translate": not busy,
             "sketch_to_image": not busy,
+            "image_from_labels": not busy,
             "igan_generate": not busy,
             "new_from_gan": not busy,
             "igan_restart": not busy,

@@ -47,6 +47,10 @@ def test_ora_round_trips_every_layer(tmp_path: Path) -> None:
     document.mask[10:20, 5:40] = 255
     document.sketch[:] = rng.integers(0, 256, document.sketch.shape, dtype=np.uint8)
     document.colour[:] = rng.integers(0, 256, document.colour.shape, dtype=np.uint8)
+    labels = rng.integers(0, 7, document.labels.shape, dtype=np.uint8)
+    labels[:, :20] = 255  # unlabelled
+    document.labels[:] = labels
+    document.layer("labels").opacity = 0.7
     document.layer("sketch").visible = False
     document.layer("mask").opacity = 0.3
     path = save_document(tmp_path / "doc.ora", document)
@@ -66,10 +70,13 @@ def test_ora_round_trips_every_layer(tmp_path: Path) -> None:
     assert np.array_equal(again.mask, document.mask)
     assert np.array_equal(again.sketch, document.sketch)
     assert np.array_equal(again.colour, document.colour)
+    assert np.array_equal(again.labels, labels)
+    assert again.layer("labels").opacity == pytest.approx(0.7, abs=1e-3)
     assert again.layer("sketch").visible is False
     assert again.layer("mask").opacity == pytest.approx(0.3, abs=1e-3)
     assert again.path == path
     assert read_ora(path).layer("photo") is not None
+    assert read_ora(path).layer("labels") is not None
 
 
 def test_ora_reader_places_cropped_layers(tmp_path: Path) -> None:

@@ -1,0 +1,65 @@
+"""The semantic brushes' label layer as a labels2landscape model's input (no Qt).
+
+The label layer holds class ids of `ganpaint.labels` and UNLABELLED (255) where the
+user has not painted. A pix2pix labels2photo model was trained on complete label
+maps, so before it runs every unpainted pixel takes the class of the nearest painted
+pixel (a Voronoi fill by Euclidean distance): a few strokes already make a whole
+landscape, and painting more only refines it. The layer itself is left as painted.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ganpaint.app.document import UNLABELLED
+from ganpaint.labels import LABEL_NAMES, colorize_labels
+
+NO_LABELS_MODEL_MESSAGE = (
+    "No labels model is installed (labels2landscape, a pix2pix model, is the default), so "
+    "the labels cannot become an image yet: choose a pix2pix model file (.safetensors), "
+    "or import a reference .pth with Model → Model Manager…."
+)
+
+EMPTY_LABELS_MESSAGE = (
+    "The label layer is empty: pick a class under Semantic brushes and paint with the "
+    "label brush (S)."
+)
+
+#: Live mode re-runs after a stroke only while a run takes less than this.
+LIVE_MAX_SECONDS = 0.5
+#: The pause after the last stroke before a live run starts.
+LIVE_DEBOUNCE_MS = 300
+
+
+def fill_unlabelled(labels: np.ndarray) -> np.ndarray | None:
+    """`labels` with every unlabelled pixel given the class of the nearest labelled one.
+
+    uint8 H×W in and out; None when nothing at all is labelled. Ties between equally
+    near pixels go to the one OpenCV meets first; ids past the palette count as unlabelled.
+    """
+    labels = np.asarray(labels, dtype=np.uint8)
+    painted = labels < len(LABEL_NAMES)
+    if not painted.any():
+        return None
+    if painted.all():
+        return labels.copy()
+    # distanceTransformWithLabels measures to the zero pixels of its input; with
+    # DIST_LABEL_PIXEL each zero pixel gets its own index, 1, 2, … in row-major order.
+    unpainted = np.where(painted, np.uint8(0), np.uint8(1))
+    _distance, nearest = cv2.distanceTransformWithLabels(
+        unpainted, cv2.DIST_L2, cv2.DIST_MASK_5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    classes = np.concatenate([[UNLABELLED], labels[painted]]).astype(np.uint8)
+    return classes[nearest]
+
+
+def labels_input(labels: np.ndarray) -> np.ndarray | None:
+    """The label layer as the model's input (the pix2pix A image): the filled map in the
+    palette's colours, uint8 H×W×3; None when nothing is labelled."""
+    filled = fill_unlabelled(labels)
+    return None if filled is None else np.ascontiguousarray(colorize_labels(filled))
+
+
+def is_empty(labels: np.ndarray) -> bool:
+    return not (np.asarray(labels) < len(LABEL_NAMES)).any()

@@ -1,0 +1,241 @@
+"""Semantic brushes: the label brush paints class ids (undoable, erasable), unpainted
+pixels take the nearest painted class, Image from Labels runs the labels2landscape
+pix2pix model in the worker, and Live re-runs after strokes while it is fast enough."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from app_photos import photo
+
+from ganpaint.app.docfile import load_document, save_document
+from ganpaint.app.document import UNLABELLED, Document
+from ganpaint.app.labelling import fill_unlabelled, labels_input
+from ganpaint.app.render import labels_bgra
+from ganpaint.app.window import MainWindow
+from ganpaint.edit.progress import Progress
+from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER
+from ganpaint.models import ModelBundle, UnetGenerator
+from ganpaint.paths import user_models_dir
+
+
+@pytest.fixture
+def installed_labels2landscape() -> Path:
+    """A tiny labels2landscape pix2pix U-Net where resolve_model(purpose="labels") looks."""
+    torch.manual_seed(3)
+    net = UnetGenerator(
+        input_nc=3, output_nc=3, num_downs=5, ngf=4, norm="batch", use_dropout=False
+    )
+    meta = {"name": "labels2landscape", "domains": {"A": "labels", "B": "landscape"}}
+    folder = user_models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "labels2landscape.safetensors"
+    ModelBundle.create("pix2pix", {"G": net}, meta).save(path)
+    return path
+
+
+def stroke(window: MainWindow, points: list[tuple[float, float]], button: str = "left") -> None:
+    tool = window.current_tool
+    tool.press(*points[0], button)
+    for point in points[1:]:
+        tool.move(*point)
+    tool.release(*points[-1])
+
+
+def paint_sky_and_water(window: MainWindow) -> None:
+    window.labels_panel.classes.button(SKY).click()
+    stroke(window, [(5.0, 10.0), (90.0, 10.0)])
+    window.labels_panel.classes.button(WATER).click()
+    stroke(window, [(5.0, 55.0), (90.0, 55.0)])
+
+
+def test_label_stroke_paints_the_class_and_undo_restores(window: MainWindow) -> None:
+    assert (window.document.labels == UNLABELLED).all()
+    window.labels_panel.classes.button(WATER).click()  # a class button picks the brush
+    assert window.current_tool.name == "label_brush"
+    assert window.layers_panel.current() == "labels"
+    window.set_brush_size(9)
+    stroke(window, [(20.0, 30.0), (60.0, 30.0)])
+    labels = window.document.labels
+    assert set(np.unique(labels)) == {WATER, UNLABELLED}  # hard edges: no blends
+    assert labels[30, 40] == WATER and labels[5, 5] == UNLABELLED
+    assert window.undo_stack.undoText() == "Paint labels"
+    painted = labels.copy()
+
+    window.select_tool("eraser")  # the eraser works on the selected label layer
+    window.layers_panel.select("labels")
+    window.set_brush_size(6)
+    stroke(window, [(40.0, 30.0), (41.0, 30.0)])
+    assert labels[30, 40] == UNLABELLED and labels[30, 22] == WATER
+    window.undo()
+    assert np.array_equal(window.document.labels, painted)
+    window.undo()
+    assert (window.document.labels == UNLABELLED).all()
+    window.redo()
+    assert np.array_equal(window.document.labels, painted)
+
+    window.layers_panel.select("labels")
+    window.clear_layer()  # clearing makes the layer unlabelled, not class 0 (sky)
+    assert (window.document.labels == UNLABELLED).all()
+
+
+def test_labels_render_in_the_palette_and_unlabelled_is_clear() -> None:
+    ids = np.array([[SKY, UNLABELLED], [GRASS, WATER]], np.uint8)
+    bgra = labels_bgra(ids)
+    assert tuple(bgra[0, 0]) == (*LABEL_PALETTE[SKY][::-1], 255)
+    assert tuple(bgra[0, 1]) == (0, 0, 0, 0)
+    assert tuple(bgra[1, 0, :3]) == tuple(LABEL_PALETTE[GRASS][::-1])
+
+
+def test_fill_unlabelled_takes_the_nearest_painted_class() -> None:
+    row = np.full((1, 8), UNLABELLED, np.uint8)
+    row[0, 0], row[0, 7] = SKY, WATER
+    assert fill_unlabelled(row).tolist() == [[SKY] * 4 + [WATER] * 4]
+
+    grid = np.full((5, 5), UNLABELLED, np.uint8)
+    grid[0, 0] = SKY
+    grid[4, 4] = WATER
+    grid[4, 0] = GRASS
+    filled = fill_unlabelled(grid)
+    assert filled[0, 1] == SKY and filled[1, 0] == SKY
+    assert filled[4, 3] == WATER and filled[3, 4] == WATER
+    assert filled[3, 0] == GRASS and filled[4, 1] == GRASS
+    assert (filled != UNLABELLED).all()
+    assert (grid[0, 1] == UNLABELLED) and grid[0, 0] == SKY  # the layer itself is untouched
+
+    assert fill_unlabelled(np.full((4, 4), UNLABELLED, np.uint8)) is None
+    full = np.full((2, 2), GRASS, np.uint8)
+    assert np.array_equal(fill_unlabelled(full), full)
+
+    # Against brute force on a random example: the nearest seed's class almost everywhere
+    # (OpenCV's 5×5 distance mask approximates Euclidean distance near Voronoi borders).
+    rng = np.random.default_rng(1)
+    labels = np.full((40, 50), UNLABELLED, np.uint8)
+    ys, xs = rng.integers(0, 40, 12), rng.integers(0, 50, 12)
+    labels[ys, xs] = rng.integers(0, 7, 12)
+    yy, xx = np.mgrid[0:40, 0:50]
+    distance = (yy[..., None] - ys) ** 2 + (xx[..., None] - xs) ** 2
+    expected = labels[ys, xs][distance.argmin(axis=2)]
+    assert (fill_unlabelled(labels) == expected).mean() > 0.97
+
+    rgb = labels_input(row)
+    assert rgb.shape == (1, 8, 3)
+    assert tuple(rgb[0, 2]) == tuple(LABEL_PALETTE[SKY])
+
+
+def test_image_from_labels_runs_in_the_worker_and_accepting_is_undoable(
+    qtbot, window: MainWindow, installed_labels2landscape: Path, tmp_path: Path
+) -> None:
+    window.refresh_translators()
+    assert window.labels_panel.model_path() == installed_labels2landscape  # the default
+    paint_sky_and_water(window)
+    labels = window.document.labels.copy()
+    before = window.document.photo.copy()
+    runner = window.controller.runner
+    seen: list = []
+    runner.progress.connect(lambda payload: seen.append(payload[0]))
+    with qtbot.waitSignal(runner.finished, timeout=30_000):
+        assert window.image_from_labels()
+        assert runner.busy  # on the worker
+    assert seen
+    assert window.controller.current is not None
+    assert np.array_equal(window.document.photo, before)  # a preview until accepted
+    assert window.labels_seconds is not None
+    window.grab().save(str(tmp_path / "labels.png"))
+    window.accept_result()
+    assert not np.array_equal(window.document.photo, before)
+    assert np.array_equal(window.document.labels, labels)  # the labels stay to edit further
+    assert window.undo_stack.undoText() == "Accept image from labels"
+    window.undo()
+    assert np.array_equal(window.document.photo, before)
+
+
+def test_image_from_labels_can_be_cancelled(
+    qtbot, window: MainWindow, installed_labels2landscape: Path, monkeypatch
+) -> None:
+    def slow_translate(image, net, *, progress=None, cancel=None, **_kwargs):
+        for step in range(500):
+            progress(Progress(step, 500, "Translating…"))
+            cancel.raise_if_cancelled()
+            time.sleep(0.01)
+        raise AssertionError("not cancelled")
+
+    monkeypatch.setattr("ganpaint.app.translating.translate", slow_translate)
+    window.refresh_translators()
+    paint_sky_and_water(window)
+    before = window.document.photo.copy()
+    runner = window.controller.runner
+    with qtbot.waitSignal(runner.progress, timeout=10_000):
+        assert window.image_from_labels()
+    with qtbot.waitSignal(runner.cancelled, timeout=10_000):
+        window.cancel_job()
+    assert window.controller.current is None
+    assert not runner.busy
+    assert np.array_equal(window.document.photo, before)
+
+
+def test_live_reruns_after_strokes_debounced_and_stops_when_too_slow(
+    qtbot, window: MainWindow, installed_labels2landscape: Path, monkeypatch
+) -> None:
+    window.refresh_translators()
+    runner = window.controller.runner
+    started: list[str] = []
+    runner.started.connect(started.append)
+    window.labels_panel.live.setChecked(True)
+    qtbot.wait(400)
+    assert started == []  # nothing painted yet: nothing to run
+
+    with qtbot.waitSignal(runner.finished, timeout=30_000):
+        paint_sky_and_water(window)  # two strokes within the debounce: one run
+        assert not runner.busy  # not at once: after the pause
+    qtbot.wait(500)
+    assert len(started) == 1
+    assert window.controller.current is not None  # the image follows the labels
+
+    # Too slow: the last run took longer than live allows, so a stroke only says so.
+    monkeypatch.setattr("ganpaint.app.window.LIVE_MAX_SECONDS", 0.0)
+    window.labels_panel.classes.button(GRASS).click()
+    stroke(window, [(5.0, 40.0), (90.0, 40.0)])
+    qtbot.wait(500)
+    assert len(started) == 1
+    assert "Too slow for live" in window.labels_panel.status.text()
+    with qtbot.waitSignal(runner.finished, timeout=30_000):
+        assert window.image_from_labels()  # on demand still works
+    assert len(started) == 2
+
+
+def test_no_labels_model_says_so(window: MainWindow) -> None:
+    window.labels_panel.set_models([])
+    window.document.labels[10:20, 10:20] = SKY
+    assert not window.image_from_labels()
+    assert "labels2landscape" in window.message_bar.text
+    assert not window.controller.runner.busy
+
+
+def test_empty_labels_say_how_to_paint(
+    window: MainWindow, installed_labels2landscape: Path
+) -> None:
+    window.refresh_translators()
+    assert not window.image_from_labels()
+    assert "label brush" in window.message_bar.text
+    assert not window.controller.runner.busy
+
+
+def test_ora_round_trips_the_label_layer(tmp_path: Path) -> None:
+    document = Document.from_image(photo(), title="t")
+    document.labels[5:30, 10:50] = GRASS
+    document.labels[40:, :] = WATER
+    path = save_document(tmp_path / "labels.ora", document)
+    again = load_document(path)
+    assert np.array_equal(again.labels, document.labels)
+    assert again.layer("labels").opacity == pytest.approx(document.layer("labels").opacity)
+
+    # A plain image (or an .ora from elsewhere) opens with nothing labelled.
+    from ganpaint.imageio import save_image
+
+    save_image(tmp_path / "p.png", photo())
+    assert (load_document(tmp_path / "p.png").labels == UNLABELLED).all()
