@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ganpaint.errors import DatasetError
+from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE, colorize_labels, labels_from_colors
 from trainer.data.hashrand import as_seed_array
-from trainer.data.labels import LABEL_NAMES, LABEL_PALETTE, colorize_labels, labels_from_colors
 from trainer.data.layers import prepare_layers
 from trainer.data.raster import Canvas
 from trainer.data.scene import make_scene

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganpaint.errors import DatasetError
-from trainer.data.labels import colorize_labels
+from ganpaint.labels import colorize_labels
 from trainer.data.landscapes import LandscapeBatch
 
 #: pair name -> (kind of A, kind of B, what it teaches)

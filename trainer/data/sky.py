@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainer.data import labels as L
+from ganpaint import labels as L
 from trainer.data.hashrand import hash_index, hash_stream, to_unit
 from trainer.data.palette import Palette
 from trainer.data.raster import F32, MAX_SLOPE, Canvas, Edge, Rows, colour3, pixel_centres

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainer.data import labels as L
+from ganpaint import labels as L
 from trainer.data import palette as pal
 from trainer.data.raster import (
     F32,
