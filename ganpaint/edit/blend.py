@@ -98,6 +98,21 @@ def _window(lo: int, hi: int, n: int) -> tuple[int, int]:
     return start, stop
 
 
+def _joined_to_photo_hole(mask: np.ndarray, photo_hole: np.ndarray) -> np.ndarray:
+    """The parts of `mask` that reach the hole inside the photo, as a 0/255 mask.
+
+    The window mirrors the photo, hole included. A mirror image that touches the hole
+    across the border must stay in the domain (else covered content leaks back), but a
+    separate one would only stretch OpenCV's solve, which spans the mask's bounding
+    box, over the known pixels between the hole and its mirror image.
+    """
+    count, labels = cv2.connectedComponents(mask, connectivity=8)
+    keep = np.zeros(count, bool)
+    keep[np.unique(labels[photo_hole])] = True
+    keep[0] = False
+    return keep[labels].astype(np.uint8) * np.uint8(255)
+
+
 def _poisson(
     photo: np.ndarray, fill: np.ndarray, hole: np.ndarray, distance: np.ndarray, mode: str
 ) -> np.ndarray:
@@ -131,7 +146,8 @@ def _poisson(
         pasted = np.where(hole_w[..., None], fill_w, photo_w)
         dest = np.where((row_in[:, None] & col_in[None, :])[..., None], photo_w, pasted)
         mask = cv2.dilate(hole_w.astype(np.uint8), grow_domain)
-        mask = cv2.dilate(mask, grow_erode) * np.uint8(255)
+        mask = cv2.dilate(mask, grow_erode)
+        mask = _joined_to_photo_hole(mask, hole_w & (row_in[:, None] & col_in[None, :]))
         mask[0, :] = mask[-1, :] = mask[:, 0] = mask[:, -1] = 0  # as seamlessClone does
         bx, by, bw, bh = cv2.boundingRect(mask)
         if bw < 3 or bh < 3:  # too thin for the solver: the window is a sliver

@@ -181,3 +181,19 @@ def test_bad_shapes() -> None:
         blend(photo, photo, np.zeros((10, 10), bool))
     with pytest.raises(ValueError, match="photo"):
         blend(photo[..., 0], photo[..., 0], _hole((1, 1, 2, 2)))
+
+
+def test_poisson_leaves_known_pixels_beyond_its_domain_nearly_alone() -> None:
+    """A hole away from the border must not pull in its mirror images: known pixels 4 px
+    or more from the hole keep their values (OpenCV solves over the mask's bounding box,
+    so mirror copies in the window would re-solve everything between them)."""
+    yy, xx = np.mgrid[0:32, 0:32]
+    photo = np.dstack([xx * 7, yy * 7, (xx + yy) * 3]).astype(np.uint8)
+    fill = np.zeros_like(photo)
+    fill[::2] = 255
+    hole = np.zeros((32, 32), bool)
+    hole[8:24, 8:24] = True
+    out = blend(photo, fill, hole, mode="poisson")
+    distance = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 5)
+    change = np.abs(out.astype(int) - photo).max(axis=2)
+    assert change[distance > 4].max() <= 8
