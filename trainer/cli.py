@@ -100,30 +100,6 @@ def _add_loop_flags(
     )
 
 
-def _cmd_gan(args: argparse.Namespace) -> int:
-    from trainer.commands import train_gan
-
-    return train_gan(args)
-
-
-def _cmd_encoder(args: argparse.Namespace) -> int:
-    from trainer.commands import train_encoder
-
-    return train_encoder(args)
-
-
-def _cmd_cyclegan(args: argparse.Namespace) -> int:
-    from trainer.commands import train_cyclegan
-
-    return train_cyclegan(args)
-
-
-def _cmd_pix2pix(args: argparse.Namespace) -> int:
-    from trainer.commands import train_pix2pix
-
-    return train_pix2pix(args)
-
-
 def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, str]) -> None:
     """Flags CycleGAN and pix2pix share (see trainer.translation.TranslationConfig)."""
     parser.add_argument("--data", help=f"data set folder or {defaults['data']} (the default)")
@@ -177,22 +153,16 @@ def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, 
     _add_loop_flags(parser, iters="(n_epochs + n_epochs_decay) epochs", batch="1")
 
 
-def _cmd_eval(args: argparse.Namespace) -> int:
-    from trainer.commands import evaluate
+def _command(name: str) -> Handler:
+    """The handler that runs `trainer.commands.<name>`, imported only when it runs,
+    so that `ganpaint-train --help` does not wait for torch."""
 
-    return evaluate(args)
+    def run(args: argparse.Namespace) -> int:
+        from trainer import commands
 
+        return getattr(commands, name)(args)
 
-def _cmd_export(args: argparse.Namespace) -> int:
-    from trainer.commands import export
-
-    return export(args)
-
-
-def _cmd_status(args: argparse.Namespace) -> int:
-    from trainer.commands import status
-
-    return status(args)
+    return run
 
 
 def _add_training_commands(commands: argparse._SubParsersAction) -> None:
@@ -217,7 +187,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     )
     gan.add_argument("--name", help="name stored in the exported model")
     _add_loop_flags(gan)
-    gan.set_defaults(handler=_cmd_gan)
+    gan.set_defaults(handler=_command("train_gan"))
 
     encoder = commands.add_parser(
         "encoder",
@@ -238,7 +208,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     )
     encoder.add_argument("--name", help="name stored in the exported model")
     _add_loop_flags(encoder)
-    encoder.set_defaults(handler=_cmd_encoder)
+    encoder.set_defaults(handler=_command("train_encoder"))
 
     cyclegan = commands.add_parser(
         "cyclegan",
@@ -259,7 +229,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         "--lambda-identity", type=float, help="identity loss, times lambda (default 0.5)"
     )
     cyclegan.add_argument("--pool-size", type=int, help="fake images pooled for D (default 50)")
-    cyclegan.set_defaults(handler=_cmd_cyclegan)
+    cyclegan.set_defaults(handler=_command("train_cyclegan"))
 
     pix2pix = commands.add_parser(
         "pix2pix",
@@ -276,7 +246,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     pix2pix.add_argument("--direction", choices=("AtoB", "BtoA"), help="default AtoB")
     pix2pix.add_argument("--lambda-l1", type=float, help="L1 loss weight (default 100)")
-    pix2pix.set_defaults(handler=_cmd_pix2pix)
+    pix2pix.set_defaults(handler=_command("train_pix2pix"))
 
     report = commands.add_parser(
         "eval",
@@ -295,7 +265,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--device", default="auto")
     report.add_argument("--seed", type=int, default=0)
     report.add_argument("--batch", type=_positive_int, default=64)
-    report.set_defaults(handler=_cmd_eval)
+    report.set_defaults(handler=_command("evaluate"))
 
     export = commands.add_parser(
         "export", help="write a run's model file (the bundle the app loads)"
@@ -304,12 +274,12 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     export.add_argument("-o", "--out", required=True, metavar="MODEL.safetensors")
     export.add_argument("--checkpoint", metavar="FILE", help="a checkpoint (default: the last)")
     export.add_argument("--half", action="store_true", help="store float16 weights")
-    export.set_defaults(handler=_cmd_export)
+    export.set_defaults(handler=_command("export"))
 
     status = commands.add_parser("status", help="a run's step, losses, time, last checkpoint")
     status.add_argument("run", metavar="RUN")
     status.add_argument("--json", action="store_true", help="print status.json as is")
-    status.set_defaults(handler=_cmd_status)
+    status.set_defaults(handler=_command("status"))
 
 
 def build_parser() -> argparse.ArgumentParser:
