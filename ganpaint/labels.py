@@ -7,6 +7,7 @@ so `labels_from_colors` maps any painted colour back to the nearest class.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 __all__ = [
@@ -18,13 +19,17 @@ __all__ = [
     "SKY",
     "SUN",
     "TREE",
+    "UNLABELLED",
     "WATER",
     "colorize_labels",
+    "fill_unlabelled",
     "labels_from_colors",
 ]
 
 LABEL_NAMES: tuple[str, ...] = ("sky", "cloud", "mountain", "water", "grass", "tree", "sun/moon")
 SKY, CLOUD, MOUNTAIN, WATER, GRASS, TREE, SUN = range(len(LABEL_NAMES))
+#: A pixel of a painted label map that no class was painted on.
+UNLABELLED = 255
 
 LABEL_PALETTE: np.ndarray = np.array(
     [
@@ -63,3 +68,25 @@ def labels_from_colors(rgb: np.ndarray) -> np.ndarray:
         best[closer] = k
         best_dist[closer] = dist[closer]
     return best.reshape(rgb.shape[:-1])
+
+
+def fill_unlabelled(labels: np.ndarray) -> np.ndarray | None:
+    """`labels` with every unlabelled pixel given the class of the nearest labelled one.
+
+    uint8 H×W in and out; None when nothing at all is labelled. Ties between equally
+    near pixels go to the one OpenCV meets first; ids past the palette count as unlabelled.
+    """
+    labels = np.asarray(labels, dtype=np.uint8)
+    painted = labels < len(LABEL_NAMES)
+    if not painted.any():
+        return None
+    if painted.all():
+        return labels.copy()
+    # distanceTransformWithLabels measures to the zero pixels of its input; with
+    # DIST_LABEL_PIXEL each zero pixel gets its own index, 1, 2, … in row-major order.
+    unpainted = np.where(painted, np.uint8(0), np.uint8(1))
+    _distance, nearest = cv2.distanceTransformWithLabels(
+        unpainted, cv2.DIST_L2, cv2.DIST_MASK_5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    classes = np.concatenate([[UNLABELLED], labels[painted]]).astype(np.uint8)
+    return classes[nearest]

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ganpaint.app.document import UNLABELLED, Document
+from ganpaint.app.document import Document
 from ganpaint.app.ora import OraImage, OraLayer, composite, read_ora, write_ora
 from ganpaint.errors import ImageFileError
 from ganpaint.imageio import load_image
-from ganpaint.labels import LABEL_NAMES, colorize_labels, labels_from_colors
+from ganpaint.labels import LABEL_NAMES, UNLABELLED, colorize_labels, labels_from_colors
 
 ORA_SUFFIX = ".ora"
 MASK_RGB = (255, 0, 0)

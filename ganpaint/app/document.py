@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ganpaint.labels import UNLABELLED
+
 #: Layers from the bottom of the stack to the top.
 LAYER_ORDER = ("photo", "labels", "colour", "sketch", "mask")
 LAYER_TITLES = {
@@ -25,7 +27,6 @@ LAYER_TITLES = {
 }
 DEFAULT_OPACITY = {"photo": 1.0, "labels": 0.5, "colour": 1.0, "sketch": 1.0, "mask": 0.5}
 #: The label layer's value for "no class painted here" (class ids are 0..6).
-UNLABELLED = 255
 #: What an empty layer holds, where it is not 0.
 BLANK_VALUES = {"labels": UNLABELLED}
 

@@ -9,11 +9,9 @@ landscape, and painting more only refines it. The layer itself is left as painte
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
-from ganpaint.app.document import UNLABELLED
-from ganpaint.labels import LABEL_NAMES, colorize_labels
+from ganpaint.labels import LABEL_NAMES, colorize_labels, fill_unlabelled
 
 NO_LABELS_MODEL_MESSAGE = (
     "No labels model is installed (labels2landscape, a pix2pix model, is the default), so "
@@ -30,28 +28,6 @@ EMPTY_LABELS_MESSAGE = (
 LIVE_MAX_SECONDS = 0.5
 #: The pause after the last stroke before a live run starts.
 LIVE_DEBOUNCE_MS = 300
-
-
-def fill_unlabelled(labels: np.ndarray) -> np.ndarray | None:
-    """`labels` with every unlabelled pixel given the class of the nearest labelled one.
-
-    uint8 H×W in and out; None when nothing at all is labelled. Ties between equally
-    near pixels go to the one OpenCV meets first; ids past the palette count as unlabelled.
-    """
-    labels = np.asarray(labels, dtype=np.uint8)
-    painted = labels < len(LABEL_NAMES)
-    if not painted.any():
-        return None
-    if painted.all():
-        return labels.copy()
-    # distanceTransformWithLabels measures to the zero pixels of its input; with
-    # DIST_LABEL_PIXEL each zero pixel gets its own index, 1, 2, … in row-major order.
-    unpainted = np.where(painted, np.uint8(0), np.uint8(1))
-    _distance, nearest = cv2.distanceTransformWithLabels(
-        unpainted, cv2.DIST_L2, cv2.DIST_MASK_5, labelType=cv2.DIST_LABEL_PIXEL
-    )
-    classes = np.concatenate([[UNLABELLED], labels[painted]]).astype(np.uint8)
-    return classes[nearest]
 
 
 def labels_input(labels: np.ndarray) -> np.ndarray | None:

@@ -14,11 +14,11 @@ from app_photos import photo
 
 from ganpaint.app.docfile import load_document, save_document
 from ganpaint.app.document import UNLABELLED, Document
-from ganpaint.app.labelling import fill_unlabelled, labels_input
+from ganpaint.app.labelling import labels_input
 from ganpaint.app.render import labels_bgra
 from ganpaint.app.window import MainWindow
 from ganpaint.edit.progress import Progress
-from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER
+from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER, fill_unlabelled
 from ganpaint.models import ModelBundle, UnetGenerator
 from ganpaint.paths import user_models_dir
 
