@@ -25,13 +25,13 @@ import cv2
 import numpy as np
 import torch
 
-from ganpaint.app.document import Box, nonzero_box
+from ganpaint.app.document import Box
 from ganpaint.app.inpainting import InpaintOutcome, ModelSlot
 from ganpaint.atomic import atomic_path
 from ganpaint.edit.blend import blend
 from ganpaint.edit.progress import CancelToken, Progress
-from ganpaint.edit.region import Region, crop_mask, crop_region, hole_regions, paste_region
-from ganpaint.edit.sketch import SketchConfig, generate
+from ganpaint.edit.region import Region, covering_region, paste_region
+from ganpaint.edit.sketch import SketchConfig, generate, strokes_in_region
 from ganpaint.errors import MaskError
 
 BLEND_MODE = "poisson"  # results inside a mask, as inpainting blends them
@@ -81,16 +81,6 @@ def strokes_of(request: IganRequest) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return colours, stroked, edges
 
 
-def mask_region(hole: np.ndarray) -> Region:
-    """One square around all of the mask (its bounding box, with context), for the model."""
-    box = nonzero_box(hole)
-    if box.empty:
-        raise MaskError("The mask is empty: paint over where to generate, or clear it.")
-    cover = np.zeros(hole.shape, bool)
-    cover[box.slices] = True
-    return hole_regions(cover)[0]
-
-
 def _region_box(region: Region, shape: tuple[int, ...]) -> Box:
     inside = region.box_in(shape)
     return Box(inside.left, inside.top, inside.right, inside.bottom)
@@ -125,7 +115,7 @@ def make_igan_job(
         raise MaskError(NO_STROKES_MESSAGE)
     height, width = request.photo.shape[:2]
     hole = request.hole if request.hole is not None and request.hole.any() else None
-    region = mask_region(hole) if hole is not None else None
+    region = covering_region(hole) if hole is not None else None
     box = Box(0, 0, width, height) if region is None else _region_box(region, request.photo.shape)
     base = np.ascontiguousarray(request.photo[box.slices])
     box_hole = hole[box.slices].copy() if hole is not None else None
@@ -164,9 +154,7 @@ def make_igan_job(
         )
         c, m, e = colours, stroked, edges
         if region is not None:
-            c = crop_region(colours, region, size)
-            m = crop_region(stroked.astype(np.uint8) * 255, region, size) > 127
-            e = np.where(crop_mask(request.sketch > 0, region, size), 0, 255).astype(np.uint8)
+            c, m, e = strokes_in_region(colours, stroked, request.sketch > 0, region, size)
         keep = request.keep_z
         result = generate(
             model,

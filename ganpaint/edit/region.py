@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from ganpaint.edit.blend import blend_margin
+from ganpaint.errors import MaskError
 
 __all__ = [
     "Box",
@@ -306,3 +307,15 @@ def paste_into(canvas: np.ndarray, generated: np.ndarray, region: Region) -> np.
     if not box.empty:
         canvas[box.slices] = patch.reshape(canvas[box.slices].shape)
     return canvas
+
+
+def covering_region(hole: np.ndarray, context: float = 0.5) -> Region:
+    """One square around all of `hole` (its bounding box, with context), for edits that
+    treat a mask as one area, such as generation from strokes inside a mask."""
+    hole = np.asarray(hole) != 0
+    if not hole.any():
+        raise MaskError("The mask is empty: paint over where to generate, or clear it.")
+    rows, cols = np.nonzero(hole.any(axis=1))[0], np.nonzero(hole.any(axis=0))[0]
+    cover = np.zeros(hole.shape, bool)
+    cover[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] = True
+    return hole_regions(cover, context=context)[0]

@@ -25,6 +25,7 @@ from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inversion import InversionConfig, invert
 from ganpaint.edit.losses import OrientationFeatures, Term, latent_pull, masked_l2, prior_loss
 from ganpaint.edit.progress import CancelToken, ProgressFn
+from ganpaint.edit.region import Region, crop_mask, crop_region
 from ganpaint.errors import MaskError
 
 Interpolation = Literal["linear", "slerp"]
@@ -335,3 +336,14 @@ def generate(
         "total": t_end - t_start,
     }
     return SketchResult(candidates, result.steps, result.stopped_early, history, timings)
+
+
+def strokes_in_region(
+    colors: np.ndarray, color_mask: np.ndarray, edge_mask: np.ndarray, region: Region, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The strokes inside `region` at the model's `size`, as `generate` takes them:
+    colours (uint8), their mask (bool, True = stroked) and the edges dark on white."""
+    crop_colors = crop_region(np.ascontiguousarray(colors), region, size)
+    crop_stroked = crop_region(np.asarray(color_mask).astype(np.uint8) * 255, region, size) > 127
+    crop_edges = np.where(crop_mask(np.asarray(edge_mask) != 0, region, size), 0, 255)
+    return crop_colors, crop_stroked, crop_edges.astype(np.uint8)

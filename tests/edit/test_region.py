@@ -256,3 +256,17 @@ def test_bad_arguments() -> None:
         hole_regions(np.ones((4, 4), bool), context=-1)
     with pytest.raises(ValueError, match="square"):
         paste_region(np.zeros((4, 5, 3), np.uint8), Region(0, 0, 4), (10, 10, 3))
+
+
+def test_covering_region_is_one_square_around_every_part_of_the_mask() -> None:
+    from ganpaint.edit.region import covering_region
+    from ganpaint.errors import MaskError
+
+    hole = np.zeros((100, 120), bool)
+    hole[10:20, 10:20] = True
+    hole[70:80, 90:100] = True  # far apart: hole_regions would give two squares
+    region = covering_region(hole)
+    assert region.top <= 10 and region.left <= 10
+    assert region.top + region.size >= 80 and region.left + region.size >= 100
+    with pytest.raises(MaskError, match="empty"):
+        covering_region(np.zeros((10, 10), bool))

@@ -192,3 +192,20 @@ def test_thin_strokes_survive_shrinking(gan) -> None:
     assert mask.sum() >= 16
     small = cv2.resize(edges, (16, 16), interpolation=cv2.INTER_AREA)
     assert (small > 200).all()  # plain resizing would have lost it
+
+
+def test_strokes_in_region_are_cut_and_scaled_to_the_model() -> None:
+    from ganpaint.edit.region import Region
+    from ganpaint.edit.sketch import strokes_in_region
+
+    colors = np.zeros((64, 64, 3), np.uint8)
+    colors[:, :32] = (200, 40, 40)
+    stroked = np.zeros((64, 64), bool)
+    stroked[:, :32] = True
+    edges = np.zeros((64, 64), bool)
+    edges[32, :] = True
+    c, m, e = strokes_in_region(colors, stroked, edges, Region(0, 0, 64), 16)
+    assert c.shape == (16, 16, 3) and m.shape == (16, 16) and e.shape == (16, 16)
+    assert m[:, :7].all() and not m[:, 9:].any()
+    assert tuple(c[0, 0]) == (200, 40, 40)
+    assert e.dtype == np.uint8 and (e[8] == 0).any() and (e[0] == 255).all()  # dark on white
