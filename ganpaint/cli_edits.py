@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ganpaint.device import resolve_device, seed_everything
+from ganpaint.device import resolve_device
 from ganpaint.errors import GanpaintError, ImageFileError, MaskError, ModelFileError
 from ganpaint.imageio import list_images, load_image, load_mask, save_image
 
@@ -318,23 +318,21 @@ def cmd_sample(args: argparse.Namespace) -> int:
     import torch
     from torchvision.utils import make_grid
 
-    from ganpaint.convert import tensor_to_image
-    from ganpaint.edit.sketch import interpolate_latents
+    from ganpaint.edit import latents
 
     out = _check_output(Path(args.out))
     device = resolve_device(args.device)
-    model = _gan(args.model, "generate", args.device).to(device)
+    model = _gan(args.model, "generate", args.device)
     if args.interpolate:
-        seed_a, seed_b = args.interpolate
-        ends = [model.sample_z(1, seed_everything(seed), device) for seed in (seed_a, seed_b)]
-        z = interpolate_latents(ends[0][0], ends[1][0], args.n, mode="slerp").float()
+        ends = [latents.sample(model, 1, seed, device).z[0] for seed in args.interpolate]
+        samples = latents.interpolation(model, *ends, frames=args.n, device=device)
+        columns = args.n
     else:
-        z = model.sample_z(args.n, seed_everything(args.seed), device)
-    with torch.inference_mode():
-        images = torch.cat([model.generate(chunk) for chunk in z.split(64)])
-    columns = args.n if args.interpolate else int(np.ceil(np.sqrt(args.n)))
-    grid = make_grid(images.float().cpu(), nrow=columns, padding=2, pad_value=1.0)
-    save_image(out, tensor_to_image(grid))
+        samples = latents.sample(model, args.n, args.seed, device)
+        columns = int(np.ceil(np.sqrt(args.n)))
+    stack = torch.from_numpy(np.stack(samples.images)).permute(0, 3, 1, 2)
+    grid = make_grid(stack, nrow=columns, padding=2, pad_value=255)
+    save_image(out, np.ascontiguousarray(grid.permute(1, 2, 0).numpy()))
     print(f"Wrote {out} ({args.n} samples)", file=sys.stderr)
     return 0
 

@@ -1,6 +1,6 @@
 """New image from the GAN: a grid of samples to pick from, an interpolation between two
 picks, and vector arithmetic on groups of picks (A − B + C). Every image can be opened
-as a new document. The generation runs on the dialog's own worker (`explorer` jobs)."""
+as a new document. The generation runs on the dialog's own worker (`ganpaint.edit.latents` jobs)."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ganpaint.app import explorer
 from ganpaint.app.jobs import JobRunner
 from ganpaint.app.qtimage import thumbnail_icon
+from ganpaint.edit import latents
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.errors import GanpaintError
 
@@ -56,8 +56,8 @@ class ExplorerDialog(QDialog):
         self.setWindowTitle("New image from the GAN")
         self.window_ = window
         self.runner = JobRunner(self)
-        self.samples: explorer.Samples | None = None
-        self.results: explorer.Samples | None = None
+        self.samples: latents.Samples | None = None
+        self.results: latents.Samples | None = None
         self.groups: dict[str, list[int]] = {name: [] for name in GROUPS}
         self._done: Callable = lambda _result: None  # shows the running job's result
 
@@ -154,7 +154,7 @@ class ExplorerDialog(QDialog):
         self.progress.setFormat(name)
         return self.runner.start(name, job)
 
-    def _on_finished(self, result: explorer.Samples) -> None:
+    def _on_finished(self, result: latents.Samples) -> None:
         self._done(result)
         self._idle("Done.")
 
@@ -178,7 +178,7 @@ class ExplorerDialog(QDialog):
         count, seed = int(self.count.currentData()), self.seed.value()
 
         def work(model, device, progress, cancel):
-            return explorer.sample(model, count, seed, device, progress=progress, cancel=cancel)
+            return latents.sample(model, count, seed, device, progress=progress, cancel=cancel)
 
         return self._start("Sampling", work, self._show_samples)
 
@@ -197,7 +197,7 @@ class ExplorerDialog(QDialog):
         z_a, z_b = self.samples.z[picks[0]], self.samples.z[picks[1]]
 
         def work(model, device, progress, cancel):
-            return explorer.interpolation(
+            return latents.interpolation(
                 model, z_a, z_b, 8, device=device, progress=progress, cancel=cancel
             )
 
@@ -224,7 +224,7 @@ class ExplorerDialog(QDialog):
         a, b, c = (list(self.groups[n]) for n in GROUPS)
 
         def work(model, device, progress, cancel):
-            return explorer.arithmetic(
+            return latents.arithmetic(
                 model, z, a, b, c, variations=7, device=device, progress=progress, cancel=cancel
             )
 
@@ -232,7 +232,7 @@ class ExplorerDialog(QDialog):
 
     # -- showing and opening ----------------------------------------------------------
 
-    def _show_samples(self, samples: explorer.Samples) -> None:
+    def _show_samples(self, samples: latents.Samples) -> None:
         self.samples = samples
         self.groups = {name: [] for name in GROUPS}
         self._show_groups()
@@ -241,7 +241,7 @@ class ExplorerDialog(QDialog):
             item = QListWidgetItem(thumbnail_icon(_enlarged(image), 64), str(index + 1))
             self.grid.addItem(item)
 
-    def _show_results(self, results: explorer.Samples) -> None:
+    def _show_results(self, results: latents.Samples) -> None:
         self.results = results
         self.row.clear()
         for index, image in enumerate(results.images):

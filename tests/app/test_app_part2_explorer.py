@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganpaint.app import explorer
 from ganpaint.app.explorer_dialog import ExplorerDialog
 from ganpaint.app.window import MainWindow
+from ganpaint.edit import latents
 from ganpaint.edit.gan import GanModel
 from ganpaint.errors import GanpaintError
 from ganpaint.models import load
@@ -25,26 +25,26 @@ def gan(tiny_model: Path) -> GanModel:
 
 def test_arithmetic_z_is_a_minus_b_plus_c_of_the_group_means() -> None:
     z = torch.arange(5 * 3, dtype=torch.float32).reshape(5, 3)
-    got = explorer.arithmetic_z(z, [0, 1], [2], [3, 4])
+    got = latents.arithmetic_z(z, [0, 1], [2], [3, 4])
     want = z[[0, 1]].mean(0) - z[2] + z[[3, 4]].mean(0)
     assert torch.equal(got, want)
     with pytest.raises(GanpaintError, match="empty"):
-        explorer.arithmetic_z(z, [0], [], [1])
+        latents.arithmetic_z(z, [0], [], [1])
 
 
 def test_arithmetic_generates_from_that_z(gan: GanModel) -> None:
-    samples = explorer.sample(gan, 6, seed=3)
-    result = explorer.arithmetic(gan, samples.z, [0, 1], [2], [4], variations=2)
-    expected = explorer.arithmetic_z(samples.z, [0, 1], [2], [4])
+    samples = latents.sample(gan, 6, seed=3)
+    result = latents.arithmetic(gan, samples.z, [0, 1], [2], [4], variations=2)
+    expected = latents.arithmetic_z(samples.z, [0, 1], [2], [4])
     assert torch.allclose(result.z[0], expected)
-    assert np.array_equal(result.images[0], explorer.render(gan, expected[None]).images[0])
+    assert np.array_equal(result.images[0], latents.render(gan, expected[None]).images[0])
     assert len(result.images) == 3
 
 
 def test_samples_are_seeded_and_interpolation_has_both_ends(gan: GanModel) -> None:
-    a, b = explorer.sample(gan, 4, seed=1), explorer.sample(gan, 4, seed=1)
+    a, b = latents.sample(gan, 4, seed=1), latents.sample(gan, 4, seed=1)
     assert torch.equal(a.z, b.z) and np.array_equal(a.images[2], b.images[2])
-    row = explorer.interpolation(gan, a.z[0], a.z[3], frames=8)
+    row = latents.interpolation(gan, a.z[0], a.z[3], frames=8)
     assert len(row.images) == 8
     assert np.array_equal(row.images[0], a.images[0])
     assert np.array_equal(row.images[-1], a.images[3])
@@ -81,7 +81,7 @@ def test_dialog_samples_interpolates_combines_and_opens(
     with qtbot.waitSignal(dialog.runner.finished, timeout=30_000):
         assert dialog.arithmetic()
     assert dialog.results is not None
-    expected = explorer.arithmetic_z(dialog.samples.z, [0, 1], [2], [3])
+    expected = latents.arithmetic_z(dialog.samples.z, [0, 1], [2], [3])
     assert torch.allclose(dialog.results.z[0], expected)
     dialog.row.item(0).setSelected(True)
     image = dialog.results.images[0]

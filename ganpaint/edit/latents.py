@@ -1,7 +1,8 @@
-"""The latent explorer's jobs: samples, interpolations and vector arithmetic on a GAN.
+"""Latent-space operations on a GAN: sample grids, interpolations and vector arithmetic.
 
-No Qt: plain functions on a `GanModel` (the same one inpainting and iGAN use), run on
-a worker by the explorer dialog. A 64-sample grid of a 64 px DCGAN is ~50 ms on a CPU,
+Plain functions on a `GanModel` (the same one inpainting and iGAN use): the app's latent
+explorer runs them on a worker and `ganpaint sample` calls them directly.
+A 64-sample grid of a 64 px DCGAN is ~50 ms on a CPU,
 but a bigger GAN or a first load of the model is not, so everything runs on the worker.
 
 Vector arithmetic follows the DCGAN paper (Radford et al. 2016): average the latents
