@@ -243,6 +243,7 @@ def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: s
                     tile=args.tile,
                     device=device,
                     mask=mask,
+                    amp={"auto": None, "bf16": True, "fp32": False}[args.precision],
                     progress=progress,  # type: ignore[arg-type]
                 )
             save_image(out_path, result.image, alpha=loaded.alpha)
@@ -374,7 +375,7 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     common(p, "CycleGAN or pix2pix model (default: the bundled day2night)")
     p.add_argument("--mask", help="translate only the white part of this mask (or folder)")
     p.add_argument("--direction", choices=["AtoB", "BtoA"], help="CycleGAN direction")
-    p.add_argument("--tile", type=_positive, default=512, help="tile side in pixels (512)")
+    _translation_options(p)
     p.set_defaults(handler=cmd_translate)
 
     p = commands.add_parser(
@@ -383,7 +384,7 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     p.add_argument("image", metavar="SKETCH", help="sketch (dark strokes on white) or folder")
     p.add_argument("-o", "--out", required=True, help="output image (or folder)")
     common(p, "pix2pix model (default: the bundled edges2landscape)")
-    p.add_argument("--tile", type=_positive, default=512, help="tile side in pixels (512)")
+    _translation_options(p)
     p.set_defaults(handler=cmd_sketch)
 
     p = commands.add_parser(
@@ -413,6 +414,18 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
         help="instead, n frames walking from seed A's latent to seed B's",
     )
     p.set_defaults(handler=cmd_sample)
+
+
+def _translation_options(parser: argparse.ArgumentParser) -> None:
+    """--tile and --precision, shared by translate and sketch."""
+    parser.add_argument("--tile", type=_positive, default=512, help="tile side in pixels (512)")
+    parser.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "fp32"],
+        default="auto",
+        help="auto: bf16 where the device computes it natively (GPUs, CPUs with "
+        "AVX512-BF16/AMX), else fp32; fp32 gives the exact full-precision result",
+    )
 
 
 def _positive(text: str) -> int:

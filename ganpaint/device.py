@@ -81,6 +81,25 @@ def describe_device(device: torch.device) -> str:
     return str(device)
 
 
+def fast_bf16(device: torch.device) -> bool:
+    """Whether bf16 arithmetic is faster than fp32 on `device`, so inference should use it.
+
+    CUDA: yes on GPUs that support bf16 (Ampere and later). CPU: only where oneDNN has
+    native bf16 instructions (AVX512-BF16 or AMX); elsewhere it emulates them and bf16
+    is slower than fp32. MPS: no.
+    """
+    import torch
+
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type != "cpu":
+        return False
+    try:  # a private but long-standing probe; any failure means "no"
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and torch (all devices); return a CPU generator seeded alike."""
     import numpy as np

@@ -103,6 +103,24 @@ def test_translate_keeps_the_size_of_any_photo(cyclegan: Path, tmp_path: Path) -
     assert load_image(tmp_path / "t.png").rgb.shape == (37, 53, 3)
 
 
+def test_translate_precision_fp32_is_the_exact_full_precision_result(
+    cyclegan: Path, tmp_path: Path
+) -> None:
+    from ganpaint.edit.translate import translate
+    from ganpaint.models import load
+
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    save_image(tmp_path / "p.png", photo)
+    argv = ["translate", "p.png", "--model", str(cyclegan)]
+    assert main([*argv, "-o", "fp32.png", "--precision", "fp32"]) == 0
+    assert main([*argv, "-o", "bf16.png", "--precision", "bf16"]) == 0
+    exact = translate(photo, load(cyclegan).nets["G_A"], amp=False).image
+    np.testing.assert_array_equal(load_image(tmp_path / "fp32.png").rgb, exact)
+    bf16 = load_image(tmp_path / "bf16.png").rgb.astype(int)
+    assert 0 < np.abs(bf16 - exact).mean() < 6
+
+
 def test_sample_and_generate(gan: Path, tmp_path: Path) -> None:
     assert main(["sample", "--model", str(gan), "-n", "4", "-o", "grid.png"]) == 0
     assert load_image(tmp_path / "grid.png").width == 2 * 32 + 3 * 2
@@ -141,7 +159,13 @@ def test_user_errors_exit_2_with_one_line_and_no_output(
     mask: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if case == "no bundled default":  # an install whose bundled models were removed
+        (tmp_path / "no-models").mkdir()
+        monkeypatch.setattr(
+            "ganpaint.models.catalog.bundled_models_dir", lambda: tmp_path / "no-models"
+        )
     empty = save_mask(tmp_path / "empty.png", np.zeros((70, 90), bool))
     small = save_mask(tmp_path / "small.png", np.ones((10, 10), bool))
     (tmp_path / "notes.png").write_text("not an image")

@@ -246,6 +246,9 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     pix2pix.add_argument("--direction", choices=("AtoB", "BtoA"), help="default AtoB")
     pix2pix.add_argument("--lambda-l1", type=float, help="L1 loss weight (default 100)")
+    pix2pix.add_argument(
+        "--lambda-gan", type=float, help="GAN loss weight (default 1; 0 = L1-only baseline)"
+    )
     pix2pix.set_defaults(handler=_command("train_pix2pix"))
 
     report = commands.add_parser(

@@ -3,7 +3,8 @@
 G maps the input (A, or B with --direction BtoA) to the target; D, a PatchGAN on the
 input and an image concatenated, tells real pairs from G's. Per step, as the
 reference: D on a fake and a real pair (vanilla GAN loss, halved), then G through a
-frozen D on the GAN loss plus 100 x |G(x) - y|. Batch norm, dropout in the U-Net,
+frozen D on the GAN loss plus 100 x |G(x) - y| (--lambda-gan 0 trains G on L1 alone,
+the paper's ablation baseline, and leaves D untrained). Batch norm, dropout in the U-Net,
 batch 1, the linear-decay schedule of `trainer.translation`. The export is a
 "pix2pix" bundle with G and D, its direction and domain names.
 """
@@ -48,13 +49,15 @@ class Pix2PixConfig(TranslationConfig):
     gan_mode: str = "vanilla"
     direction: str = "AtoB"
     lambda_l1: float = 100.0
+    lambda_gan: float = 1.0  # 0: the L1-only baseline of the paper's ablation (D is not trained)
 
     def resolved(self) -> Pix2PixConfig:
         config = super().resolved()
         if config.direction not in DIRECTIONS:
             raise ConfigError(f"Unknown --direction {config.direction!r}; use AtoB or BtoA.")
-        if config.lambda_l1 < 0:
-            raise ConfigError(f"lambda_l1 must not be negative, not {config.lambda_l1}.")
+        for name in ("lambda_l1", "lambda_gan"):
+            if getattr(config, name) < 0:
+                raise ConfigError(f"{name} must not be negative, not {getattr(config, name)}.")
         return config
 
 
@@ -98,34 +101,32 @@ class Pix2PixTask(Task):
         source, target = self._oriented(*(run.images(x) for x in batch))
         with run.autocast():
             fake = self.G_train(source)
-            # D: a fake pair, then a real one (the reference's order).
-            loss_D_fake = patch_gan_loss(
-                self.D_train(torch.cat([source, fake.detach()], 1)), False, config.gan_mode
-            )
-            loss_D_real = patch_gan_loss(
-                self.D_train(torch.cat([source, target], 1)), True, config.gan_mode
-            )
-            loss_D = 0.5 * (loss_D_fake + loss_D_real)
-        self.optimizers["D"].zero_grad(set_to_none=True)
-        loss_D.backward()
-        self.optimizers["D"].step()
+        adversarial = config.lambda_gan > 0
+        if adversarial:
+            loss_D_fake, loss_D_real = self._discriminator_step(source, fake, target)
+        else:
+            loss_D_fake = loss_D_real = torch.zeros((), device=run.device)
 
         set_requires_grad(self.D, False)
         try:
             with run.autocast():
-                loss_G_GAN = patch_gan_loss(
-                    self.D(torch.cat([source, fake], 1)), True, config.gan_mode
-                )
                 loss_G_L1 = F.l1_loss(fake.float(), target.float()) * config.lambda_l1
-                loss_G = loss_G_GAN + loss_G_L1
+                if adversarial:
+                    loss_G_GAN = patch_gan_loss(
+                        self.D(torch.cat([source, fake], 1)), True, config.gan_mode
+                    )
+                else:
+                    loss_G_GAN = torch.zeros((), device=run.device)
+                loss_G = config.lambda_gan * loss_G_GAN + loss_G_L1
             self.optimizers["G"].zero_grad(set_to_none=True)
             loss_G.backward()
             self.optimizers["G"].step()
         finally:
             set_requires_grad(self.D, True)
         lr = self.optimizers["G"].param_groups[0]["lr"]
-        for scheduler in self.schedulers.values():
-            scheduler.step()
+        for name, scheduler in self.schedulers.items():
+            if adversarial or name == "G":  # an idle D's optimizer never steps
+                scheduler.step()
 
         shown = slice(0, SAMPLE_COUNT)
         self.latest = {"input": source[shown], "output": fake[shown].detach(),
@@ -133,6 +134,22 @@ class Pix2PixTask(Task):
         losses = {"G_GAN": loss_G_GAN, "G_L1": loss_G_L1, "D_real": loss_D_real,
                   "D_fake": loss_D_fake}  # fmt: skip
         return step_losses(losses, lr, run.device)
+
+    def _discriminator_step(
+        self, source: torch.Tensor, fake: torch.Tensor, target: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One D update on a fake pair, then a real one (the reference's order)."""
+        run, mode = self.runtime, self.config.gan_mode
+        with run.autocast():
+            loss_D_fake = patch_gan_loss(
+                self.D_train(torch.cat([source, fake.detach()], 1)), False, mode
+            )
+            loss_D_real = patch_gan_loss(self.D_train(torch.cat([source, target], 1)), True, mode)
+            loss_D = 0.5 * (loss_D_fake + loss_D_real)
+        self.optimizers["D"].zero_grad(set_to_none=True)
+        loss_D.backward()
+        self.optimizers["D"].step()
+        return loss_D_fake, loss_D_real
 
     def sample_images(self) -> dict[str, torch.Tensor]:
         """The latest training batch: input, G's output, target."""

@@ -261,6 +261,29 @@ def test_bf16_on_the_cpu_when_asked() -> None:
     assert _diff(fp32, bf16).mean() < 6
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_bf16_is_the_default_exactly_where_the_device_computes_it_fast(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """auto precision: bf16 where it is native (e.g. AVX512-BF16 CPUs), else exact fp32."""
+    import ganpaint.edit.translate as module
+
+    photo = _photo(48, 48)
+    net = _resnet("instance", n_blocks=1)
+    monkeypatch.setattr(module, "fast_bf16", lambda device: fast)
+    default = translate(photo, net).image
+    np.testing.assert_array_equal(default, translate(photo, net, amp=fast).image)
+    if fast:  # the two paths differ, so the check above would notice a wrong choice
+        assert _diff(default, translate(photo, net, amp=False).image).max() > 0
+
+
+def test_fast_bf16_says_no_for_devices_without_it() -> None:
+    from ganpaint.device import fast_bf16
+
+    assert fast_bf16(torch.device("meta")) is False
+    assert isinstance(fast_bf16(torch.device("cpu")), bool)
+
+
 def test_plan_tiles() -> None:
     (th, tw), corners = plan_tiles(2048, 2048, 512, 32, 4)
     assert (th, tw) == (436, 436) and len(corners) == 25  # not 25 tiles of 512

@@ -119,3 +119,28 @@ def test_aligned_folders_backwards_and_init_from(tmp_path: Path, capsys) -> None
     assert main(bad) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--init-from" in err[0] and "does not fit" in err[0]
+
+
+def test_lambda_gan_zero_trains_g_on_l1_alone_and_leaves_d_untouched(
+    base_run: Path, tmp_path: Path
+) -> None:
+    """The paper's L1-only ablation: G learns, D is never updated, its losses read 0."""
+    out = tmp_path / "l1only"
+    assert main(_pix2pix(out, "--iters", "3", "--lambda-gan", "0", "--seed", "0")) == 0
+    run = RunDir(out)
+    losses = json.loads(run.status.read_text())["losses"]
+    assert losses["G_GAN"] == losses["D_real"] == losses["D_fake"] == 0.0
+    assert losses["G_L1"] > 0
+    started = _nets(out)
+    initial = tmp_path / "initial"
+    assert main(_pix2pix(initial, "--iters", "1", "--lambda-gan", "0", "--seed", "0")) == 0
+    first = _nets(initial)
+    for key, value in started["D"].items():  # D after 3 steps equals D after 1: untrained
+        assert torch.equal(value, first["D"][key]), key
+    assert any(not torch.equal(v, first["G"][k]) for k, v in started["G"].items())
+
+
+def test_negative_lambda_gan_is_refused(tmp_path: Path, capsys) -> None:
+    assert main(_pix2pix(tmp_path / "bad", "--lambda-gan", "-1")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "lambda_gan must not be negative" in err[0]
