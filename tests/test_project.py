@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
+
+from ganpaint.models.catalog import DEFAULT_MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,6 +91,61 @@ def test_wheel_declares_both_commands(wheel: zipfile.ZipFile) -> None:
     text = wheel.read(entry_points).decode()
     assert "ganpaint = ganpaint.cli:main" in text
     assert "ganpaint-train = trainer.cli:main" in text
+
+
+RESOLVE_DEFAULTS = """
+import sys
+from pathlib import Path
+import ganpaint
+from ganpaint.models.catalog import DEFAULT_MODELS, resolve_model
+site = Path(sys.argv[1]).resolve()
+assert Path(ganpaint.__file__).resolve().is_relative_to(site), ganpaint.__file__
+for purpose in DEFAULT_MODELS:
+    path = resolve_model(None, purpose=purpose).resolve()
+    assert path.is_relative_to(site / "ganpaint" / "resources" / "models"), path
+    print(purpose, path.name)
+"""
+
+
+def test_cli_model_defaults_resolve_to_the_bundles_of_a_non_editable_install(
+    wheel: zipfile.ZipFile, tmp_path: Path
+) -> None:
+    """After `pip install .` (not -e), every command finds its bundled default model."""
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile",
+         "--target", str(site), str(wheel.filename)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(site), "GANPAINT_DATA_DIR": str(tmp_path / "data")}
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], cwd=work, env=env, capture_output=True, text=True
+        )
+
+    resolved = run("-c", RESOLVE_DEFAULTS, str(site))
+    assert resolved.returncode == 0, resolved.stderr
+    assert len(resolved.stdout.splitlines()) == len(DEFAULT_MODELS)
+
+    samples = site / "ganpaint" / "resources" / "samples"
+    mask = np.zeros((512, 512), np.uint8)
+    mask[200:260, 220:300] = 255
+    cv2.imwrite(str(work / "mask.png"), mask)
+    commands = {
+        "sample": ["sample", "-n", "4", "-o", "grid.png"],
+        "translate": ["translate", str(samples / "landscape.png"), "-o", "night.png"],
+        "sketch": ["sketch", str(samples / "landscape-sketch.png"), "-o", "drawn.png"],
+        "inpaint": ["inpaint", str(samples / "landscape.png"), "--mask", "mask.png",
+                    "-o", "filled.png", "--iters", "3", "--restarts", "1"],
+    }  # fmt: skip
+    for args in commands.values():
+        result = run("-m", "ganpaint", *args, "--device", "cpu")
+        assert result.returncode == 0, (args, result.stderr)
+        out = work / args[args.index("-o") + 1]
+        assert out.stat().st_size > 0, args
 
 
 def test_core_runs_with_qt_uninstalled() -> None:

@@ -847,8 +847,7 @@ class MainWindow(QMainWindow):
             current = panel.model_path() or self.settings.action_model(purpose) or None
             current = Path(current) if current else None
             if current is None:  # the default model for the action, when installed
-                default = DEFAULT_MODELS.get(purpose)
-                current = next((p for _n, p, _m in entries if p.stem == default), None)
+                current = _default_model(purpose)
             if current is not None and current not in listed and current.is_file():
                 try:
                     entries.append((current.stem, current, read_metadata(current)))
@@ -1383,3 +1382,16 @@ class MainWindow(QMainWindow):
         recovery.remove_recovery()
         QApplication.instance().removeEventFilter(self)
         event.accept()
+
+
+def _default_model(purpose: str) -> Path | None:
+    """The model `--model` would default to for `purpose` (a user's copy shadows the
+    bundled one), or None when none is installed."""
+    from ganpaint.models import resolve_model
+
+    if purpose not in DEFAULT_MODELS:
+        return None
+    try:
+        return resolve_model(None, purpose=purpose)
+    except GanpaintError:
+        return None

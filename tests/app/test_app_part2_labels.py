@@ -128,7 +128,7 @@ def test_fill_unlabelled_takes_the_nearest_painted_class() -> None:
 
 
 def test_image_from_labels_runs_in_the_worker_and_accepting_is_undoable(
-    qtbot, window: MainWindow, installed_labels2landscape: Path, tmp_path: Path
+    qtbot, installed_labels2landscape: Path, window: MainWindow, tmp_path: Path
 ) -> None:
     window.refresh_translators()
     assert window.labels_panel.model_path() == installed_labels2landscape  # the default
@@ -155,7 +155,7 @@ def test_image_from_labels_runs_in_the_worker_and_accepting_is_undoable(
 
 
 def test_image_from_labels_can_be_cancelled(
-    qtbot, window: MainWindow, installed_labels2landscape: Path, monkeypatch
+    qtbot, installed_labels2landscape: Path, window: MainWindow, monkeypatch
 ) -> None:
     def slow_translate(image, net, *, progress=None, cancel=None, **_kwargs):
         for step in range(500):
@@ -179,7 +179,7 @@ def test_image_from_labels_can_be_cancelled(
 
 
 def test_live_reruns_after_strokes_debounced_and_stops_when_too_slow(
-    qtbot, window: MainWindow, installed_labels2landscape: Path, monkeypatch
+    qtbot, installed_labels2landscape: Path, window: MainWindow, monkeypatch
 ) -> None:
     window.refresh_translators()
     runner = window.controller.runner
@@ -217,7 +217,7 @@ def test_no_labels_model_says_so(window: MainWindow) -> None:
 
 
 def test_empty_labels_say_how_to_paint(
-    window: MainWindow, installed_labels2landscape: Path
+    installed_labels2landscape: Path, window: MainWindow
 ) -> None:
     window.refresh_translators()
     assert not window.image_from_labels()

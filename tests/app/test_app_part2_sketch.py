@@ -47,7 +47,7 @@ def test_edges_from_photo_is_one_undo_step(window: MainWindow) -> None:
 
 
 def test_sketch_to_image_runs_and_accepts(
-    qtbot, window: MainWindow, installed_edges2landscape: Path
+    qtbot, installed_edges2landscape: Path, window: MainWindow
 ) -> None:
     window.refresh_translators()
     assert window.sketch_panel.model_path() == installed_edges2landscape  # the default

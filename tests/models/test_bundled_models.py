@@ -1,0 +1,130 @@
+"""The models ganpaint ships: present, complete, small, and doing what their names say.
+
+Each check runs the model the way the app and the CLI do (`ganpaint.edit`), on
+held-out procedural scenes (seeds no training run saw), against the truth the
+procedural data knows and a simple baseline the model must beat.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from ganpaint.edit.gan import GanModel
+from ganpaint.edit.inpaint import InpaintConfig, inpaint
+from ganpaint.edit.translate import translate
+from ganpaint.models import DEFAULT_MODELS, ModelBundle, load, resolve_model
+from ganpaint.paths import bundled_models_dir
+from trainer.data.landscapes import render_landscapes, seed_range
+from trainer.data.pairs import as_rgb
+
+KINDS = {
+    "landscapes-dcgan64": "gan",
+    "day2night": "cyclegan",
+    "edges2landscape": "pix2pix",
+    "labels2landscape": "pix2pix",
+}
+BUDGET_BYTES = 40 * 2**20
+HELD_OUT = seed_range("test", 4, base_seed=777)
+
+
+@cache
+def bundled(name: str) -> ModelBundle:
+    return load(bundled_models_dir() / f"{name}.safetensors")
+
+
+def l1(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+
+
+def masked_psnr(out: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> float:
+    diff = out[hole].astype(np.float64) - truth[hole].astype(np.float64)
+    return float(10 * np.log10(255.0**2 / max(np.mean(diff * diff), 1e-12)))
+
+
+def test_every_default_is_a_bundled_model_of_its_kind() -> None:
+    assert set(DEFAULT_MODELS.values()) == set(KINDS)
+    for purpose, name in DEFAULT_MODELS.items():
+        path = resolve_model(None, purpose=purpose)
+        assert path.parent == bundled_models_dir() and path.stem == name
+
+
+def test_bundled_models_fit_the_size_budget() -> None:
+    sizes = {name: (bundled_models_dir() / f"{name}.safetensors").stat().st_size for name in KINDS}
+    assert sum(sizes.values()) <= BUDGET_BYTES, sizes
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_bundled_model_loads_with_complete_metadata(name: str) -> None:
+    bundle = bundled(name)
+    meta = bundle.meta
+    assert bundle.kind == KINDS[name]
+    assert meta["name"] == name
+    assert meta["source"] == "trained by ganpaint"
+    assert meta["dtype"] == "float16"
+    training = meta["training"]
+    assert training["data"].startswith("synthetic:landscapes")
+    assert training["steps"] > 0 and training["config"]["name"] == name
+    if bundle.kind == "gan":
+        assert set(bundle.nets) == {"G", "D", "E"}
+        assert bundle.resolution == 64 and meta["nz"] > 0
+    else:
+        assert bundle.resolution == 128
+        assert set(meta["domains"]) == {"A", "B"}
+
+
+def test_inpainting_a_central_hole_beats_telea() -> None:
+    """The DCGAN with the engine's defaults, on held-out 64 px scenes (the app's default)."""
+    model = GanModel.from_bundle(bundled("landscapes-dcgan64"))
+    photos = render_landscapes(HELD_OUT, 64, kinds=("day",)).day
+    hole = np.zeros((64, 64), bool)
+    hole[16:48, 16:48] = True
+    gan, telea = [], []
+    for i, photo in enumerate(photos):
+        photo = np.ascontiguousarray(photo)
+        result = inpaint(photo, hole, model, InpaintConfig().with_seed(i), method="gan")
+        assert (result.image[~hole] == photo[~hole]).mean() > 0.8  # the known part stays
+        gan.append(masked_psnr(result.image, photo, hole))
+        filled = cv2.inpaint(photo, hole.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
+        telea.append(masked_psnr(filled, photo, hole))
+    assert np.mean(gan) > np.mean(telea), (gan, telea)
+
+
+def test_samples_vary_and_look_like_landscapes() -> None:
+    """Different latents give different images whose colours are in the data's range."""
+    model = GanModel.from_bundle(bundled("landscapes-dcgan64"))
+    z = model.sample_z(8, torch.Generator().manual_seed(0))
+    with model.frozen(), torch.no_grad():
+        images = model.generate(z).float()
+    assert images.shape == (8, 3, 64, 64)
+    assert images.std(dim=0).mean() > 0.1  # not one image eight times
+    real = render_landscapes(seed_range("test", 64), 64, kinds=("day",)).day / 127.5 - 1
+    assert abs(images.mean().item() - real.mean()) < 0.25
+
+
+def test_day2night_moves_a_day_scene_towards_its_true_night() -> None:
+    bundle = bundled("day2night")
+    batch = render_landscapes(HELD_OUT[:2], 128, kinds=("day", "night"))
+    for day, night in zip(batch.day, batch.night, strict=True):
+        out = translate(day, bundle.nets["G_A"], tile=None).image
+        assert out.shape == day.shape
+        assert l1(out, night) < 0.8 * l1(day, night)
+        assert out.mean() < day.mean()  # night is darker
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("edges2landscape", "sketch"), ("labels2landscape", "labels")]
+)
+def test_pix2pix_model_draws_the_scene_it_is_given(name: str, kind: str) -> None:
+    """Closer to the true photo than the mean training image is (it follows the input)."""
+    bundle = bundled(name)
+    batch = render_landscapes(HELD_OUT[:2], 128, kinds=(kind, "day"))
+    mean_image = render_landscapes(seed_range("train", 32), 128, kinds=("day",)).day.mean(axis=0)
+    for source, photo in zip(as_rgb(batch, kind), batch.day, strict=True):
+        out = translate(source, bundle.nets["G"], tile=None).image
+        assert out.shape == photo.shape
+        assert l1(out, photo) < l1(mean_image, photo)
