@@ -130,7 +130,7 @@ def evaluate_day2night(path: Path, seeds: np.ndarray, size: int, grids: Path | N
         seed_range("train", BASELINE_IMAGES), size, kinds=("night",)
     ).night.astype(np.float64)
     mean, std = train_nights.mean(axis=(0, 1, 2)), train_nights.std(axis=(0, 1, 2))
-    outputs, seconds = run_model(bundle.nets["G_A"], days)
+    outputs, seconds = run_model(bundle.translator("AtoB"), days)
     rows = [
         score("day2night (G_A)", outputs, nights, seconds),
         score("unchanged day image", days, nights),
@@ -164,13 +164,13 @@ def evaluate_pix2pix(
         .mean(axis=0)
     )
     mean_image = np.clip(np.rint(mean_image), 0, 255).astype(np.uint8)
-    outputs, seconds = run_model(load(path).nets["G"], inputs)
+    outputs, seconds = run_model(load(path).translator(), inputs)
     rows = [
         score(name, outputs, truths, seconds),
         score("mean training image", [mean_image] * len(truths), truths),
     ]
     if baseline is not None:
-        l1_outputs, l1_seconds = run_model(load(baseline).nets["G"], inputs)
+        l1_outputs, l1_seconds = run_model(load(baseline).translator(), inputs)
         rows.append(score("same network, L1 only (λ_GAN 0)", l1_outputs, truths, l1_seconds))
     print_table(f"{name}: {kind} -> photo on {len(truths)} held-out scenes at {size} px", rows)
     verdicts = {

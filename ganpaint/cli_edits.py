@@ -21,7 +21,6 @@ from ganpaint.imageio import list_images, load_image, load_mask, save_image
 
 if TYPE_CHECKING:  # torch and the models load on use, so `ganpaint --help` starts at once
     import numpy as np
-    import torch
 
     from ganpaint.edit.gan import GanModel
     from ganpaint.models import ModelBundle
@@ -204,23 +203,10 @@ def _files_bar(total: int, unit: str):  # -> tqdm
 # --- translate and sketch (pix2pix / CycleGAN generators) ------------------------------------
 
 
-def _translator(bundle: ModelBundle, direction: str | None) -> torch.nn.Module:
-    """The generator that maps the requested direction, with a clear error if none does."""
-    stored = bundle.meta.get("direction", "AtoB")
-    if bundle.kind == "cyclegan":
-        return bundle.nets["G_A" if (direction or "AtoB") == "AtoB" else "G_B"]
-    if direction is not None and direction != stored:
-        raise ModelFileError(
-            f"{bundle.name} is a one-way {bundle.kind} model that translates {stored}; "
-            f"it cannot translate {direction} (use a CycleGAN model for both directions)."
-        )
-    return bundle.nets["G"]
-
-
 def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: str | None) -> int:
     from ganpaint.edit.translate import translate
 
-    generator = _translator(bundle, direction)
+    generator = bundle.translator(direction)
     jobs = _image_jobs(args.image, getattr(args, "mask", None), args.out)
     inputs = []
     for image_path, mask_path, out_path in jobs:

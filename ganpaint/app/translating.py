@@ -16,13 +16,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from torch import nn
 
 from ganpaint.app.document import nonzero_box
 from ganpaint.app.inpainting import InpaintOutcome
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.translate import translate
-from ganpaint.errors import MaskError, ModelFileError
+from ganpaint.errors import MaskError
 from ganpaint.models import ModelBundle, list_models
 from ganpaint.models import load as load_bundle
 
@@ -75,18 +74,6 @@ def directions(meta: dict) -> list[tuple[str, str]]:
     return [(f"{a} → {b}", "AtoB")]
 
 
-def translator_net(bundle: ModelBundle, direction: str = "AtoB") -> nn.Module:
-    """The generator that translates in `direction`: G_A / G_B for CycleGAN, G for pix2pix."""
-    if bundle.kind == "cyclegan":
-        return bundle.nets["G_A" if direction == "AtoB" else "G_B"]
-    if bundle.kind == "pix2pix":
-        return bundle.nets["G"]
-    raise ModelFileError(
-        f"{bundle.path or bundle.name} is a {bundle.kind} model; translation needs a "
-        "CycleGAN or pix2pix model."
-    )
-
-
 def edges_from_photo(photo: np.ndarray, low: int = 100, high: int = 200) -> np.ndarray:
     """The photo's edges as a sketch layer (uint8 H×W, 255 where there is an edge), Canny."""
     grey = cv2.cvtColor(np.ascontiguousarray(photo), cv2.COLOR_RGB2GRAY)
@@ -129,7 +116,7 @@ def make_translate_job(
         start = time.perf_counter()
         progress(Progress(0, 1, "Loading the model…"))
         bundle = slot.get(request.model)
-        net = translator_net(bundle, request.direction)
+        net = bundle.translator(request.direction)
         cancel.raise_if_cancelled()
         loaded = time.perf_counter()
         result = translate(

@@ -194,6 +194,27 @@ class ModelBundle:
             net.eval()
         return self
 
+    def translator(self, direction: str | None = None) -> nn.Module:
+        """The generator that translates `direction` (None: the model's own direction).
+
+        CycleGAN: G_A for AtoB, G_B for BtoA. pix2pix: G, which only goes the way it
+        was trained; asking for the other way, or a GAN, is a one-line ModelFileError.
+        """
+        if self.kind == "cyclegan":
+            return self.nets["G_A" if (direction or "AtoB") == "AtoB" else "G_B"]
+        if self.kind != "pix2pix":
+            raise ModelFileError(
+                f"{self.path or self.name} is a {self.kind} model; translation needs a "
+                "CycleGAN or pix2pix model."
+            )
+        stored = self.meta.get("direction", "AtoB")
+        if direction is not None and direction != stored:
+            raise ModelFileError(
+                f"{self.name} is a one-way {self.kind} model that translates {stored}; "
+                f"it cannot translate {direction} (use a CycleGAN model for both directions)."
+            )
+        return self.nets["G"]
+
     def save(self, path: PathLike, half: bool = False) -> Path:
         """Write the bundle atomically; `half=True` stores float tensors as float16.
 

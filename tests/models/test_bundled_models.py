@@ -126,7 +126,7 @@ def test_day2night_moves_a_day_scene_towards_its_true_night() -> None:
     bundle = bundled("day2night")
     batch = render_landscapes(HELD_OUT[:3], 128, kinds=("day", "night"))
     for day, night in zip(batch.day, batch.night, strict=True):
-        out = translate(day, bundle.nets["G_A"], tile=None).image
+        out = translate(day, bundle.translator("AtoB"), tile=None).image
         assert out.shape == day.shape
         assert l1(out, night) < 0.8 * l1(day, night)
         assert out.mean() < day.mean()  # night is darker
@@ -144,7 +144,7 @@ def test_pix2pix_model_draws_the_scene_it_is_given(name: str, kind: str) -> None
     mean_image = render_landscapes(seed_range("train", 64), 128, kinds=("day",)).day.mean(axis=0)
     ours, baseline = [], []
     for source, photo in zip(as_rgb(batch, kind), batch.day, strict=True):
-        out = translate(source, bundle.nets["G"], tile=None).image
+        out = translate(source, bundle.translator(), tile=None).image
         assert out.shape == photo.shape
         ours.append(l1(out, photo))
         baseline.append(l1(mean_image, photo))

@@ -252,3 +252,18 @@ def test_bad_metadata(tmp_path: Path, change, match: str) -> None:
     with pytest.raises(ModelFileError, match=match) as info:
         load(path)
     assert str(path) in str(info.value) and one_sentence(str(info.value))
+
+
+def test_translator_picks_the_generator_for_a_direction() -> None:
+    g_a, g_b = ResnetGenerator(ngf=4, n_blocks=1), ResnetGenerator(ngf=4, n_blocks=1)
+    cyclegan = ModelBundle.create("cyclegan", {"G_A": g_a, "G_B": g_b}, {"name": "c"})
+    assert cyclegan.translator() is g_a and cyclegan.translator("AtoB") is g_a
+    assert cyclegan.translator("BtoA") is g_b
+    g = ResnetGenerator(ngf=4, n_blocks=1)
+    one_way = ModelBundle.create("pix2pix", {"G": g}, {"name": "p", "direction": "BtoA"})
+    assert one_way.translator() is g and one_way.translator("BtoA") is g
+    with pytest.raises(ModelFileError, match="one-way pix2pix model that translates BtoA"):
+        one_way.translator("AtoB")
+    gan = ModelBundle.create("gan", {"G": DCGANGenerator(nz=4, ngf=4, image_size=32)}, {})
+    with pytest.raises(ModelFileError, match="translation needs a CycleGAN or pix2pix"):
+        gan.translator()
