@@ -185,6 +185,13 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     gan.add_argument(
         "--synthetic-n", type=_positive_int, help="procedural training images (default 50000)"
     )
+    gan.add_argument(
+        "--ema",
+        type=float,
+        metavar="DECAY",
+        help="also keep an exponential moving average of G's weights (e.g. 0.999 per step) "
+        "and export it instead of G; 0 = off (the default, as in the papers)",
+    )
     gan.add_argument("--name", help="name stored in the exported model")
     _add_loop_flags(gan)
     gan.set_defaults(handler=_command("train_gan"))

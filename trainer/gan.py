@@ -18,6 +18,7 @@ from ganpaint.models.dcgan import DCGAN_SIZES
 from ganpaint.models.registry import build_net
 from trainer.config import ConfigError, LoopConfig
 from trainer.data.stream import mix_seed
+from trainer.ema import average_copy, standing_stats, update_average
 from trainer.losses import (
     LOSSES,
     gan_d_loss,
@@ -54,6 +55,7 @@ class GanConfig(LoopConfig):
     n_critic: int = 5
     gp_weight: float = 10.0
     flip: bool = True
+    ema: float = 0.0  # decay of G's weight average (e.g. 0.999), exported instead of G; 0: off
     name: str = ""  # the exported model's name (default: the run folder's name)
 
     def resolved(self) -> GanConfig:
@@ -73,6 +75,8 @@ class GanConfig(LoopConfig):
         for name in ("log_every", "sample_every", "checkpoint_every", "keep_checkpoints"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)}.")
+        if not 0.0 <= self.ema < 1.0:
+            raise ConfigError(f"--ema must lie in [0, 1) (0 = off), not {self.ema}.")
         if self.channels not in (0, 1, 3):
             raise ConfigError(f"channels must be 1 (grey) or 3 (RGB), not {self.channels}.")
         lr, beta1, beta2 = ADAM_DEFAULTS[self.loss]
@@ -132,6 +136,35 @@ class GanTask(Task):
         self.batch_multiple = config.n_critic if config.loss == "wgan-gp" else 1
         fixed = torch.Generator().manual_seed(mix_seed(config.seed, 3))
         self.fixed_z = uniform_latent(SAMPLE_COUNT, config.nz, runtime.device, fixed)
+        self.G_ema: torch.nn.Module | None = None
+        if config.ema > 0:
+            self.G_ema = average_copy(self.G)
+            self.nets["G_ema"] = self.G_ema
+
+    def load_state_dict(self, state: dict[str, Any], source: str) -> None:
+        """Also resumes a run with `--ema` switched on (the average starts at G) or off."""
+        nets = dict(state.get("nets", {}))
+        if self.G_ema is not None and "G_ema" not in nets and "G" in nets:
+            nets["G_ema"] = nets["G"]
+        if self.G_ema is None:
+            nets.pop("G_ema", None)
+        super().load_state_dict({**state, "nets": nets}, source)
+
+    def train(self, mode: bool = True) -> None:
+        super().train(mode)
+        if self.G_ema is not None:
+            self.G_ema.eval()  # it is never trained; its batch norms are measured on export
+
+    def generator(self) -> torch.nn.Module:
+        """The generator to sample and export: G, or with --ema its average (with stats
+        measured on the average itself, from a fixed seed)."""
+        if self.G_ema is None:
+            return self.G
+
+        def latents(n: int, rng: torch.Generator) -> torch.Tensor:
+            return uniform_latent(n, self.config.nz, self.runtime.device, rng)
+
+        return standing_stats(self.G_ema, latents, seed=mix_seed(self.config.seed, 4))
 
     def _z(self, n: int) -> torch.Tensor:
         return uniform_latent(n, self.config.nz, self.runtime.device)
@@ -152,6 +185,8 @@ class GanTask(Task):
             self.optimizers["G"].step()
         finally:
             set_requires_grad(self.D, True)
+        if self.G_ema is not None:
+            update_average(self.G_ema, self.G, self.config.ema)
         return loss.detach()
 
     def _gan_step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -198,9 +233,9 @@ class GanTask(Task):
         }
 
     def sample_images(self) -> dict[str, torch.Tensor]:
-        return {"samples": self.G(self.fixed_z)}
+        return {"samples": self.generator()(self.fixed_z)}
 
     def bundle(self, meta: dict[str, Any]) -> ModelBundle:
         meta = {"latent": "uniform", **meta}
         meta.setdefault("name", self.config.name)
-        return ModelBundle.create("gan", {"G": self.G, "D": self.D}, meta)
+        return ModelBundle.create("gan", {"G": self.generator(), "D": self.D}, meta)

@@ -1,4 +1,5 @@
-"""`ganpaint-train gan`: runs, resumes bitwise, survives torn checkpoints, stops on NaN."""
+"""`ganpaint-train gan`: runs, resumes bitwise, survives torn checkpoints, stops on NaN,
+and with --ema exports the average of G's weights."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch import nn
 
 import trainer.session
 from ganpaint.models import load as load_model
 from trainer.checkpoint import load_checkpoint, load_latest
 from trainer.cli import main
+from trainer.ema import average_copy, standing_stats, update_average
 from trainer.gan import GanTask
 from trainer.loop import fit
 from trainer.rundir import RunDir
@@ -216,3 +219,92 @@ def test_wgan_gp_critic_uses_layer_norm_not_batch_norm() -> None:
     kinds = {type(m).__name__ for m in critic.modules()}
     assert "GroupNorm" in kinds
     assert "BatchNorm2d" not in kinds
+
+
+# --- --ema: the weight average of G ----------------------------------------------------
+
+
+def _latest(run: Path) -> dict:
+    loaded = load_latest(RunDir(run))
+    assert loaded is not None
+    return loaded[1]
+
+
+def _params(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v for k, v in state.items() if "running" not in k and "num_batches" not in k}
+
+
+def test_update_average_is_the_exponential_moving_average() -> None:
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    average = average_copy(net)
+    start = [p.detach().clone() for p in average.parameters()]
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(1.0)
+        net[1].running_mean.fill_(0.5)
+    update_average(average, net, decay=0.9)
+    for kept, before, now in zip(average.parameters(), start, net.parameters(), strict=True):
+        torch.testing.assert_close(kept, 0.9 * before + 0.1 * now.detach())
+        assert not kept.requires_grad
+    assert torch.equal(average[1].running_mean, net[1].running_mean)
+
+
+def test_standing_stats_measure_the_generator_without_touching_it() -> None:
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    seen: list[torch.Tensor] = []
+
+    def latents(n: int, rng: torch.Generator) -> torch.Tensor:
+        z = torch.rand(n, 2, generator=rng) * 2 - 1
+        seen.append(z)
+        return z
+
+    measured = standing_stats(net, latents, seed=3, batches=5, batch_size=16)
+    assert not measured.training
+    with torch.no_grad():
+        activations = [net[0](z) for z in seen]
+    expected = torch.stack([a.mean(0) for a in activations]).mean(0)
+    torch.testing.assert_close(measured[1].running_mean, expected)
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, before[key]), f"{key} changed"
+
+
+def test_an_ema_run_exports_the_average_not_g(image_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ema"
+    assert main(_gan(image_folder, out, "--iters", "6", "--ema", "0.5")) == 0
+    nets = _latest(out)["nets"]
+    assert set(nets) == {"G", "D", "G_ema"}
+    exported = load_model(RunDir(out).model)
+    assert set(exported.nets) == {"G", "D"}
+    assert exported.meta["training"]["config"]["ema"] == 0.5
+    g = exported.nets["G"].state_dict()
+    for key, value in _params(nets["G_ema"]).items():
+        assert torch.equal(g[key], value), key
+    assert any(not torch.equal(g[k], v) for k, v in _params(nets["G"]).items())
+    assert any(not torch.equal(g[k], nets["G_ema"][k]) for k in g if "running_mean" in k)
+
+
+def test_resuming_with_ema_starts_the_average_at_g(image_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = _gan(image_folder, out, "--checkpoint-every", "3")
+    assert main([*args, "--iters", "3"]) == 0
+    g_at_3 = _params(_latest(out)["nets"]["G"])
+    assert main([*args, "--iters", "4", "--resume", "--ema", "0.25"]) == 0
+    nets = _latest(out)["nets"]
+    g_at_4 = _params(nets["G"])
+    for key, value in _params(nets["G_ema"]).items():
+        torch.testing.assert_close(value, 0.25 * g_at_3[key] + 0.75 * g_at_4[key])
+    assert main([*args, "--iters", "5", "--resume", "--ema", "0"]) == 0
+    assert set(_latest(out)["nets"]) == {"G", "D"}
+
+
+@pytest.mark.parametrize("decay", ["1", "-0.1"])
+def test_an_ema_decay_outside_0_1_is_refused(
+    image_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], decay: str
+) -> None:
+    out = tmp_path / "bad"
+    assert main(_gan(image_folder, out, "--iters", "2", "--ema", decay)) != 0
+    err = capsys.readouterr().err
+    assert "--ema must lie in [0, 1)" in err and err.count("\n") <= 2
+    assert not RunDir(out).list_checkpoints()
