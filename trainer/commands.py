@@ -124,12 +124,16 @@ def train_encoder(args: argparse.Namespace) -> int:
 # -- cyclegan, pix2pix -------------------------------------------------------------------
 def _unaligned_data(config: CycleGanConfig, ctx: DistContext) -> Dataset[Any]:
     return open_unaligned(
-        config.data, config.load_size, config.synthetic_n, config.seed, show_progress=ctx.is_main
-    )
+        config.data, config.load_size, config.synthetic_n, config.seed, show_progress=ctx.is_main,
+        zoom=config.zoom,
+    )  # fmt: skip
 
 
 def _aligned_data(config: Pix2PixConfig, ctx: DistContext) -> Dataset[Any]:
-    return open_aligned(config.data, config.load_size, config.synthetic_n, ctx.is_main)
+    return open_aligned(
+        config.data, config.load_size, config.synthetic_n, ctx.is_main, zoom=config.zoom,
+        seed=config.seed,
+    )  # fmt: skip
 
 
 CYCLEGAN = register(

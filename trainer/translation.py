@@ -46,6 +46,10 @@ class TranslationConfig(LoopConfig):
     size: int = 256  # the crop the nets train on
     load_size: int = 0  # 0: round(size * 286 / 256)
     flip: bool = True
+    # scale augmentation: each training image seen at a random scale from 1 to `zoom` x the
+    # load size (log-uniform), cut back to it; 1 = off. Synthetic scenes are rendered at
+    # that scale, folder images upsampled (bicubic). See trainer.data.zoom.
+    zoom: float = 1.0
     synthetic_n: int = 1000  # procedural training images (per domain)
     net_g: str = "resnet_9blocks"
     ngf: int = 64
@@ -83,6 +87,8 @@ class TranslationConfig(LoopConfig):
         for name in ("iters", "test_every", "load_size", "n_epochs", "n_epochs_decay"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, not {getattr(self, name)}.")
+        if not 1 <= self.zoom < math.inf:
+            raise ConfigError(f"--zoom must be at least 1 (1 = off), not {self.zoom}.")
         if self.n_epochs + self.n_epochs_decay <= 0:
             raise ConfigError("n_epochs + n_epochs_decay must be at least 1.")
         if self.norm not in NORMS:

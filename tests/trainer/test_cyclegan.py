@@ -132,6 +132,18 @@ def test_folder_data_and_bad_flags(tmp_path: Path, capsys) -> None:
     assert "trainA" in capsys.readouterr().err
 
 
+def test_zoom_on_folders_trains_and_a_zoom_below_1_is_refused(tmp_path: Path, capsys) -> None:
+    from trainer.synth import write_dataset
+
+    write_dataset(tmp_path / "day2night", n=3, size=24, layout="unaligned", pair="day2night")
+    out, data = tmp_path / "run", str(tmp_path / "day2night")
+    assert main(_cyclegan(out, "--iters", "2", "--zoom", "3", data=data)) == 0
+    assert load_model(RunDir(out).model).meta["training"]["config"]["zoom"] == 3.0
+    assert main(_cyclegan(tmp_path / "bad", "--zoom", "0.5")) == 2
+    assert "--zoom must be at least 1 (1 = off), not 0.5." in capsys.readouterr().err
+    assert not RunDir(tmp_path / "bad").list_checkpoints()
+
+
 def test_epochs_set_the_length_and_the_linear_decay() -> None:
     config = CycleGanConfig(n_epochs=2, n_epochs_decay=3).resolved().for_data(10, 1)
     assert config.iters == 50 and config.test_every == 50  # 5 epochs of 10 steps

@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from ganpaint.errors import DatasetError
+from trainer.data.landscapes import render_landscapes
 from trainer.data.paired import (
     AlignedFolderDataset,
     UnalignedDataset,
@@ -19,9 +20,12 @@ from trainer.data.paired import (
     open_aligned,
     open_unaligned,
     split_ab,
+    squash,
     unaligned_test_set,
 )
+from trainer.data.pairs import as_rgb
 from trainer.data.stream import BatchStream
+from trainer.data.zoom import ZoomedDataset
 from trainer.synth import write_dataset
 
 CPU = torch.device("cpu")
@@ -76,8 +80,9 @@ def test_unaligned_halves_get_their_own_crops_and_flips(aligned_same: Path) -> N
     assert differ >= 4  # 1/(25*25*2) chance each of the same window and mirror
 
 
-def test_crop_and_flip_are_a_function_of_the_step(aligned_same: Path) -> None:
-    dataset = open_aligned(str(aligned_same), load=36, show_progress=False)
+@pytest.mark.parametrize("zoom", [1.0, 3.0])
+def test_crop_and_flip_are_a_function_of_the_step(aligned_same: Path, zoom: float) -> None:
+    dataset = open_aligned(str(aligned_same), load=36, show_progress=False, zoom=zoom)
     stream = BatchStream(dataset, batch=2, seed=5, device=CPU, crop=32, joint=True)
     straight = [next(it) for it in [stream.iterate(0)] for _ in range(5)]
     resumed = stream.iterate(3)
@@ -126,3 +131,73 @@ def test_missing_layouts_and_pairs_are_one_sentence_errors(tmp_path: Path) -> No
     with pytest.raises(DatasetError, match="names no image pair"):
         open_aligned("synthetic:landscapes", load=36)
     assert aligned_test_set(str(tmp_path), 32, 2) is None
+
+
+# -- --zoom ---------------------------------------------------------------------------------
+EDGES = "synthetic:landscapes:edges2photo"
+
+
+def _window(rgb: np.ndarray, view: tuple[int, int, int], load: int) -> torch.Tensor:
+    """What a zoomed item must be: the image at `view`'s side, cut at its window."""
+    side, top, left = view
+    assert rgb.shape[:2] == (side, side)
+    return torch.from_numpy(rgb[top : top + load, left : left + load].copy()).permute(2, 0, 1)
+
+
+def _as_uint8(image: torch.Tensor) -> torch.Tensor:
+    return ((image + 1) * 127.5).round().to(torch.uint8)
+
+
+def test_zoom_1_leaves_the_data_as_it_was(aligned_same: Path) -> None:
+    for spec in (EDGES, str(aligned_same)):
+        plain = open_aligned(spec, load=36, synthetic_n=3, show_progress=False)
+        same = open_aligned(spec, load=36, synthetic_n=3, show_progress=False, zoom=1.0, seed=4)
+        assert not isinstance(same, ZoomedDataset)
+        for x, y in zip(plain[1], same[1], strict=True):
+            assert torch.equal(x, y)
+    plain_u = open_unaligned("synthetic:landscapes:day2night", load=20, synthetic_n=3, seed=2)
+    same_u = open_unaligned("synthetic:landscapes:day2night", 20, 3, 2, zoom=1.0)
+    assert not isinstance(same_u.a, ZoomedDataset) and not isinstance(same_u.b, ZoomedDataset)
+    for x, y in zip(plain_u[(1, 2)], same_u[(1, 2)], strict=True):
+        assert torch.equal(x, y)
+
+
+def test_zoomed_synthetic_pairs_are_sharp_renders_at_the_drawn_scale() -> None:
+    load = 24
+    dataset = open_aligned(EDGES, load=load, synthetic_n=4, zoom=4.0, seed=1)
+    assert isinstance(dataset, ZoomedDataset)
+    views = {(epoch, index): dataset.view(epoch, index) for epoch in range(6) for index in range(4)}
+    assert all(load <= side <= 4 * load for side, _, _ in views.values())
+    assert len({side for side, _, _ in views.values()}) > 10  # new scales every epoch
+    assert all(len({views[(e, i)] for e in range(6)}) > 1 for i in range(4))
+    key = max(views, key=lambda k: views[k][0])  # the most magnified item
+    assert views[key][0] >= 2 * load
+    a, b = dataset[key]
+    assert a.shape == b.shape == (3, load, load)
+    again = dataset[key]
+    assert torch.equal(a, again[0]) and torch.equal(b, again[1])  # a function of (epoch, index)
+    seed = dataset.source.seeds_a[key[1]]
+    scene = render_landscapes([seed], views[key][0], kinds=("sketch", "day"))
+    # both halves: the very scene rendered at that side, cut at one window (aligned, sharp)
+    assert torch.equal(_as_uint8(a), _window(as_rgb(scene, "sketch")[0], views[key], load))
+    assert torch.equal(_as_uint8(b), _window(scene.day[0], views[key], load))
+    unzoomed = open_aligned(EDGES, load=load, synthetic_n=4)[key[1]]
+    assert not torch.equal(b, unzoomed[1])  # magnified content, not the load-size scene
+
+
+def test_zoomed_folders_upsample_and_keep_their_shapes(aligned_same: Path, tmp_path: Path) -> None:
+    dataset = open_aligned(str(aligned_same), load=36, show_progress=False, zoom=3.0)
+    assert isinstance(dataset, ZoomedDataset) and len(dataset) == 6
+    cached = dataset.source.pixels(2)
+    for epoch in range(3):
+        a, b = dataset[(epoch, 2)]
+        assert a.shape == b.shape == (3, 36, 36) and torch.equal(a, b)  # one window for both
+        view = dataset.view(epoch, 2)
+        assert torch.equal(_as_uint8(a), _window(squash(cached[..., :3], view[0]), view, 36))
+
+    write_dataset(tmp_path / "day2night", n=4, size=24, layout="unaligned", pair="day2night")
+    train = open_unaligned(str(tmp_path / "day2night"), load=20, show_progress=False, zoom=2.0)
+    a, b = train[(3, 1)]
+    assert a.shape == b.shape == (3, 20, 20)
+    views_a = [train.a.view(e, i) for e in range(3) for i in range(4)]
+    assert views_a != [train.b.view(e, i) for e in range(3) for i in range(4)]  # independent

@@ -67,9 +67,9 @@ def test_the_export_translates_an_odd_sized_sketch(base_run: Path) -> None:
     assert result.image.shape == sketch.shape
 
 
-def test_interrupted_and_resumed_equals_uninterrupted(
-    tmp_path: Path, base_run: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _crash_and_resume(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run `args` until it is killed at step 4 (after the step-3 checkpoint), then resume."""
+
     def crash_at_step_4(*args: object, **kwargs: object) -> object:
         def hook(step: int, losses: object) -> None:
             if step == 4:
@@ -77,17 +77,27 @@ def test_interrupted_and_resumed_equals_uninterrupted(
 
         return fit(*args, **{**kwargs, "hooks": (hook,)})  # type: ignore[arg-type]
 
-    args = _pix2pix(tmp_path / "run", "--iters", "5", "--checkpoint-every", "3",
-                    "--test-every", "5")  # fmt: skip
     monkeypatch.setattr(trainer.session, "fit", crash_at_step_4)
     with pytest.raises(RuntimeError, match="killed"):
         main(args)
     monkeypatch.undo()
     assert main([*args, "--resume"]) == 0
-    resumed, straight = _nets(tmp_path / "run"), _nets(base_run)
+
+
+def _assert_same_nets(run: Path, other: Path) -> None:
+    resumed, straight = _nets(run), _nets(other)
     for net in straight:  # dropout draws and batch-norm statistics included
         for key, value in straight[net].items():
             assert torch.equal(value, resumed[net][key]), f"{net}.{key} differs"
+
+
+def test_interrupted_and_resumed_equals_uninterrupted(
+    tmp_path: Path, base_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = _pix2pix(tmp_path / "run", "--iters", "5", "--checkpoint-every", "3",
+                    "--test-every", "5")  # fmt: skip
+    _crash_and_resume(args, monkeypatch)
+    _assert_same_nets(tmp_path / "run", base_run)
 
 
 def test_aligned_folders_backwards_and_init_from(tmp_path: Path, capsys) -> None:
@@ -144,3 +154,26 @@ def test_negative_lambda_gan_is_refused(tmp_path: Path, capsys) -> None:
     assert main(_pix2pix(tmp_path / "bad", "--lambda-gan", "-1")) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "lambda_gan must not be negative" in err[0]
+
+
+def test_zoom_trains_is_recorded_and_resumes_bitwise(
+    tmp_path: Path, base_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def args(name: str) -> list[str]:
+        return _pix2pix(tmp_path / name, "--iters", "5", "--checkpoint-every", "3",
+                        "--test-every", "5", "--zoom", "2")  # fmt: skip
+
+    assert main(args("straight")) == 0
+    meta = load_model(RunDir(tmp_path / "straight").model).meta
+    assert meta["training"]["config"]["zoom"] == 2.0
+    _crash_and_resume(args("resumed"), monkeypatch)
+    _assert_same_nets(tmp_path / "resumed", tmp_path / "straight")
+    zoomed, plain = _nets(tmp_path / "straight")["G"], _nets(base_run)["G"]
+    assert any(not torch.equal(v, plain[k]) for k, v in zoomed.items())  # other data seen
+
+
+def test_a_zoom_below_1_is_refused(tmp_path: Path, capsys) -> None:
+    assert main(_pix2pix(tmp_path / "bad", "--zoom", "0.5")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["ganpaint-train: error: --zoom must be at least 1 (1 = off), not 0.5."]
+    assert not RunDir(tmp_path / "bad").list_checkpoints()

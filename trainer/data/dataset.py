@@ -69,3 +69,18 @@ class LandscapeDataset(Dataset[Sample]):
             a = as_rgb(render_landscapes(self.seeds_a[index], self.size, kinds=(kind_a,)), kind_a)
             b = as_rgb(render_landscapes(self.seeds_b[index], self.size, kinds=(kind_b,)), kind_b)
         return list(zip(image_to_tensor(a), image_to_tensor(b), strict=True))
+
+    def pixels_at(self, index: int, side: int) -> np.ndarray:
+        """Scene `index` rendered at `side` pixels, its kinds stacked on the channels.
+
+        For --zoom (trainer.data.zoom): the scene is drawn at that scale, sharp, and the
+        two kinds of an aligned pair come from one render, so they stay pixel-aligned.
+        """
+        index %= self.n
+        if self.aligned or self.pair is None:
+            batch = render_landscapes(self.seeds_a[[index]], side, kinds=self.kinds)
+            images = [as_rgb(batch, kind) for kind in self.kinds]
+        else:
+            pairs = zip((self.seeds_a, self.seeds_b), self.kinds, strict=True)
+            images = [as_rgb(render_landscapes(s[[index]], side, kinds=(k,)), k) for s, k in pairs]
+        return np.concatenate(images, axis=3)[0]

@@ -10,8 +10,10 @@
 Preprocessing follows the reference's `resize_and_crop`: each image (each half of an
 A|B image) is squashed to a square load size (286 for a 256 crop) here, once, and
 the batch stream then takes a random crop and a random mirror on the device, with
-the same window and mirror for both halves of an aligned pair. Test images are
-squashed straight to the crop size, as the reference's test phase does.
+the same window and mirror for both halves of an aligned pair. With `--zoom` (see
+trainer.data.zoom) each training image is first seen at a random larger scale and cut
+back to the load size. Test images are squashed straight to the crop size, as the
+reference's test phase does.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ganpaint.errors import DatasetError
 from trainer.data.folder import ImageFolderDataset
 from trainer.data.source import is_synthetic, read_folder
 from trainer.data.stream import mix_seed
+from trainer.data.zoom import ZOOM_SALT, zoomed
 
 #: The reference's default load size for its 256-pixel crops.
 REFERENCE_LOAD, REFERENCE_CROP = 286, 256
@@ -48,6 +51,14 @@ def squash(rgb: np.ndarray, side: int) -> np.ndarray:
         return rgb
     image = Image.fromarray(rgb).resize((side, side), Image.Resampling.BICUBIC)
     return np.asarray(image, dtype=np.uint8)
+
+
+def squash_stacked(pixels: np.ndarray, side: int) -> np.ndarray:
+    """Each image of HxWx(3k) stacked pixels (an A|B pair: 6 channels) squashed to `side`."""
+    return np.concatenate(
+        [squash(np.ascontiguousarray(pixels[..., k : k + 3]), side)
+         for k in range(0, pixels.shape[2], 3)], axis=2,
+    )  # fmt: skip
 
 
 def split_ab(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +82,14 @@ def data_domains(spec: str) -> dict[str, str]:
 
 
 # -- data sets ------------------------------------------------------------------------------
-class AlignedFolderDataset(ImageFolderDataset):
+class _ZoomableFolder(ImageFolderDataset):
+    """Folder items at any side (for --zoom): the cached load-size image, resized bicubic."""
+
+    def pixels_at(self, index: int, side: int) -> np.ndarray:
+        return squash_stacked(self.pixels(index), side)
+
+
+class AlignedFolderDataset(_ZoomableFolder):
     """`A|B` images -> (A, B) tensors, each half squashed to `load` pixels (cached together)."""
 
     def __init__(self, folder: str | Path, load: int, **kwargs: Any) -> None:
@@ -86,7 +104,7 @@ class AlignedFolderDataset(ImageFolderDataset):
         return image_to_tensor(pixels[..., :3])[0], image_to_tensor(pixels[..., 3:])[0]
 
 
-class SquashedFolderDataset(ImageFolderDataset):
+class SquashedFolderDataset(_ZoomableFolder):
     """One domain's images (e.g. `trainA/`), each squashed to `load` pixels."""
 
     def __init__(self, folder: str | Path, load: int, **kwargs: Any) -> None:
@@ -106,14 +124,23 @@ class LandscapeDomain(Dataset[torch.Tensor]):
         return self.__getitems__([index])[0]
 
     def __getitems__(self, indices: Sequence[int]) -> list[torch.Tensor]:
+        return list(image_to_tensor(self._render(self.seeds[np.asarray(indices)], self.size)))
+
+    def pixels_at(self, index: int, side: int) -> np.ndarray:
+        """Scene `index` rendered at `side` pixels (for --zoom: sharp at any scale)."""
+        return self._render(self.seeds[[index]], side)[0]
+
+    def _render(self, seeds: np.ndarray, side: int) -> np.ndarray:
         from trainer.data.landscapes import render_landscapes
         from trainer.data.pairs import as_rgb
 
-        batch = render_landscapes(self.seeds[np.asarray(indices)], self.size, kinds=(self.kind,))
-        return list(image_to_tensor(as_rgb(batch, self.kind)))
+        return as_rgb(render_landscapes(seeds, side, kinds=(self.kind,)), self.kind)
 
 
-def _fetch(dataset: Dataset[Any], indices: list[int]) -> list[Any]:
+def _fetch(dataset: Dataset[Any], indices: list[int], epoch: list[int] | None = None) -> list[Any]:
+    """Items `indices` (keyed by `(epoch, index)` for data sets that want the epoch)."""
+    if epoch is not None and getattr(dataset, "wants_epoch", False):
+        return [dataset[key] for key in zip(epoch, indices, strict=True)]
     getitems = getattr(dataset, "__getitems__", None)
     return getitems(indices) if getitems is not None else [dataset[i] for i in indices]
 
@@ -143,8 +170,9 @@ class UnalignedDataset(Dataset[Pair]):
 
     def __getitems__(self, keys: Sequence[int | tuple[int, int]]) -> list[Pair]:
         pairs = [key if isinstance(key, tuple) else (0, int(key)) for key in keys]
-        a = _fetch(self.a, [index % self.n_a for _, index in pairs])
-        b = _fetch(self.b, [self._b_index(epoch, index) for epoch, index in pairs])
+        epochs = [epoch for epoch, _ in pairs]
+        a = _fetch(self.a, [index % self.n_a for _, index in pairs], epochs)
+        b = _fetch(self.b, [self._b_index(epoch, index) for epoch, index in pairs], epochs)
         return list(zip(a, b, strict=True))
 
 
@@ -180,9 +208,27 @@ def _subfolder(spec: str, name: str, layout: str, required: bool = True) -> Path
 
 
 def open_unaligned(
-    spec: str, load: int, synthetic_n: int = 1000, seed: int = 0, show_progress: bool = True
+    spec: str,
+    load: int,
+    synthetic_n: int = 1000,
+    seed: int = 0,
+    show_progress: bool = True,
+    *,
+    zoom: float = 1.0,
 ) -> UnalignedDataset:
-    """CycleGAN's training set: trainA/trainB (or a synthetic pair) squashed to `load`."""
+    """CycleGAN's training set: trainA/trainB (or a synthetic pair) squashed to `load`.
+
+    With `zoom` > 1 each domain is seen at its own random scales (see trainer.data.zoom).
+    """
+    a, b = _unaligned_domains(spec, load, synthetic_n, show_progress)
+    return UnalignedDataset(
+        zoomed(a, load, zoom, seed, ZOOM_SALT), zoomed(b, load, zoom, seed, ZOOM_SALT + 1), seed
+    )
+
+
+def _unaligned_domains(
+    spec: str, load: int, synthetic_n: int, show_progress: bool
+) -> tuple[Dataset[torch.Tensor], Dataset[torch.Tensor]]:
     if is_synthetic(spec):
         from trainer.data.landscapes import seed_range
         from trainer.data.pairs import check_pair
@@ -190,8 +236,7 @@ def open_unaligned(
         kind_a, kind_b = check_pair(_synthetic_pair(spec, "cyclegan"))
         seeds = seed_range("train", 2 * synthetic_n)  # as `synth --layout unaligned` writes them
         a = LandscapeDomain(seeds[:synthetic_n], load, kind_a)
-        b = LandscapeDomain(seeds[synthetic_n:], load, kind_b)
-        return UnalignedDataset(a, b, seed)
+        return a, LandscapeDomain(seeds[synthetic_n:], load, kind_b)
     domains = []
     for name in ("trainA", "trainB"):
         folder = _subfolder(spec, name, "unaligned")
@@ -203,24 +248,35 @@ def open_unaligned(
                 show_progress,
             )
         )
-    return UnalignedDataset(domains[0], domains[1], seed)
+    return domains[0], domains[1]
 
 
 def open_aligned(
-    spec: str, load: int, synthetic_n: int = 1000, show_progress: bool = True
+    spec: str,
+    load: int,
+    synthetic_n: int = 1000,
+    show_progress: bool = True,
+    *,
+    zoom: float = 1.0,
+    seed: int = 0,
 ) -> Dataset[Pair]:
-    """pix2pix's training set: train/ A|B images (or a synthetic pair) squashed to `load`."""
+    """pix2pix's training set: train/ A|B images (or a synthetic pair) squashed to `load`.
+
+    With `zoom` > 1 both images of a pair share each random scale and window.
+    """
     if is_synthetic(spec):
         from trainer.data.dataset import LandscapeDataset
 
-        return LandscapeDataset(synthetic_n, load, pair=_synthetic_pair(spec, "pix2pix"))
-    folder = _subfolder(spec, "train", "aligned")
-    assert folder is not None
-    return read_folder(
-        folder,
-        lambda progress: AlignedFolderDataset(folder, load, progress=progress),
-        show_progress,
-    )
+        dataset: Any = LandscapeDataset(synthetic_n, load, pair=_synthetic_pair(spec, "pix2pix"))
+    else:
+        folder = _subfolder(spec, "train", "aligned")
+        assert folder is not None
+        dataset = read_folder(
+            folder,
+            lambda progress: AlignedFolderDataset(folder, load, progress=progress),
+            show_progress,
+        )
+    return zoomed(dataset, load, zoom, seed)
 
 
 def _first(dataset: Dataset[Any], n: int) -> list[Any]:
