@@ -7,6 +7,7 @@ procedural data knows and a simple baseline the model must beat.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import cv2
@@ -21,6 +22,7 @@ from ganpaint.models import DEFAULT_MODELS, ModelBundle, load, resolve_model
 from ganpaint.paths import bundled_models_dir
 from trainer.data.landscapes import render_landscapes, seed_range
 from trainer.data.pairs import as_rgb
+from trainer.metrics.patches import patches_at, sliced_wasserstein, unit_projections
 
 KINDS = {
     "landscapes-dcgan64": "gan",
@@ -77,37 +79,56 @@ def test_bundled_model_loads_with_complete_metadata(name: str) -> None:
         assert set(meta["domains"]) == {"A", "B"}
 
 
-def _inpaint_against_telea(holes: list[np.ndarray]) -> tuple[list[float], list[float]]:
-    """Masked PSNR of the DCGAN (engine defaults, as the app runs it) and of Telea."""
+@dataclass
+class Fills:
+    """Masked PSNR per image and the hole-patch SWD (realism, lower is better) of a method."""
+
+    psnr: list[float]
+    swd: float
+
+
+def _inpaint_against_telea(holes: list[np.ndarray]) -> tuple[Fills, Fills]:
+    """The DCGAN (engine defaults, as the app runs it) and Telea on the held-out photos."""
     model = GanModel.from_bundle(bundled("landscapes-dcgan64"))
     photos = render_landscapes(HELD_OUT, 64, kinds=("day",)).day
-    gan, telea = [], []
+    psnr: dict[str, list[float]] = {"gan": [], "telea": []}
+    patches: dict[str, list[np.ndarray]] = {"gan": [], "telea": [], "truth": []}
     for i, photo in enumerate(photos):
         photo, hole = np.ascontiguousarray(photo), holes[i % len(holes)]
         result = inpaint(photo, hole, model, InpaintConfig().with_seed(i), method="gan")
         np.testing.assert_array_equal(result.image[~hole], photo[~hole])  # known pixels stay
-        gan.append(masked_psnr(result.image, photo, hole))
         filled = cv2.inpaint(photo, hole.astype(np.uint8) * 255, 3, cv2.INPAINT_TELEA)
-        telea.append(masked_psnr(filled, photo, hole))
+        for name, image in (("gan", result.image), ("telea", filled)):
+            psnr[name].append(masked_psnr(image, photo, hole))
+            patches[name].append(patches_at(image, hole))
+        patches["truth"].append(patches_at(photo, hole))
+    truth, directions = np.concatenate(patches["truth"]), unit_projections()
+    gan, telea = (
+        Fills(psnr[name], sliced_wasserstein(np.concatenate(patches[name]), truth, directions))
+        for name in ("gan", "telea")
+    )
     return gan, telea
 
 
 def test_inpainting_half_the_image_beats_telea() -> None:
     """Where diffusion has nothing to go on, the GAN draws a plausible landscape (the
-    benchmark: +2.3 dB over 16 images; +0.2 on these 8). On central holes it is 0.8 dB
-    behind Telea's masked PSNR (see the model card), so that is not claimed here."""
+    benchmark: +2.3 dB over 16 images; +0.9 on these 8), with more realistic texture."""
     halves = [np.zeros((64, 64), bool) for _ in range(4)]
     halves[0][:, :32] = halves[1][:, 32:] = halves[2][:32] = halves[3][32:] = True
     gan, telea = _inpaint_against_telea(halves)
-    assert np.mean(gan) > np.mean(telea), (gan, telea)
+    assert np.mean(gan.psnr) > np.mean(telea.psnr), (gan, telea)
+    assert gan.swd < telea.swd, (gan, telea)
 
 
 def test_inpainting_a_central_hole_stays_close_to_telea_and_draws_detail() -> None:
-    """Within 1.5 dB of Telea's masked PSNR, with the fill's detail (not a smooth blur)."""
+    """Within 1.5 dB of Telea's masked PSNR (the benchmark: 0.1 dB behind over 16 images,
+    1.0 on these 8; the model card's target of +1 dB is not met), and with the texture of
+    a landscape rather than Telea's smooth blur: a lower hole-patch SWD."""
     hole = np.zeros((64, 64), bool)
     hole[16:48, 16:48] = True
     gan, telea = _inpaint_against_telea([hole])
-    assert np.mean(gan) > np.mean(telea) - 1.5, (gan, telea)
+    assert np.mean(gan.psnr) > np.mean(telea.psnr) - 1.5, (gan, telea)
+    assert gan.swd < telea.swd, (gan, telea)
 
 
 def test_samples_vary_and_look_like_landscapes() -> None:
