@@ -115,7 +115,7 @@ def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, 
         "--zoom", type=float, metavar="Z",
         help="scale augmentation: see each training image at a random scale up to Z× the "
         "load size (default 1 = off; rendered sharp for synthetic data, upsampled for "
-        "folders); lets a model trained on small crops work on bigger images",
+        "folders); teaches a model trained on small crops features at bigger scales",
     )  # fmt: skip
     parser.add_argument(
         "--synthetic-n", type=_positive_int, help="procedural training images (default 1000)"
