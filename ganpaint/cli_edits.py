@@ -149,6 +149,8 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
     if args.iters is not None:
         inversion = replace(inversion, iters=args.iters)
     config = replace(config, inversion=replace(inversion, seed=args.seed))
+    if args.refine_steps is not None:
+        config = replace(config, refine=replace(config.refine, steps=args.refine_steps))
     device = resolve_device(args.device)
 
     # Read and check every input (cheap) before the model (slow) and any write.
@@ -346,6 +348,12 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     common(p, "GAN model (default: the bundled landscapes-dcgan64)")
     p.add_argument("--restarts", type=_positive, help="candidates optimised at once")
     p.add_argument("--iters", type=_positive, help="optimisation steps at most")
+    p.add_argument(
+        "--refine-steps",
+        type=_non_negative,
+        help="steps tuning a copy of G on the photo around each hole after the search "
+        "(default 100; 0 = off: about 5× faster, less faithful fills)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--blend", default="poisson", choices=["poisson", "mixed", "feather", "none"])
     p.add_argument("--method", default="gan", choices=["gan", "telea", "ns", "auto"])
@@ -418,4 +426,14 @@ def _positive(text: str) -> int:
     value = int(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, not {text}")
     return value

@@ -86,6 +86,31 @@ def test_inpaint_writes_the_filled_photo_and_candidates(
     assert sorted(p.name for p in (tmp_path / "cands").iterdir())[0] == "candidate-00.png"
 
 
+def test_inpaint_refine_steps_zero_turns_tuning_off(
+    gan: Path, photo: Path, mask: Path, tmp_path: Path
+) -> None:
+    argv = ["inpaint", str(photo), "--mask", str(mask), "--model", str(gan), "--iters", "5"]
+    assert main([*argv, "-o", "tuned.png", "--refine-steps", "20"]) == 0
+    assert main([*argv, "-o", "plain.png", "--refine-steps", "0"]) == 0
+    tuned = load_image(tmp_path / "tuned.png").rgb
+    plain = load_image(tmp_path / "plain.png").rgb
+    assert not np.array_equal(tuned[20:40, 30:55], plain[20:40, 30:55])
+    assert np.array_equal(tuned[:5], plain[:5])
+
+
+@pytest.mark.parametrize("value", ["-3", "two"])
+def test_inpaint_refuses_a_bad_refine_step_count(
+    value: str, photo: Path, mask: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["inpaint", str(photo), "--mask", str(mask), "-o", "out.png", "--refine-steps", value]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "--refine-steps" in errors[0] and "0 or more" in errors[0]
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_inpaint_a_folder_with_one_mask_for_all(photo: Path, mask: Path, tmp_path: Path) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()

@@ -109,6 +109,16 @@ class Settings:
     def set_candidates(self, count: int) -> None:
         self.store.setValue("inpaint/candidates", int(count))
 
+    def fit_to_photo(self) -> bool:
+        """Tune the GAN on the photo around each hole (on unless the user turned it off)."""
+        value = self._get("inpaint/fit", True)
+        if isinstance(value, str):  # INI files give strings back
+            return value.strip().lower() not in ("false", "0", "no", "off")
+        return bool(value)
+
+    def set_fit_to_photo(self, on: bool) -> None:
+        self.store.setValue("inpaint/fit", bool(on))
+
     # -- window -----------------------------------------------------------------------
 
     def geometry(self) -> QByteArray | None:

@@ -107,6 +107,7 @@ class InpaintController(QObject):
             method=method,
             candidates=candidates or self.panel.candidates.value(),
             device=device or window.device,
+            fit=self.panel.fit.isChecked(),
         )
         return self._run(request)
 

@@ -21,6 +21,7 @@ from ganpaint.app.document import Box, nonzero_box
 from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.progress import CancelToken, Progress
+from ganpaint.edit.refine import RefineConfig
 from ganpaint.errors import MaskError, ModelFileError
 from ganpaint.models import load as load_bundle
 
@@ -76,6 +77,7 @@ class InpaintRequest:
     method: str = "gan"  # "gan", "telea" or "ns"
     candidates: int = 4
     device: str = "cpu"
+    fit: bool = True  # tune a copy of G on the photo after the search (InpaintConfig.refine)
     config: InpaintConfig | None = None
 
 
@@ -126,6 +128,8 @@ def make_job(
             progress(Progress(0, 1, "Loading the model…"))
             model = slot.get()
             config = dataclasses.replace(config, candidates=max(int(request.candidates), 1))
+            if not request.fit:
+                config = dataclasses.replace(config, refine=RefineConfig(steps=0))
         cancel.raise_if_cancelled()
         result = inpaint(
             request.photo,

@@ -290,6 +290,8 @@ class MainWindow(QMainWindow):
         self.inpaint_panel = InpaintPanel(self.actions_by_id)
         self.inpaint_panel.candidates.setValue(self.settings.candidates())
         self.inpaint_panel.candidates.valueChanged.connect(self.settings.set_candidates)
+        self.inpaint_panel.fit.setChecked(self.settings.fit_to_photo())
+        self.inpaint_panel.fit.toggled.connect(self.settings.set_fit_to_photo)
         self.inpaint_panel.candidateChosen.connect(self.controller.choose)
         self.inpaint_panel.historyChosen.connect(self.controller.show_history)
         self.inpaint_panel.opacityChanged.connect(self.controller.set_opacity)

@@ -3,15 +3,18 @@
 Each connected hole gets a square region with known context around it
 (`region.hole_regions`); the region is scaled to the GAN's resolution, the latent z
 that best explains the known pixels (weighted contextual loss + λ·perceptual prior)
-is found by the inversion engine, G(ẑ) is scaled back and blended into the
-full-resolution photo. `InpaintConfig.paper()` is the paper's loop exactly; the
-default config reaches the same quality much faster (see InpaintConfig).
+is found by the inversion engine, then each kept candidate's private copy of G is tuned
+on the region's known pixels (`ganpaint.edit.refine`), and the tuned G(ẑ) is scaled
+back and blended into the full-resolution photo. `InpaintConfig.paper()` is the paper's
+loop exactly (no tuning); the default search reaches the same quality much faster, and
+the tuning goes beyond it (see InpaintConfig).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +30,7 @@ from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inversion import Candidate, InversionConfig, InversionResult, invert
 from ganpaint.edit.losses import Prior, Term, contextual_loss, importance_weights, prior_loss
 from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, check, report
+from ganpaint.edit.refine import RefineConfig, refine
 from ganpaint.edit.region import Region
 from ganpaint.errors import MaskError, ModelFileError
 
@@ -67,9 +71,15 @@ class InpaintConfig:
     came within 0.03–0.27 dB of the paper's masked PSNR (32 and 24 images); more
     steps helped more than more restarts, and a random start cost about 0.15 dB.
     `paper()` is the published loop for comparison.
+
+    `refine` then tunes a copy of G per kept candidate on the context (100 steps each)
+    and ranks the candidates by how well their tuned G fits it. With the bundled 64 px
+    DCGAN that took central holes from 0.1 dB behind OpenCV's Telea to 1.3 dB ahead,
+    at about 5× the time of the search alone; `RefineConfig(steps=0)` turns it off.
     """
 
     inversion: InversionConfig = field(default_factory=_default_inversion)
+    refine: RefineConfig = field(default_factory=RefineConfig)  # G tuned per hole afterwards
     prior: Prior = "paper"
     lam: float = 0.003  # λ, the weight of the perceptual prior
     window: int = 7  # side of the importance-weight window
@@ -100,6 +110,7 @@ class InpaintConfig:
                 log_every=50,
                 init="random",
             ),
+            refine=RefineConfig(steps=0),
             prior="paper",
             lam=0.003,
             window=7,
@@ -279,6 +290,46 @@ def _distinct(
     return kept
 
 
+def _refine_candidates(
+    kept: list[Candidate],
+    problem: _Problem,
+    model: GanModel,
+    config: InpaintConfig,
+    *,
+    seed: int,
+    cancel: CancelToken | None,
+    relay: ProgressFn | None,
+    preview: Callable[[torch.Tensor], np.ndarray],
+    offset: int,
+    message: str,
+) -> list[Candidate]:
+    """Each kept candidate drawn by its own copy of G tuned on the context, best fit first."""
+    settings = config.refine
+    if settings.steps == 0 or not bool(problem.known.any()):
+        return kept
+    refined = []
+    for rank, candidate in enumerate(kept):
+
+        def on_step(done: int, steps: int, image: torch.Tensor, rank: int = rank) -> None:
+            if relay is not None:
+                step = offset + (rank * steps + done) // len(kept)
+                relay(Progress(step=step, total=0, message=message, preview=preview(image)))
+
+        image, fit = refine(
+            model,
+            candidate.z,
+            problem.target,
+            problem.known,
+            settings,
+            seed=seed + rank,
+            cancel=cancel,
+            on_step=on_step,
+        )
+        terms = {**candidate.terms, "refined context": fit}
+        refined.append(dataclasses.replace(candidate, image=image.detach(), terms=terms))
+    return sorted(refined, key=lambda c: c.terms["refined context"])
+
+
 def _opencv(image: np.ndarray, hole: np.ndarray, method: str, radius: float) -> np.ndarray:
     flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
     return cv2.inpaint(np.ascontiguousarray(image), hole.astype(np.uint8), radius, flag)
@@ -331,7 +382,11 @@ def inpaint(
     t_prepared = time.perf_counter()
 
     iters = max(config.inversion.iters, 1)
+    per_hole = iters + config.refine.steps
+    total_steps = len(problems) * per_hole
     inversions: list[InversionResult] = []
+    chosen: list[list[Candidate]] = []
+    refine_seconds = 0.0
     live = photo.copy()  # the preview: earlier holes filled, this one pasted without blending
     for index, problem in enumerate(problems):
         terms = _terms(problem, model, config)
@@ -343,11 +398,7 @@ def inpaint(
         def relay(update: Progress, index: int = index, problem: _Problem = problem) -> None:
             report(
                 progress,
-                dataclasses.replace(
-                    update,
-                    step=index * iters + update.step,
-                    total=len(problems) * iters,
-                ),
+                dataclasses.replace(update, step=index * per_hole + update.step, total=total_steps),
             )
 
         def preview(
@@ -374,13 +425,25 @@ def inpaint(
             message=message,
         )
         inversions.append(result)
-        live = preview(result.best.image)
+        kept = _distinct(result, problem, max(config.candidates, 1), config.distinct)
+        t_refine = time.perf_counter()
+        kept = _refine_candidates(
+            kept,
+            problem,
+            model,
+            config,
+            seed=config.inversion.seed * 1_000_003 + index * 1_009,
+            cancel=cancel,
+            relay=relay if progress is not None else None,
+            preview=preview,
+            offset=iters,
+            message=f"Refining hole {index + 1} of {len(problems)}",
+        )
+        refine_seconds += time.perf_counter() - t_refine
+        chosen.append(kept)
+        live = preview(kept[0].image)
     t_inverted = time.perf_counter()
 
-    chosen = [
-        _distinct(result, problem, max(config.candidates, 1), config.distinct)
-        for result, problem in zip(inversions, problems, strict=True)
-    ]
     outputs = []
     for rank in range(max(len(c) for c in chosen)):
         out = photo
@@ -402,15 +465,16 @@ def inpaint(
     ]
     timings = {
         "prepare": t_prepared - t_start,
-        "optimise": t_inverted - t_prepared,
+        "optimise": t_inverted - t_prepared - refine_seconds,
+        "refine": refine_seconds,
         "blend": t_end - t_inverted,
         "total": t_end - t_start,
     }
     report(
         progress,
         Progress(
-            step=len(problems) * iters,
-            total=len(problems) * iters,
+            step=total_steps,
+            total=total_steps,
             message="Inpainting done",
             losses=losses,
             preview=outputs[0],

@@ -123,7 +123,7 @@ class InversionResult:
         return self.candidates[0]
 
 
-class _Adam:
+class Adam:
     """Adam (Kingma & Ba) on one tensor, the same update as torch.optim.Adam.
 
     Written out because the first torch.optim optimiser in a process imports
@@ -241,7 +241,7 @@ def invert(
         else:
             param = z_init.clone()
         param.requires_grad_(True)
-        adam = _Adam(param, config.betas)
+        adam = Adam(param, config.betas)
 
         def latents() -> torch.Tensor:
             return bound * torch.tanh(param) if config.bound == "tanh" else param

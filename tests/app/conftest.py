@@ -19,6 +19,7 @@ from ganpaint.app.document import Document
 from ganpaint.app.window import MainWindow
 from ganpaint.edit.inpaint import InpaintConfig
 from ganpaint.edit.inversion import InversionConfig
+from ganpaint.edit.refine import RefineConfig
 from ganpaint.models import (
     DCGANDiscriminator,
     DCGANEncoder,
@@ -53,6 +54,7 @@ def fast_inpaint(monkeypatch: pytest.MonkeyPatch) -> InpaintConfig:
     """Make the app's GAN jobs short (few steps) so job tests take a moment."""
     config = InpaintConfig(
         inversion=InversionConfig(restarts=4, iters=12, log_every=2, early_stop=False),
+        refine=RefineConfig(steps=6, report_every=2),
         candidates=4,
     )
     monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: config)

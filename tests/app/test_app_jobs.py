@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PySide6.QtCore import QSettings
 
+from ganpaint.app.config import Settings
 from ganpaint.app.window import MainWindow
 
 
@@ -60,6 +62,33 @@ def test_gan_inpaint_runs_in_a_worker_and_accept_is_undoable(
     assert window.document.mask[30, 40] == 255
     window.redo()
     assert not np.array_equal(window.document.photo, before)
+
+
+@pytest.mark.parametrize("fit", [True, False])
+def test_fit_to_photo_decides_whether_the_gan_is_tuned_and_is_remembered(
+    qtbot, window: MainWindow, tiny_model: Path, fast_inpaint, monkeypatch, fit: bool
+) -> None:
+    import ganpaint.app.inpainting as inpainting
+
+    used: list = []
+    original = inpainting.inpaint
+
+    def spy(*args, **kwargs):
+        used.append(args[3])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(inpainting, "inpaint", spy)
+    window.choose_model(tiny_model, "tiny")
+    masked(window)
+    window.inpaint_panel.fit.setChecked(fit)
+    assert window.settings.fit_to_photo() is fit
+    window.settings.store.sync()
+    reread = Settings(QSettings(window.settings.store.fileName(), QSettings.Format.IniFormat))
+    assert reread.fit_to_photo() is fit  # the next session starts the way this one ended
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=60_000):
+        assert window.controller.start("gan", candidates=2)
+    assert used[0].refine.steps == (fast_inpaint.refine.steps if fit else 0)
+    assert window.controller.current is not None
 
 
 def test_inpaint_can_be_cancelled(qtbot, window: MainWindow, tiny_model: Path, monkeypatch) -> None:

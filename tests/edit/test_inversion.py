@@ -236,13 +236,13 @@ def test_bad_config_is_refused() -> None:
 
 
 def test_hand_written_adam_matches_torch_adam() -> None:
-    from ganpaint.edit.inversion import _Adam
+    from ganpaint.edit.inversion import Adam
 
     generator = torch.Generator().manual_seed(0)
     start = torch.randn(3, 5, generator=generator)
     grads = [torch.randn(3, 5, generator=generator) for _ in range(20)]
     ours = start.clone()
-    adam = _Adam(ours, (0.9, 0.999))
+    adam = Adam(ours, (0.9, 0.999))
     theirs = start.clone().requires_grad_(True)
     reference = torch.optim.Adam([theirs], lr=0.05, betas=(0.9, 0.999))
     for grad in grads:

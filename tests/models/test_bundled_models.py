@@ -112,7 +112,7 @@ def _inpaint_against_telea(holes: list[np.ndarray]) -> tuple[Fills, Fills]:
 
 def test_inpainting_half_the_image_beats_telea() -> None:
     """Where diffusion has nothing to go on, the GAN draws a plausible landscape (the
-    benchmark: +2.3 dB over 16 images; +0.9 on these 8), with more realistic texture."""
+    benchmark: +2.3 dB over 16 images; +1.2 on these 8), with more realistic texture."""
     halves = [np.zeros((64, 64), bool) for _ in range(4)]
     halves[0][:, :32] = halves[1][:, 32:] = halves[2][:32] = halves[3][32:] = True
     gan, telea = _inpaint_against_telea(halves)
@@ -120,14 +120,14 @@ def test_inpainting_half_the_image_beats_telea() -> None:
     assert gan.swd < telea.swd, (gan, telea)
 
 
-def test_inpainting_a_central_hole_stays_close_to_telea_and_draws_detail() -> None:
-    """Within 1.5 dB of Telea's masked PSNR (the benchmark: 0.1 dB behind over 16 images,
-    1.0 on these 8; the model card's target of +1 dB is not met), and with the texture of
-    a landscape rather than Telea's smooth blur: a lower hole-patch SWD."""
+def test_inpainting_a_central_hole_beats_telea_and_draws_detail() -> None:
+    """The issue's test: the GAN's fill of a central hole is closer to the truth than
+    Telea's (masked PSNR; the benchmark: +1.3 dB over 16 images, +0.7 on these 8) and has
+    the texture of a landscape rather than Telea's smooth blur (a lower hole-patch SWD)."""
     hole = np.zeros((64, 64), bool)
     hole[16:48, 16:48] = True
     gan, telea = _inpaint_against_telea([hole])
-    assert np.mean(gan.psnr) > np.mean(telea.psnr) - 1.5, (gan, telea)
+    assert np.mean(gan.psnr) > np.mean(telea.psnr), (gan, telea)
     assert gan.swd < telea.swd, (gan, telea)
 
 
