@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/model_quality.py [--models resources/models]
         [--edges-l1-only RUN/model.safetensors] [--labels-l1-only RUN/model.safetensors]
-        [--images 64] [--size 128] [--threads 1] [--grids docs/models] [--json OUT]
+        [--images 64] [--size 128] [--scale trained|full] [--threads 1] [--grids docs/models]
+        [--json OUT]
 
 Images: held-out procedural landscapes (`seed_range("test", ...)`, seeds no training run
 sees), rendered at `--size` (the models trained on 128 px crops of 143 px renders, so
@@ -23,6 +24,10 @@ Realism: `trainer.metrics.patches.realism`, the sliced Wasserstein distance betw
 7×7 patches of the outputs and of the true images (grey levels, lower is better; it
 does not reward a blurry average the way L1 does).
 
+Every model runs through `ganpaint.edit.trained_scale.translate_at_scale`, as the app
+and the CLI run it: at `--size` above the trained 143 px, the pix2pix models translate a
+shrunken copy and the result is scaled back (`--scale full` feeds the full size).
+
 Grids (`--grids`): for each model, rows of input | output | truth on 6 held-out scenes.
 """
 
@@ -40,9 +45,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganpaint.edit.translate import translate
+from ganpaint.edit.trained_scale import SCALES, translate_at_scale
 from ganpaint.imageio import save_image
-from ganpaint.models import load
+from ganpaint.models import ModelBundle, load
 from trainer.data.landscapes import render_landscapes, seed_range
 from trainer.data.pairs import as_rgb
 from trainer.metrics.patches import realism
@@ -81,11 +86,17 @@ def score(
 
 
 def run_model(
-    generator: torch.nn.Module, inputs: list[np.ndarray]
+    bundle: ModelBundle,
+    inputs: list[np.ndarray],
+    scale: str = "trained",
+    direction: str | None = None,
 ) -> tuple[list[np.ndarray], float]:
-    """The generator's outputs through `ganpaint.edit.translate` (as the app and CLI run it)."""
+    """The model's outputs as the app and CLI make them (`translate_at_scale`)."""
+    generator, meta = bundle.translator(direction), bundle.meta
     started = time.perf_counter()
-    outputs = [translate(image, generator, tile=None).image for image in inputs]
+    outputs = [
+        translate_at_scale(image, generator, meta, scale=scale, tile=None).image for image in inputs
+    ]
     return outputs, (time.perf_counter() - started) / max(1, len(inputs))
 
 
@@ -130,7 +141,7 @@ def evaluate_day2night(path: Path, seeds: np.ndarray, size: int, grids: Path | N
         seed_range("train", BASELINE_IMAGES), size, kinds=("night",)
     ).night.astype(np.float64)
     mean, std = train_nights.mean(axis=(0, 1, 2)), train_nights.std(axis=(0, 1, 2))
-    outputs, seconds = run_model(bundle.translator("AtoB"), days)
+    outputs, seconds = run_model(bundle, days, direction="AtoB")
     rows = [
         score("day2night (G_A)", outputs, nights, seconds),
         score("unchanged day image", days, nights),
@@ -154,7 +165,7 @@ def evaluate_day2night(path: Path, seeds: np.ndarray, size: int, grids: Path | N
 
 def evaluate_pix2pix(
     name: str, path: Path, kind: str, baseline: Path | None, seeds: np.ndarray, size: int,
-    grids: Path | None,
+    grids: Path | None, scale: str = "trained",
 ) -> dict:  # fmt: skip
     batch = render_landscapes(seeds, size, kinds=(kind, "day"))
     inputs, truths = list(as_rgb(batch, kind)), list(batch.day)
@@ -164,15 +175,16 @@ def evaluate_pix2pix(
         .mean(axis=0)
     )
     mean_image = np.clip(np.rint(mean_image), 0, 255).astype(np.uint8)
-    outputs, seconds = run_model(load(path).translator(), inputs)
+    outputs, seconds = run_model(load(path), inputs, scale)
     rows = [
         score(name, outputs, truths, seconds),
         score("mean training image", [mean_image] * len(truths), truths),
     ]
     if baseline is not None:
-        l1_outputs, l1_seconds = run_model(load(baseline).translator(), inputs)
+        l1_outputs, l1_seconds = run_model(load(baseline), inputs, scale)
         rows.append(score("same network, L1 only (λ_GAN 0)", l1_outputs, truths, l1_seconds))
-    print_table(f"{name}: {kind} -> photo on {len(truths)} held-out scenes at {size} px", rows)
+    title = f"{name}: {kind} -> photo on {len(truths)} held-out scenes at {size} px"
+    print_table(f"{title} ({scale} scale)", rows)
     verdicts = {
         "L1 below the mean image": rows[0].l1 < rows[1].l1,
         "realism better than the mean image": rows[0].realism < rows[1].realism,
@@ -197,6 +209,12 @@ def main() -> None:
     parser.add_argument("--labels-l1-only", type=Path, help="labels2landscape trained on L1 alone")
     parser.add_argument("--images", type=int, default=64, help="held-out scenes (64)")
     parser.add_argument("--size", type=int, default=128)
+    parser.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="trained",
+        help="pix2pix at the model's trained scale (as the app runs it) or at full size",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--grids", type=Path, help="write PNG grids here (e.g. docs/models)")
     parser.add_argument(
@@ -221,7 +239,7 @@ def main() -> None:
         if name in wanted:
             results[name] = evaluate_pix2pix(
                 name, args.models / f"{name}.safetensors", kind, baseline, seeds, args.size,
-                args.grids,
+                args.grids, args.scale,
             )  # fmt: skip
     print(
         f"\nRun: {(time.perf_counter() - started) / 60:.1f} min on "

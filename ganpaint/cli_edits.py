@@ -206,7 +206,7 @@ def _files_bar(total: int, unit: str):  # -> tqdm
 
 
 def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: str | None) -> int:
-    from ganpaint.edit.translate import translate
+    from ganpaint.edit.trained_scale import translate_at_scale
 
     generator = bundle.translator(direction)
     jobs = _image_jobs(args.image, getattr(args, "mask", None), args.out)
@@ -225,9 +225,11 @@ def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: s
     with files as file_bar:
         for loaded, mask, out_path in inputs:
             with _progress_bar(f"translate {loaded.path.name}", enabled=not many) as progress:
-                result = translate(
+                result = translate_at_scale(
                     loaded.rgb,
                     generator,
+                    bundle.meta,
+                    scale=args.scale,
                     tile=args.tile,
                     device=device,
                     mask=mask,
@@ -411,8 +413,16 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
 
 
 def _translation_options(parser: argparse.ArgumentParser) -> None:
-    """--tile and --precision, shared by translate and sketch."""
+    """--tile, --scale and --precision, shared by translate and sketch."""
     parser.add_argument("--tile", type=_positive, default=512, help="tile side in pixels (512)")
+    parser.add_argument(
+        "--scale",
+        choices=["trained", "full"],
+        default="trained",
+        help="trained: run a pix2pix model on a copy shrunk to the size its training "
+        "pictures had, then scale the result back (the default; scene models need it); "
+        "full: run it on the full-size picture",
+    )
     parser.add_argument(
         "--precision",
         choices=["auto", "bf16", "fp32"],

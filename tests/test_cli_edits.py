@@ -17,6 +17,7 @@ from ganpaint.models import (
     DCGANGenerator,
     ModelBundle,
     ResnetGenerator,
+    UnetGenerator,
 )
 
 
@@ -126,6 +127,35 @@ def test_translate_keeps_the_size_of_any_photo(cyclegan: Path, tmp_path: Path) -
     argv = ["translate", str(odd), "-o", "t.png", "--model", str(cyclegan)]
     assert main([*argv, "--direction", "BtoA"]) == 0
     assert load_image(tmp_path / "t.png").rgb.shape == (37, 53, 3)
+
+
+def test_sketch_runs_a_scene_model_at_its_trained_scale_unless_told_full(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    torch.manual_seed(0)
+    meta = {
+        "name": "tiny-sketch",
+        "domains": {"A": "edges", "B": "photo"},
+        "training": {"config": {"load_size": 32, "size": 32}},
+    }
+    model = ModelBundle.create(
+        "pix2pix", {"G": UnetGenerator(3, 3, num_downs=5, ngf=4)}, meta
+    ).save(tmp_path / "sketch.safetensors")
+    sketch = np.full((128, 96, 3), 255, np.uint8)
+    sketch[60:63, 10:90] = 0
+    source = save_image(tmp_path / "sketch.png", sketch)
+    argv = ["sketch", str(source), "--model", str(model), "--precision", "fp32"]
+    assert main([*argv, "-o", "trained.png"]) == 0
+    assert main([*argv, "-o", "full.png", "--scale", "full"]) == 0
+    trained = load_image(tmp_path / "trained.png").rgb
+    full = load_image(tmp_path / "full.png").rgb
+    assert trained.shape == full.shape == sketch.shape
+    assert not np.array_equal(trained, full)
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "-o", "bad.png", "--scale", "half"])
+    assert exit_info.value.code == 2
+    assert "--scale" in capsys.readouterr().err
+    assert not (tmp_path / "bad.png").exists()
 
 
 def test_translate_precision_fp32_is_the_exact_full_precision_result(

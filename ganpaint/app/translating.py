@@ -1,9 +1,10 @@
 """The translation and pix2pix jobs: `ganpaint.edit.translate` cut down to what the app keeps.
 
 No Qt and no algorithm: this loads the CycleGAN / pix2pix bundle on the worker, picks
-the generator for the chosen direction, calls `translate` (tiled, whole photo or the
-selection) and keeps the result as the box of the photo it changed, in the same
-`InpaintOutcome` form the window's result flow (preview, accept, history) takes.
+the generator for the chosen direction, calls `translate_at_scale` (tiled, whole photo
+or the selection, pix2pix at the scale it was trained on) and keeps the result as the
+box of the photo it changed, in the same `InpaintOutcome` form the window's result flow
+(preview, accept, history) takes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from ganpaint.app.document import nonzero_box
 from ganpaint.app.inpainting import InpaintOutcome
 from ganpaint.edit.progress import CancelToken, Progress
-from ganpaint.edit.translate import translate
+from ganpaint.edit.trained_scale import translate_at_scale
 from ganpaint.errors import MaskError
 from ganpaint.models import ModelBundle, list_models
 from ganpaint.models import load as load_bundle
@@ -96,6 +97,7 @@ class TranslateRequest:
     direction: str = "AtoB"
     mask: np.ndarray | None = None  # bool H×W: only the selection; None: all of it
     tile: int = DEFAULT_TILE
+    scale: str = "trained"  # pix2pix at its trained scale (see ganpaint.edit.trained_scale)
     device: str = "cpu"
     base: np.ndarray | None = None  # what the result replaces (default: `photo`)
     label: str = "Translation"
@@ -119,9 +121,11 @@ def make_translate_job(
         net = bundle.translator(request.direction)
         cancel.raise_if_cancelled()
         loaded = time.perf_counter()
-        result = translate(
+        result = translate_at_scale(
             request.photo,
             net,
+            bundle.meta,
+            scale=request.scale,
             tile=request.tile,
             device=request.device,
             mask=request.mask,

@@ -157,14 +157,14 @@ def test_image_from_labels_runs_in_the_worker_and_accepting_is_undoable(
 def test_image_from_labels_can_be_cancelled(
     qtbot, installed_labels2landscape: Path, window: MainWindow, monkeypatch
 ) -> None:
-    def slow_translate(image, net, *, progress=None, cancel=None, **_kwargs):
+    def slow_translate(image, net, meta, *, progress=None, cancel=None, **_kwargs):
         for step in range(500):
             progress(Progress(step, 500, "Translating…"))
             cancel.raise_if_cancelled()
             time.sleep(0.01)
         raise AssertionError("not cancelled")
 
-    monkeypatch.setattr("ganpaint.app.translating.translate", slow_translate)
+    monkeypatch.setattr("ganpaint.app.translating.translate_at_scale", slow_translate)
     window.refresh_translators()
     paint_sky_and_water(window)
     before = window.document.photo.copy()

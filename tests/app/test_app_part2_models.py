@@ -119,13 +119,13 @@ def test_choosing_the_cpu_is_honoured_by_the_next_job(
     seen: list[str] = []
     import ganpaint.app.translating as translating
 
-    original = translating.translate
+    original = translating.translate_at_scale
 
     def spy(*args, device, **kwargs):
         seen.append(str(device))
         return original(*args, device=device, **kwargs)
 
-    monkeypatch.setattr(translating, "translate", spy)
+    monkeypatch.setattr(translating, "translate_at_scale", spy)
     with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
         assert window.translate_image()
     assert seen == ["cpu"]

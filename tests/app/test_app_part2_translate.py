@@ -106,7 +106,7 @@ def test_translate_can_be_cancelled(
             time.sleep(0.01)
         cancel.raise_if_cancelled()
 
-    monkeypatch.setattr("ganpaint.app.translating.translate", slow_translate)
+    monkeypatch.setattr("ganpaint.app.translating.translate_at_scale", slow_translate)
     runner = window.controller.runner
     with qtbot.waitSignal(runner.progress, timeout=30_000):
         assert window.translate_image()
