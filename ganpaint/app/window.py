@@ -85,6 +85,7 @@ from ganpaint.app.translating import (
     TRANSLATOR_KINDS,
     BundleSlot,
     TranslateRequest,
+    drawing_strokes,
     edges_from_photo,
     make_translate_job,
     sketch_input,
@@ -916,7 +917,14 @@ class MainWindow(QMainWindow):
         return self.controller.run_job(f"Translating with {Path(path).stem}", job)
 
     def edges_from_photo(self) -> None:
-        """Replace the sketch layer with the photo's edges (one undo step)."""
+        """Replace the sketch layer with the photo's edges (one undo step).
+
+        A line drawing gives its own strokes rather than the edges along both sides of
+        each of them."""
+        strokes = drawing_strokes(self.document.photo)
+        if strokes is not None:
+            self._sketch_from(strokes, "Sketch from the drawing")
+            return
         edges = edges_from_photo(self.document.photo)
         if not edges.any():
             self.show_message(
@@ -925,9 +933,12 @@ class MainWindow(QMainWindow):
                 "info",
             )
             return
-        patch = replace_patch(self.document, "sketch", edges)
+        self._sketch_from(edges, "Edges from photo")
+
+    def _sketch_from(self, sketch: np.ndarray, text: str) -> None:
+        patch = replace_patch(self.document, "sketch", sketch)
         if patch is not None:
-            self.push(PatchCommand(self.document, [patch], "Edges from photo"))
+            self.push(PatchCommand(self.document, [patch], text))
         self.select_tool("sketch_pen")
 
     def sketch_to_image(self) -> bool:
@@ -941,6 +952,11 @@ class MainWindow(QMainWindow):
                 [("Choose model file…", lambda: self.choose_translator_file("sketch"))],
             )
             return False
+        if (
+            not self.document.sketch.any()
+            and (strokes := drawing_strokes(self.document.photo)) is not None
+        ):
+            self._sketch_from(strokes, "Sketch from the drawing")  # e.g. the sketch sample
         if not self.document.sketch.any():
             self.show_message(
                 "The sketch layer is empty: draw edges with the sketch pen (N), or use "

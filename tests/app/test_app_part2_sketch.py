@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 import torch
 
+from ganpaint.app.translating import drawing_strokes
 from ganpaint.app.window import MainWindow
+from ganpaint.imageio import load_image
 from ganpaint.models import ModelBundle, ResnetGenerator
-from ganpaint.paths import user_models_dir
+from ganpaint.paths import samples_dir, user_models_dir
 
 
 def save_pix2pix(path: Path) -> Path:
@@ -90,3 +92,34 @@ def test_a_photo_without_edges_says_so(window: MainWindow) -> None:
     window.edges_from_photo()  # the smooth test photo
     assert "no clear edges" in window.message_bar.text
     assert not window.undo_stack.canUndo()
+
+
+def test_a_line_drawing_is_its_own_sketch_and_photos_are_not_drawings() -> None:
+    drawing = load_image(samples_dir() / "landscape-sketch.png").rgb
+    strokes = drawing_strokes(drawing)
+    assert strokes is not None and strokes.shape == drawing.shape[:2]
+    dark = drawing.min(axis=2) < 64
+    assert (strokes[dark] == 255).all()  # every stroke core is in the sketch
+    assert 0.01 < (strokes > 0).mean() < 0.1
+    for name in ("landscape.png", "landscape-labels.png"):
+        assert drawing_strokes(load_image(samples_dir() / name).rgb) is None, name
+
+
+def test_the_sketch_sample_turns_into_an_image_in_one_click(
+    qtbot, installed_edges2landscape: Path, window: MainWindow
+) -> None:
+    """Opening the sketch sample and pressing Sketch to image works: its strokes become
+    the sketch layer (one undo step), not Canny's double outline of every stroke."""
+    window.refresh_translators()
+    assert window.open_path(str(samples_dir() / "landscape-sketch.png"))
+    assert not window.document.sketch.any()
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
+        assert window.sketch_to_image()
+    assert np.array_equal(window.document.sketch, drawing_strokes(window.document.photo))
+    assert window.controller.current is not None
+    window.discard_result()
+    assert window.undo_stack.undoText() == "Sketch from the drawing"
+    window.undo()
+    assert not window.document.sketch.any()
+    window.edges_from_photo()  # the same strokes, the same way
+    assert window.undo_stack.undoText() == "Sketch from the drawing"
