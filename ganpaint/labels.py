@@ -23,6 +23,7 @@ __all__ = [
     "WATER",
     "colorize_labels",
     "fill_unlabelled",
+    "label_map_in",
     "labels_from_colors",
 ]
 
@@ -68,6 +69,24 @@ def labels_from_colors(rgb: np.ndarray) -> np.ndarray:
         best[closer] = k
         best_dist[closer] = dist[closer]
     return best.reshape(rgb.shape[:-1])
+
+
+def label_map_in(rgb: np.ndarray, tolerance: int = 8, share: float = 0.98) -> np.ndarray | None:
+    """Class ids (H, W) when `rgb` is a label map drawn in the palette, else None.
+
+    A label map (the label sample, or one exported from the trainer) is nearly all
+    palette colours; a photo of a landscape has a few per cent of such pixels at most.
+    """
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
+        return None
+    flat = rgb.reshape(-1, 3).astype(np.int16)
+    near = np.zeros(len(flat), bool)
+    for colour in LABEL_PALETTE.astype(np.int16):
+        near |= np.abs(flat - colour).max(axis=1) <= tolerance
+    if near.mean() < share:
+        return None
+    return labels_from_colors(rgb)
 
 
 def fill_unlabelled(labels: np.ndarray) -> np.ndarray | None:

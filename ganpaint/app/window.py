@@ -96,6 +96,7 @@ from ganpaint.app.writer import BackgroundWriter
 from ganpaint.device import describe_device, resolve_device
 from ganpaint.errors import GanpaintError
 from ganpaint.imageio import IMAGE_EXTENSIONS, SAVE_EXTENSIONS, save_image
+from ganpaint.labels import label_map_in
 from ganpaint.models.catalog import DEFAULT_MODELS
 from ganpaint.paths import samples_dir
 
@@ -993,6 +994,12 @@ class MainWindow(QMainWindow):
             )
             return False
         rgb = labels_input(self.document.labels)
+        if rgb is None and not live and (found := label_map_in(self.document.photo)) is not None:
+            # The photo is a label map (e.g. the label sample): it becomes the label layer.
+            patch = replace_patch(self.document, "labels", found)
+            if patch is not None:
+                self.push(PatchCommand(self.document, [patch], "Labels from the label map"))
+            rgb = labels_input(self.document.labels)
         if rgb is None:
             if not live:
                 self.show_message(

@@ -18,9 +18,10 @@ from ganpaint.app.labelling import labels_input
 from ganpaint.app.render import labels_bgra
 from ganpaint.app.window import MainWindow
 from ganpaint.edit.progress import Progress
-from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER, fill_unlabelled
+from ganpaint.imageio import load_image
+from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER, fill_unlabelled, label_map_in
 from ganpaint.models import ModelBundle, UnetGenerator
-from ganpaint.paths import user_models_dir
+from ganpaint.paths import samples_dir, user_models_dir
 
 
 @pytest.fixture
@@ -239,3 +240,29 @@ def test_ora_round_trips_the_label_layer(tmp_path: Path) -> None:
 
     save_image(tmp_path / "p.png", photo())
     assert (load_document(tmp_path / "p.png").labels == UNLABELLED).all()
+
+
+def test_a_label_map_is_recognised_and_photos_are_not() -> None:
+    ids = np.random.default_rng(0).integers(0, len(LABEL_PALETTE), (24, 32)).astype(np.uint8)
+    found = label_map_in(LABEL_PALETTE[ids])
+    assert found is not None and np.array_equal(found, ids)
+    sample = load_image(samples_dir() / "landscape-labels.png").rgb
+    assert label_map_in(sample) is not None
+    for name in ("landscape.png", "landscape-sketch.png"):
+        assert label_map_in(load_image(samples_dir() / name).rgb) is None, name
+    assert label_map_in(np.zeros((4, 4), np.uint8)) is None  # not RGB
+
+
+def test_the_label_sample_turns_into_an_image_in_one_click(
+    qtbot, installed_labels2landscape: Path, window: MainWindow
+) -> None:
+    """Opening the label sample and pressing Generate works: the map becomes the label
+    layer (one undo step) and runs through the model."""
+    window.refresh_translators()
+    assert window.open_path(str(samples_dir() / "landscape-labels.png"))
+    expected = label_map_in(window.document.photo)
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
+        assert window.image_from_labels()
+    assert np.array_equal(window.document.labels, expected)
+    assert window.undo_stack.undoText() == "Labels from the label map"
+    assert window.controller.current is not None
