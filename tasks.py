@@ -22,19 +22,32 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
-def _requirements_hash(extras: str) -> str:
-    digest = hashlib.sha256(extras.encode())
+def _requirements_hash() -> str:
+    digest = hashlib.sha256()
     for name in ("pyproject.toml", "constraints.txt"):
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()
+
+
+def is_current(extras: str) -> bool:
+    """Whether .venv was installed from today's requirements with at least `extras`.
+
+    The stamp holds the requirements' hash and the extras installed, so `run` after
+    `test` (whose extras include run's) does not reinstall anything.
+    """
+    if not (STAMP.exists() and PYTHON.exists()):
+        return False
+    parts = STAMP.read_text().split()
+    if len(parts) != 2 or parts[0] != _requirements_hash():
+        return False
+    return set(extras.split(",")) <= set(parts[1].split(","))
 
 
 def ensure_environment(extras: str) -> None:
     """Create .venv and install ganpaint (editable) with `extras` unless already current."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this script runs before any venv exists
         sys.exit("ganpaint needs Python 3.11 or newer; run this script with python3.11 or later.")
-    wanted = _requirements_hash(extras)
-    if STAMP.exists() and STAMP.read_text().strip() == wanted and PYTHON.exists():
+    if is_current(extras):
         return
     if not PYTHON.exists():
         print(f"Creating {VENV} ...", file=sys.stderr)
@@ -46,7 +59,7 @@ def ensure_environment(extras: str) -> None:
         [*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[{extras}]"],
         check=True,
     )
-    STAMP.write_text(wanted + "\n")
+    STAMP.write_text(f"{_requirements_hash()} {extras}\n")
 
 
 def run_app(args: list[str]) -> int:

@@ -170,3 +170,32 @@ raise SystemExit(main(['--version']))
     )
     assert result.returncode == 0, result.stderr
     assert "ganpaint" in result.stdout
+
+
+def test_tasks_reinstalls_only_when_requirements_or_missing_extras_call_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tasks.py run` after `tasks.py test` must not reinstall (test's extras include
+    run's); new requirements or an extra that was never installed must."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ganpaint_tasks", ROOT / "tasks.py")
+    assert spec is not None and spec.loader is not None
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    python = tmp_path / "python"
+    python.write_text("")
+    monkeypatch.setattr(tasks, "STAMP", tmp_path / "stamp")
+    monkeypatch.setattr(tasks, "PYTHON", python)
+    assert not tasks.is_current("train")  # nothing installed yet
+    tasks.STAMP.write_text(f"{tasks._requirements_hash()} train,dev\n")
+    assert tasks.is_current("train") and tasks.is_current("train,dev")
+    tasks.STAMP.write_text(f"{tasks._requirements_hash()} train\n")
+    assert tasks.is_current("train") and not tasks.is_current("train,dev")
+    tasks.STAMP.write_text(f"{'0' * 64} train,dev\n")  # pyproject or constraints changed
+    assert not tasks.is_current("train")
+    tasks.STAMP.write_text(tasks._requirements_hash() + "\n")  # an older stamp's format
+    assert not tasks.is_current("train")
+    python.unlink()
+    tasks.STAMP.write_text(f"{tasks._requirements_hash()} train,dev\n")
+    assert not tasks.is_current("train")  # the venv's Python is gone
