@@ -82,9 +82,9 @@ from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.inversion import InversionConfig
 from ganpaint.edit.refine import RefineConfig
-from ganpaint.imageio import save_image
 from ganpaint.models import load
 from trainer.data.landscapes import render_landscapes, seed_range
+from trainer.grids import save_grid
 from trainer.metrics.patches import patches_at as hole_patches
 from trainer.metrics.patches import sliced_wasserstein, unit_projections
 
@@ -508,19 +508,9 @@ def main() -> None:
 
 
 def write_grid(path: Path, rows: list[list[np.ndarray]], scale: int = 2) -> None:
-    """Rows of equal-size images, enlarged `scale`× (nearest) with white gutters, as a PNG."""
-    gap = 4
-    height, width = (side * scale for side in rows[0][0].shape[:2])
-    columns = max(len(row) for row in rows)
-    canvas = np.full(
-        (len(rows) * (height + gap) - gap, columns * (width + gap) - gap, 3), 255, np.uint8
-    )
-    for r, row in enumerate(rows):
-        for c, image in enumerate(row):
-            y, x = r * (height + gap), c * (width + gap)
-            canvas[y : y + height, x : x + width] = image.repeat(scale, 0).repeat(scale, 1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(path, canvas)
+    """Rows of equal-size uint8 images, enlarged `scale`× (nearest), as one PNG grid."""
+    images = np.stack([image.repeat(scale, 0).repeat(scale, 1) for row in rows for image in row])
+    save_grid(image_to_tensor(images), path, nrow=len(rows[0]), padding=4)
 
 
 def _mean_sem(values: list[float]) -> tuple[float, float]:

@@ -749,16 +749,17 @@ class MainWindow(QMainWindow):
     def invert_mask(self) -> None:
         self.push(InvertMaskCommand(self.document))
 
-    def _replace_mask(self, new: np.ndarray, text: str) -> None:
-        patch = replace_patch(self.document, "mask", new)
+    def _replace_layer(self, layer: str, new: np.ndarray, text: str) -> None:
+        """Replace a whole layer in one undo step named `text` (nothing if unchanged)."""
+        patch = replace_patch(self.document, layer, new)
         if patch is not None:
             self.push(PatchCommand(self.document, [patch], text))
 
     def grow_mask(self) -> None:
-        self._replace_mask(grow_mask(self.document.mask, GROW_STEP), "Grow mask")
+        self._replace_layer("mask", grow_mask(self.document.mask, GROW_STEP), "Grow mask")
 
     def shrink_mask(self) -> None:
-        self._replace_mask(shrink_mask(self.document.mask, GROW_STEP), "Shrink mask")
+        self._replace_layer("mask", shrink_mask(self.document.mask, GROW_STEP), "Shrink mask")
 
     # ------------------------------------------------------------------ view actions
 
@@ -937,9 +938,7 @@ class MainWindow(QMainWindow):
         self._sketch_from(edges, "Edges from photo")
 
     def _sketch_from(self, sketch: np.ndarray, text: str) -> None:
-        patch = replace_patch(self.document, "sketch", sketch)
-        if patch is not None:
-            self.push(PatchCommand(self.document, [patch], text))
+        self._replace_layer("sketch", sketch, text)
         self.select_tool("sketch_pen")
 
     def sketch_to_image(self) -> bool:
@@ -996,9 +995,7 @@ class MainWindow(QMainWindow):
         rgb = labels_input(self.document.labels)
         if rgb is None and not live and (found := label_map_in(self.document.photo)) is not None:
             # The photo is a label map (e.g. the label sample): it becomes the label layer.
-            patch = replace_patch(self.document, "labels", found)
-            if patch is not None:
-                self.push(PatchCommand(self.document, [patch], "Labels from the label map"))
+            self._replace_layer("labels", found, "Labels from the label map")
             rgb = labels_input(self.document.labels)
         if rgb is None:
             if not live:
