@@ -151,6 +151,8 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
     config = replace(config, inversion=replace(inversion, seed=args.seed))
     if args.refine_steps is not None:
         config = replace(config, refine=replace(config.refine, steps=args.refine_steps))
+    if args.synthesis == "off":
+        config = replace(config, synthesis=None)
     device = resolve_device(args.device)
 
     # Read and check every input (cheap) before the model (slow) and any write.
@@ -190,10 +192,29 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
             if file_bar is not None:
                 file_bar.update(1)
     if not many:
-        print(f"Wrote {inputs[0][2]} ({result.method}, {result.steps} steps)", file=sys.stderr)
+        stages = _stage_summary(result.timings)
+        print(
+            f"Wrote {inputs[0][2]} ({result.method}, {result.steps} steps; {stages})",
+            file=sys.stderr,
+        )
     else:
         print(f"Wrote {len(inputs)} images to {args.out}", file=sys.stderr)
     return 0
+
+
+_STAGE_NAMES = {
+    "prepare": "prepare",
+    "optimise": "search",
+    "refine": "tuning",
+    "synthesis": "synthesis",
+    "blend": "blend",
+}
+
+
+def _stage_summary(timings: dict[str, float]) -> str:
+    """Seconds per stage of an inpainting run, as one readable clause."""
+    parts = [f"{name} {timings[key]:.2f} s" for key, name in _STAGE_NAMES.items() if key in timings]
+    return ", ".join([*parts, f"total {timings.get('total', 0.0):.2f} s"])
 
 
 def _files_bar(total: int, unit: str):  # -> tqdm
@@ -358,7 +379,21 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--blend", default="poisson", choices=["poisson", "mixed", "feather", "none"])
-    p.add_argument("--method", default="gan", choices=["gan", "telea", "ns", "auto"])
+    p.add_argument(
+        "--method",
+        default="gan",
+        choices=["gan", "patch", "telea", "ns", "auto"],
+        help="gan: the GAN's fill, drawn at full resolution from the photo's own patches "
+        "(default); patch: the patch synthesis alone, no model; telea, ns: OpenCV; "
+        "auto: OpenCV for hair-thin masks, else gan (patch without a model)",
+    )
+    p.add_argument(
+        "--synthesis",
+        choices=["on", "off"],
+        default="on",
+        help="off: paste the GAN's fill scaled up, without the full-resolution patch "
+        "synthesis (the old, blurrier pipeline)",
+    )
     p.add_argument("--candidates", metavar="DIR", help="also write every candidate here")
     p.set_defaults(handler=cmd_inpaint)
 

@@ -245,3 +245,45 @@ def test_user_errors_exit_2_with_one_line_and_no_output(
     _one_line_error(capsys, *needles)
     assert not (tmp_path / "out.png").exists()
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_inpaint_patch_method_needs_no_model_and_prints_its_stages(
+    photo: Path, mask: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["inpaint", str(photo), "--mask", str(mask), "-o", "out.png", "--method", "patch"]
+    assert main([*argv, "--model", str(tmp_path / "no-such-model.safetensors")]) == 0
+    out = load_image(tmp_path / "out.png").rgb
+    original = load_image(photo).rgb
+    assert not np.array_equal(out[20:40, 30:55], original[20:40, 30:55])
+    hole = np.zeros(original.shape[:2], bool)
+    hole[20:40, 30:55] = True
+    assert np.array_equal(out[~hole], original[~hole])
+    assert "(patch, 0 steps; synthesis" in capsys.readouterr().err
+
+
+def test_inpaint_synthesis_off_pastes_the_gan_fill(
+    gan: Path, photo: Path, mask: Path, tmp_path: Path
+) -> None:
+    argv = ["inpaint", str(photo), "--mask", str(mask), "--model", str(gan), "--iters", "3"]
+    assert main([*argv, "-o", "on.png", "--refine-steps", "0"]) == 0
+    assert main([*argv, "-o", "off.png", "--refine-steps", "0", "--synthesis", "off"]) == 0
+    on, off = load_image(tmp_path / "on.png").rgb, load_image(tmp_path / "off.png").rgb
+    assert not np.array_equal(on[20:40, 30:55], off[20:40, 30:55])
+
+
+@pytest.mark.parametrize(("option", "value"), [("--method", "magic"), ("--synthesis", "maybe")])
+def test_inpaint_refuses_a_bad_method_or_synthesis_switch(
+    option: str,
+    value: str,
+    photo: Path,
+    mask: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["inpaint", str(photo), "--mask", str(mask), "-o", "out.png", option, value]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and value in errors[0]
+    assert not (tmp_path / "out.png").exists()

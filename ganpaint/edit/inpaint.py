@@ -13,8 +13,9 @@ the tuning goes beyond it (see InpaintConfig).
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,10 +32,12 @@ from ganpaint.edit.inversion import Candidate, InversionConfig, InversionResult,
 from ganpaint.edit.losses import Prior, Term, contextual_loss, importance_weights, prior_loss
 from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, check, report
 from ganpaint.edit.refine import RefineConfig, refine
-from ganpaint.edit.region import Region
+from ganpaint.edit.region import Box, Region
+from ganpaint.edit.synthesis import SynthesisConfig, synthesize
 from ganpaint.errors import MaskError, ModelFileError
 
-Method = Literal["gan", "telea", "ns", "auto"]
+Method = Literal["gan", "patch", "telea", "ns", "auto"]
+METHODS: tuple[str, ...] = ("gan", "patch", "telea", "ns", "auto")
 BlendMode = Literal["poisson", "mixed", "feather", "none"]
 
 
@@ -80,6 +83,11 @@ class InpaintConfig:
 
     inversion: InversionConfig = field(default_factory=_default_inversion)
     refine: RefineConfig = field(default_factory=RefineConfig)  # G tuned per hole afterwards
+    # Full-resolution texture from the photo, guided by the GAN's fill; None = paste G(ẑ).
+    synthesis: SynthesisConfig | None = field(default_factory=SynthesisConfig)
+    # Holes whose region is scaled up less than this to the model take G(ẑ) directly:
+    # there the GAN is about as sharp as the photo.
+    synthesis_scale: float = 1.5
     prior: Prior = "paper"
     lam: float = 0.003  # λ, the weight of the perceptual prior
     window: int = 7  # side of the importance-weight window
@@ -111,6 +119,7 @@ class InpaintConfig:
                 init="random",
             ),
             refine=RefineConfig(steps=0),
+            synthesis=None,
             prior="paper",
             lam=0.003,
             window=7,
@@ -122,19 +131,73 @@ class InpaintConfig:
         return dataclasses.replace(self, inversion=dataclasses.replace(self.inversion, seed=seed))
 
 
+class Candidates(Sequence[np.ndarray]):
+    """The candidate fills, each finished only when first asked for (then kept).
+
+    Finishing a candidate at full resolution (the texture synthesis) is the costly
+    part on a big photo, and a user looks at one candidate at a time: `inpaint`
+    finishes the best one, the others wait until someone indexes them (the CLI's
+    --candidates, the app when the user steps to one). `rough(i)` is the quick
+    GAN-only fill, for thumbnails. Thread-safe: each candidate is made once.
+    """
+
+    def __init__(
+        self,
+        makers: list[Callable[[], np.ndarray]],
+        rough: list[Callable[[], np.ndarray]] | None = None,
+    ) -> None:
+        self._makers = list(makers)
+        self._rough = list(rough) if rough is not None else None
+        self._done: dict[int, np.ndarray] = {}
+        if self._makers:  # the best one is always finished
+            self._done[0] = self._makers[0]()
+        self._locks = [threading.Lock() for _ in self._makers]
+
+    @classmethod
+    def of(cls, images: list[np.ndarray]) -> Candidates:
+        """Candidates that are already finished."""
+        made = cls([lambda image=image: image for image in images])
+        for index, image in enumerate(images):
+            made._done[index] = image
+        return made
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]  # negative indices, IndexError
+        with self._locks[index]:
+            if index not in self._done:
+                self._done[index] = self._makers[index]()
+            return self._done[index]
+
+    def ready(self, index: int) -> bool:
+        """Whether candidate `index` is finished (indexing it costs nothing then)."""
+        return index in self._done
+
+    def rough(self, index: int) -> np.ndarray:
+        """A quick fill for candidate `index` (the GAN's, pasted): the final one if made."""
+        if self.ready(index) or self._rough is None:
+            return self[index]
+        return self._rough[index]()
+
+
 @dataclass
 class InpaintResult:
     """The filled photo, alternatives to choose from, and what it cost."""
 
     image: np.ndarray  # uint8 HxWx3, the best candidate
-    candidates: list[np.ndarray]  # uint8 HxWx3 each, best first; candidates[0] is image
-    method: str  # "gan", "telea" or "ns": what was actually used
+    candidates: Candidates  # uint8 HxWx3 each, best first; candidates[0] is image
+    method: str  # "gan", "patch", "telea" or "ns": what was actually used
     losses: dict[str, float] = field(default_factory=dict)  # best terms, summed over holes
     history: list[list[float]] = field(default_factory=list)  # per hole: best loss per log
     steps: int = 0  # optimiser steps over all holes
     timings: dict[str, float] = field(default_factory=dict)  # seconds
     regions: list[Region] = field(default_factory=list)
     inversions: list[InversionResult] = field(default_factory=list)  # per hole
+    synthesis_boxes: list[Box] = field(default_factory=list)  # where the synthesis worked
 
 
 # --- validation ------------------------------------------------------------------------
@@ -178,10 +241,11 @@ def hole_thickness(hole: np.ndarray) -> float:
 
 
 def choose_method(hole: np.ndarray, model: GanModel | None, config: InpaintConfig) -> str:
-    """What "auto" means: OpenCV for hair-thin holes (or with no model), the GAN otherwise."""
-    if model is None or hole_thickness(hole) <= config.thin:
+    """What "auto" means: OpenCV for hair-thin holes, patch synthesis without a model,
+    the GAN otherwise."""
+    if hole_thickness(hole) <= config.thin:
         return "telea"
-    return "gan"
+    return "patch" if model is None else "gan"
 
 
 # --- tensors ---------------------------------------------------------------------------
@@ -335,6 +399,132 @@ def _opencv(image: np.ndarray, hole: np.ndarray, method: str, radius: float) -> 
     return cv2.inpaint(np.ascontiguousarray(image), hole.astype(np.uint8), radius, flag)
 
 
+def _synthesis_seed(config: InpaintConfig, rank: int) -> int:
+    return config.inversion.seed * 1_000_003 + 7 * rank + 1
+
+
+def _patch_fill(
+    photo: np.ndarray,
+    hole: np.ndarray,
+    config: InpaintConfig,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+    t_start: float,
+) -> InpaintResult:
+    """method "patch": the synthesis alone, started from OpenCV's fill at the coarsest level."""
+    settings = config.synthesis or SynthesisConfig()
+    done = synthesize(
+        photo,
+        hole,
+        None,
+        settings,
+        seed=_synthesis_seed(config, 0),
+        progress=progress,
+        cancel=cancel,
+        message="Filling from the photo's patches",
+    )
+    elapsed = time.perf_counter() - t_start
+    return InpaintResult(
+        done.image,
+        Candidates.of([done.image]),
+        "patch",
+        timings={"synthesis": done.seconds, "total": elapsed},
+        synthesis_boxes=done.boxes,
+    )
+
+
+@dataclass
+class _Finisher:
+    """Turns one rank of GAN candidates into a finished full-resolution fill.
+
+    Per hole, G(ẑ) is first Poisson-blended into the model-sized crop (a 64² solve:
+    the colour correction is a smooth membrane, so solving it coarse is enough), then
+    scaled up. Holes the region logic barely scaled keep that fill (blended as asked);
+    the others are rebuilt from the photo's patches with it as the guide.
+    """
+
+    photo: np.ndarray
+    problems: list[_Problem]
+    chosen: list[list[Candidate]]
+    config: InpaintConfig
+    blend_mode: str
+    resolution: int
+
+    def _generated(self, rank: int, index: int) -> np.ndarray:
+        kept = self.chosen[index]
+        return _to_rgb_uint8(kept[min(rank, len(kept) - 1)].image)
+
+    def rough(self, rank: int) -> np.ndarray:
+        """G(ẑ) of every hole at the photo's resolution: the GAN-only result, blended as
+        asked (a hole bound for the synthesis gets its colour-corrected guide)."""
+        out = self.photo
+        for index, problem in enumerate(self.problems):
+            generated = self._generated(rank, index)
+            mode = self.blend_mode
+            if self._synthesised(problem):
+                generated, mode = self._corrected(problem, generated), "none"
+            fill = regions_mod.paste_into(out.copy(), generated, problem.region)
+            out = blend(out, fill, problem.hole, mode=mode)
+        return out
+
+    def _synthesised(self, problem: _Problem) -> bool:
+        """Whether the synthesis redraws this hole: it is scaled up enough to need it."""
+        return self.config.synthesis is not None and (
+            problem.region.size / self.resolution > self.config.synthesis_scale
+        )
+
+    def _corrected(self, problem: _Problem, generated: np.ndarray) -> np.ndarray:
+        cells = problem.hole_cells[0, 0].cpu().numpy() > 0
+        if not cells.any() or cells.all():
+            return generated
+        return blend(problem.crop, generated, cells, mode="poisson")
+
+    def finish(
+        self, rank: int, progress: ProgressFn | None = None, cancel: CancelToken | None = None
+    ) -> tuple[np.ndarray, list[Box], float]:
+        """Candidate `rank` at full resolution; also the synthesis boxes and its seconds."""
+        out, boxes, seconds = self.photo, [], 0.0
+        synthesised = [p for p in self.problems if self._synthesised(p)]
+        for index, problem in enumerate(self.problems):
+            generated = self._generated(rank, index)
+            if not self._synthesised(problem):
+                fill = regions_mod.paste_into(out.copy(), generated, problem.region)
+                out = blend(out, fill, problem.hole, mode=self.blend_mode)
+                continue
+            guide = self._corrected(problem, generated)
+            fill = regions_mod.paste_into(out.copy(), guide, problem.region)
+            number = synthesised.index(problem)
+
+            def relay(update: Progress, number: int = number) -> None:
+                step = number * _SYNTHESIS_STEPS + (_SYNTHESIS_STEPS * update.step) // max(
+                    update.total, 1
+                )
+                report(progress, dataclasses.replace(update, step=step, total=0))
+
+            done = synthesize(
+                out,
+                problem.hole,
+                fill,
+                self.config.synthesis,
+                guide_scale=problem.region.size / self.resolution,
+                seed=_synthesis_seed(self.config, rank) + 104_729 * index,
+                progress=relay if progress is not None else None,
+                cancel=cancel,
+                message=f"Drawing hole {number + 1} of {len(synthesised)} at full resolution",
+            )
+            out, seconds = done.image, seconds + done.seconds
+            boxes.extend(done.boxes)
+        return out, boxes, seconds
+
+    def synthesised(self) -> int:
+        """How many holes go through the synthesis (for the progress total)."""
+        return sum(self._synthesised(p) for p in self.problems)
+
+
+# Progress steps given to the synthesis of one hole.
+_SYNTHESIS_STEPS = 100
+
+
 def inpaint(
     image: np.ndarray,
     hole: np.ndarray,
@@ -349,30 +539,37 @@ def inpaint(
 ) -> InpaintResult:
     """Fill `hole` (bool HxW, True = fill) of `image` (uint8 HxWx3, any size).
 
-    method "gan" inverts the GAN per hole region and blends G(ẑ) in with
-    `blend_mode`; "telea" / "ns" use OpenCV's inpainting; "auto" picks OpenCV for
-    hair-thin masks (where a GAN cannot add anything) or without a model, the GAN
-    otherwise. A region in which nothing is known (the mask covers the whole photo)
-    has no contextual loss: it gets samples of the GAN, ranked by D when there is one.
+    method "gan" inverts the GAN per hole region, tunes G on the context, and then
+    (with `config.synthesis`) rebuilds each hole at full resolution from the photo's
+    own patches with G(ẑ) as the guide; without synthesis G(ẑ) is blended in with
+    `blend_mode`. "patch" is the synthesis without a GAN; "telea" / "ns" use OpenCV's
+    inpainting; "auto" picks OpenCV for hair-thin masks (where patches cannot add
+    anything), "patch" without a model, the GAN otherwise. A region in which nothing
+    is known (the mask covers the whole photo) has no contextual loss: it gets samples
+    of the GAN, ranked by D when there is one. Only the best candidate is finished
+    here; `result.candidates` finishes the others when they are indexed.
     Raises MaskError for an empty or mis-sized mask and Cancelled when cancelled.
     """
     t_start = time.perf_counter()
     config = config or InpaintConfig()
     photo = _as_rgb(image)
     hole = _as_hole(hole, photo.shape)
-    if method not in ("gan", "telea", "ns", "auto"):
-        raise ValueError(f"Unknown inpainting method {method!r}; use gan, telea, ns or auto.")
+    if method not in METHODS:
+        raise ValueError(f"Unknown inpainting method {method!r}; use {', '.join(METHODS)}.")
     if method == "auto":
-        method = choose_method(hole, model, config)
+        method = choose_method(hole, model, config)  # type: ignore[assignment]
     if method in ("telea", "ns"):
         check(cancel)
         filled = _opencv(photo, hole, method, config.radius)
         report(progress, Progress(step=1, total=1, message="Filled with OpenCV", preview=filled))
         elapsed = time.perf_counter() - t_start
-        return InpaintResult(filled, [filled], method, timings={"total": elapsed})
+        return InpaintResult(filled, Candidates.of([filled]), method, timings={"total": elapsed})
+    if method == "patch":
+        return _patch_fill(photo, hole, config, progress, cancel, t_start)
     if model is None:
         raise ModelFileError(
-            "Inpainting with a GAN needs a GAN model: open one, or choose the telea or ns method."
+            "Inpainting with a GAN needs a GAN model: open one, or choose the patch, telea "
+            "or ns method."
         )
 
     torch_device = resolve_device(device)
@@ -383,11 +580,15 @@ def inpaint(
 
     iters = max(config.inversion.iters, 1)
     per_hole = iters + config.refine.steps
-    total_steps = len(problems) * per_hole
-    inversions: list[InversionResult] = []
+    gan_steps = len(problems) * per_hole
     chosen: list[list[Candidate]] = []
+    finisher = _Finisher(photo, problems, chosen, config, blend_mode, model.resolution)
+    total_steps = gan_steps + finisher.synthesised() * _SYNTHESIS_STEPS
+    inversions: list[InversionResult] = []
     refine_seconds = 0.0
-    live = photo.copy()  # the preview: earlier holes filled, this one pasted without blending
+    # The preview: earlier holes filled, this one pasted without blending. Only the box
+    # around the holes is copied per report, so a report costs what the holes cost.
+    live = photo.copy()
     for index, problem in enumerate(problems):
         terms = _terms(problem, model, config)
         inversion = config.inversion
@@ -395,7 +596,7 @@ def inpaint(
             inversion = dataclasses.replace(inversion, iters=0, init="random")
         message = f"Inpainting hole {index + 1} of {len(problems)}"
 
-        def relay(update: Progress, index: int = index, problem: _Problem = problem) -> None:
+        def relay(update: Progress, index: int = index) -> None:
             report(
                 progress,
                 dataclasses.replace(update, step=index * per_hole + update.step, total=total_steps),
@@ -404,14 +605,13 @@ def inpaint(
         def preview(
             generated: torch.Tensor, problem: _Problem = problem, base: np.ndarray = live
         ) -> np.ndarray:
-            shown = base.copy()
             patch, box = regions_mod.paste_region(
-                _to_rgb_uint8(generated), problem.region, shown.shape
+                _to_rgb_uint8(generated), problem.region, base.shape
             )
             if not box.empty:
                 inside = problem.hole[box.slices][:, :, None]
-                shown[box.slices] = np.where(inside, patch, shown[box.slices])
-            return shown
+                base[box.slices] = np.where(inside, patch, base[box.slices])
+            return base
 
         result = invert(
             model,
@@ -441,17 +641,23 @@ def inpaint(
         )
         refine_seconds += time.perf_counter() - t_refine
         chosen.append(kept)
-        live = preview(kept[0].image)
+        preview(kept[0].image)
     t_inverted = time.perf_counter()
 
-    outputs = []
-    for rank in range(max(len(c) for c in chosen)):
-        out = photo
-        for problem, kept in zip(problems, chosen, strict=True):
-            generated = _to_rgb_uint8(kept[min(rank, len(kept) - 1)].image)
-            fill = regions_mod.paste_into(out.copy(), generated, problem.region)
-            out = blend(out, fill, problem.hole, mode=blend_mode)
-        outputs.append(out)
+    def relay_finish(update: Progress) -> None:
+        report(
+            progress,
+            dataclasses.replace(update, step=gan_steps + update.step, total=total_steps),
+        )
+
+    best, boxes, synthesis_seconds = finisher.finish(
+        0, relay_finish if progress is not None else None, cancel
+    )
+    ranks = max(len(c) for c in chosen)
+    makers: list[Callable[[], np.ndarray]] = [lambda: best]
+    makers += [lambda rank=rank: finisher.finish(rank)[0] for rank in range(1, ranks)]
+    roughs = [lambda rank=rank: finisher.rough(rank) for rank in range(ranks)]
+    candidates = Candidates(makers, roughs)
     t_end = time.perf_counter()
 
     losses: dict[str, float] = {}
@@ -467,7 +673,8 @@ def inpaint(
         "prepare": t_prepared - t_start,
         "optimise": t_inverted - t_prepared - refine_seconds,
         "refine": refine_seconds,
-        "blend": t_end - t_inverted,
+        "synthesis": synthesis_seconds,
+        "blend": t_end - t_inverted - synthesis_seconds,
         "total": t_end - t_start,
     }
     report(
@@ -477,12 +684,12 @@ def inpaint(
             total=total_steps,
             message="Inpainting done",
             losses=losses,
-            preview=outputs[0],
+            preview=best,
         ),
     )
     return InpaintResult(
-        image=outputs[0],
-        candidates=outputs,
+        image=best,
+        candidates=candidates,
         method="gan",
         losses=losses,
         history=history,
@@ -490,4 +697,5 @@ def inpaint(
         timings=timings,
         regions=list(regions),
         inversions=inversions,
+        synthesis_boxes=boxes,
     )

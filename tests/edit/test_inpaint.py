@@ -213,10 +213,15 @@ def test_a_greyscale_model_inpaints_an_rgb_photo(grey_gan) -> None:
     photo = _photo()
     hole = np.zeros(photo.shape[:2], bool)
     hole[14:22, 20:30] = True
-    result = inpaint(photo, hole, grey_gan, FAST, blend_mode="none")
+    pasted = dataclasses.replace(FAST, synthesis=None)  # G's own pixels, not the photo's
+    result = inpaint(photo, hole, grey_gan, pasted, blend_mode="none")
     assert result.image.shape == photo.shape
     filled = result.image[hole].astype(int)
     assert (filled[:, 0] == filled[:, 1]).all() and (filled[:, 1] == filled[:, 2]).all()
+    # With the synthesis, the grey fill only guides: the texture is the photo's, in colour.
+    synthesised = inpaint(photo, hole, grey_gan, FAST)
+    assert synthesised.image.shape == photo.shape
+    assert (synthesised.image[~hole] == photo[~hole]).all()
 
 
 def test_inpainting_recovers_what_the_generator_can_make(gan, reachable) -> None:
@@ -296,7 +301,9 @@ def test_opencv_methods_need_no_model(method) -> None:
     assert result.candidates[0] is result.image
 
 
-def test_auto_uses_opencv_for_hair_thin_masks_and_the_gan_otherwise(gan) -> None:
+def test_auto_uses_opencv_for_hair_thin_masks_patches_without_a_model_the_gan_otherwise(
+    gan,
+) -> None:
     photo = _photo()
     scratch = np.zeros(photo.shape[:2], bool)
     scratch[20, 5:50] = True
@@ -308,7 +315,8 @@ def test_auto_uses_opencv_for_hair_thin_masks_and_the_gan_otherwise(gan) -> None
     blob[10:22, 10:24] = True
     assert hole_thickness(blob) > 3
     assert choose_method(blob, gan, FAST) == "gan"
-    assert choose_method(blob, None, FAST) == "telea"
+    assert choose_method(blob, None, FAST) == "patch"
+    assert inpaint(photo, blob, None, FAST, method="auto").method == "patch"
 
 
 # --- errors a user can cause ------------------------------------------------------------

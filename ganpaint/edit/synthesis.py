@@ -1,0 +1,445 @@
+"""Fill holes at the photo's own resolution with the photo's own texture (patch synthesis).
+
+Why: a GAN draws a hole's region at its own resolution (64 px), so on a photo its fill
+is a blurry blob once scaled up. The photo around the hole already holds the texture
+the fill needs at full resolution. This stage rebuilds the hole from the photo's known
+patches, coarse to fine: Wexler et al.'s (2007) EM — match every patch overlapping the
+hole to its nearest known patch with PatchMatch (Barnes et al. 2009), then let each
+hole pixel take the weighted vote of the patches covering it — over a pyramid whose
+nearest-neighbour field is carried up from level to level.
+
+A `guide` (the GAN's fill, scaled up) steers it, as Yang et al. (2017) steer theirs
+with a content network's coarse fill: at the levels where the guide is as sharp as it
+will ever be, the patch cost also counts the distance to the guide inside the hole, so
+the coarse structure and colour layout follow the GAN while the texture comes from the
+photo. Without a guide the coarsest level starts from OpenCV's Telea fill: a
+non-learned method of our own (`inpaint(method="patch")`).
+
+Work stays near each hole: every stage sees only a box of the hole with `context`
+around it (`SynthesisResult.boxes` records them), never the whole photo. Known pixels
+are never changed. Deterministic for a seed; cancellable between EM iterations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ganpaint.edit import patch_kernels as kernels
+from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, check, report
+from ganpaint.edit.region import Box, hole_regions
+
+__all__ = ["SynthesisConfig", "SynthesisResult", "synthesis_boxes", "synthesize"]
+
+
+@dataclass(frozen=True)
+class SynthesisConfig:
+    """How the EM patch synthesis runs: patch size, pyramid, iterations, guide weight."""
+
+    patch: int = 11  # patch side (odd)
+    context: float = 1.0  # known surroundings searched, × the hole's side
+    min_context: int = 24  # ... and at least this many pixels
+    coarsest: int = 32  # the hole's long side at the coarsest level, in pixels
+    em_max: int = 9  # EM iterations at the coarsest level...
+    em_per_level: int = 2  # ...this many fewer per finer level, at least 1
+    passes_max: int = 4  # PatchMatch passes per EM iteration at the coarsest, 1 fewer per level
+    guide_weight: float = 2.0  # the guide's weight where it is sharp (vs 1 for the estimate)
+    guide_decay: float = 0.25  # × per level finer than the guide's own resolution
+    sigma: float = 40.0  # vote weights: exp(-d² / 2σ²), d the RMS patch difference (grey levels)
+    sigma_fine: float = 40.0  # ... at full resolution
+    local_levels: int = 2  # the finest levels search only near the carried-up match...
+    local_search: int = 8  # ...within this many pixels
+    patch_fine: int = 7  # ...with patches of this side
+    sharpen: float = 1.0  # share of each pixel taken from its own patch's match, not the vote
+
+    def __post_init__(self) -> None:
+        for side in (self.patch, self.patch_fine):
+            if side < 3 or side % 2 == 0:
+                raise ValueError(f"The patch side must be an odd number ≥ 3, not {side}.")
+        if not (math.isfinite(self.context) and self.context >= 0):
+            raise ValueError(f"The synthesis context must be ≥ 0, not {self.context}.")
+        if self.coarsest < 4:
+            raise ValueError(f"The coarsest level must be at least 4 pixels, not {self.coarsest}.")
+        if self.em_per_level < 0 or self.em_max < 1 or self.passes_max < 1:
+            raise ValueError("EM iterations and PatchMatch passes must be at least 1.")
+        if not (self.guide_weight >= 0 and 0 <= self.guide_decay <= 1 and self.sigma > 0):
+            raise ValueError("The guide weight, its decay and sigma must be ≥ 0, in [0, 1], > 0.")
+
+
+@dataclass
+class SynthesisResult:
+    """The filled photo and what each stage saw."""
+
+    image: np.ndarray  # uint8 H×W×3
+    boxes: list[Box] = field(default_factory=list)  # the photo box each hole was solved in
+    levels: list[list[tuple[int, int]]] = field(default_factory=list)  # per box: (h, w) per level
+    seconds: float = 0.0
+
+
+def synthesis_boxes(hole: np.ndarray, config: SynthesisConfig) -> list[Box]:
+    """The boxes of photo pixels the synthesis works in: each hole with its context."""
+    shape = hole.shape
+    regions = hole_regions(hole, context=config.context, min_size=0)
+    boxes = []
+    for region in regions:
+        box = region.box_in(shape)
+        grow = config.min_context  # squares are cut at the border: keep a minimum ring
+        boxes.append(
+            Box(
+                max(box.top - grow, 0) if box.top > 0 else 0,
+                max(box.left - grow, 0) if box.left > 0 else 0,
+                min(box.bottom + grow, shape[0]),
+                min(box.right + grow, shape[1]),
+            )
+        )
+    return _merge_overlapping(boxes)
+
+
+def _merge_overlapping(boxes: list[Box]) -> list[Box]:
+    merged = True
+    while merged:
+        merged = False
+        out: list[Box] = []
+        for box in boxes:
+            for k, other in enumerate(out):
+                if (
+                    box.top < other.bottom
+                    and other.top < box.bottom
+                    and box.left < other.right
+                    and other.left < box.right
+                ):
+                    out[k] = Box(
+                        min(box.top, other.top),
+                        min(box.left, other.left),
+                        max(box.bottom, other.bottom),
+                        max(box.right, other.right),
+                    )
+                    merged = True
+                    break
+            else:
+                out.append(box)
+        boxes = out
+    return boxes
+
+
+def _levels(hole: np.ndarray, config: SynthesisConfig) -> int:
+    """Pyramid levels below full resolution: until the biggest hole is `coarsest` pixels.
+
+    Counted on the connected holes, not on the box around all of them, so that two small
+    holes sharing a box do not get the coarse levels of one big one.
+    """
+    count, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    side = int(stats[1:count, 2:4].max()) if count > 1 else 1
+    return max(0, math.ceil(math.log2(max(side / config.coarsest, 1.0))))
+
+
+def _half(shape: tuple[int, int]) -> tuple[int, int]:
+    return (shape[0] + 1) // 2, (shape[1] + 1) // 2
+
+
+def _down(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+
+
+def _square(radius: int) -> np.ndarray:
+    return np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+
+
+@dataclass
+class _Level:
+    image: np.ndarray  # float32 h×w×3: known pixels exact, the hole the current estimate
+    hole: np.ndarray  # bool h×w
+    guide: np.ndarray | None  # float32 h×w×3
+    guide_weight: float
+    valid: np.ndarray  # bool h×w: centres of wholly known patches inside the box
+    sources: np.ndarray  # (n, 2) int32, the valid centres
+    targets: np.ndarray  # (m, 2) int32, centres of patches touching the hole
+    is_target: np.ndarray  # bool h×w
+    finest: bool = False
+    search: int | None = None  # random search window (None: the whole box)
+
+
+def _level(
+    image: np.ndarray,
+    hole: np.ndarray,
+    guide: np.ndarray | None,
+    weight: float,
+    radius: int,
+) -> _Level:
+    height, width = hole.shape
+    known = (~hole).astype(np.uint8)
+    valid = cv2.erode(known, _square(radius), borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    valid[:radius], valid[height - radius :] = False, False
+    valid[:, :radius], valid[:, width - radius :] = False, False
+    is_target = cv2.dilate(hole.astype(np.uint8), _square(radius)) > 0
+    return _Level(
+        image=image,
+        hole=hole,
+        guide=guide,
+        guide_weight=weight,
+        valid=valid,
+        sources=np.argwhere(valid).astype(np.int32),
+        targets=np.argwhere(is_target).astype(np.int32),
+        is_target=is_target,
+    )
+
+
+def _matching_target(level: _Level) -> tuple[np.ndarray, np.ndarray]:
+    """The image patches are matched against, and each pixel's weight.
+
+    ‖E − S‖² + λ‖G − S‖² = (1 + λ)‖S − (E + λG)/(1 + λ)‖² + (terms without S), so
+    matching the blend (E + λG)/(1 + λ) with weight 1 + λ in the hole is the same as
+    counting both distances.
+    """
+    weight = np.ones(level.hole.shape, np.float32)
+    if level.guide is None or level.guide_weight == 0:
+        return level.image, weight
+    lam = np.float32(level.guide_weight)
+    target = level.image.copy()
+    target[level.hole] = (level.image[level.hole] + lam * level.guide[level.hole]) / (1 + lam)
+    weight[level.hole] = 1 + lam
+    return target, weight
+
+
+def _em_step(
+    level: _Level, nnf: np.ndarray, radius: int, config: SynthesisConfig, passes: int, seed: int
+) -> None:
+    target, weight = _matching_target(level)
+    cost = np.empty(level.hole.shape, np.float32)
+    kernels.refresh_costs(target, weight, level.image, level.targets, nnf, cost, radius)
+    if passes == 0:  # vote with the field as it is (carried up from the coarser level)
+        _vote(level, nnf, cost, radius, config)
+        return
+    search = max(level.hole.shape) if level.search is None else level.search
+    kernels.patchmatch(
+        target,
+        weight,
+        level.image,
+        level.valid,
+        level.sources,
+        level.targets,
+        _bands(level.targets),
+        level.is_target,
+        nnf,
+        cost,
+        radius,
+        passes,
+        search,
+        seed,
+    )
+    _vote(level, nnf, cost, radius, config)
+
+
+def _vote(level: _Level, nnf: np.ndarray, cost: np.ndarray, radius: int, config: SynthesisConfig):
+    sigma = config.sigma_fine if level.finest else config.sigma
+    sigma2 = 3 * sigma**2  # the cost sums the 3 channels
+    kernels.vote(level.image, level.hole, level.targets, nnf, cost, radius, sigma2, level.image)
+
+
+def _bands(targets: np.ndarray, count: int = 16) -> np.ndarray:
+    """Cut the (row-ordered) targets into up to `count` bands of whole rows."""
+    if len(targets) == 0:
+        return np.zeros(1, np.int64)
+    rows = targets[:, 0]
+    cuts = np.linspace(rows[0], rows[-1] + 1, count + 1).round().astype(np.int64)
+    starts = np.unique(np.searchsorted(rows, cuts))
+    return np.concatenate([starts[starts < len(rows)], [len(rows)]]).astype(np.int64)
+
+
+def _random_nnf(level: _Level, rng: np.random.Generator) -> np.ndarray:
+    nnf = np.zeros((*level.hole.shape, 2), np.int32)
+    picks = rng.integers(0, len(level.sources), len(level.targets))
+    nnf[level.targets[:, 0], level.targets[:, 1]] = level.sources[picks]
+    return nnf
+
+
+def _upsample_nnf(coarse: np.ndarray, level: _Level, rng: np.random.Generator) -> np.ndarray:
+    """Each target's coarse match, doubled, plus its offset inside its coarse pixel."""
+    ty, tx = level.targets[:, 0], level.targets[:, 1]
+    qy = 2 * coarse[ty // 2, tx // 2, 0] + ty % 2
+    qx = 2 * coarse[ty // 2, tx // 2, 1] + tx % 2
+    height, width = level.hole.shape
+    qy, qx = np.clip(qy, 0, height - 1), np.clip(qx, 0, width - 1)
+    bad = ~level.valid[qy, qx]
+    if bad.any():
+        picks = level.sources[rng.integers(0, len(level.sources), int(bad.sum()))]
+        qy[bad], qx[bad] = picks[:, 0], picks[:, 1]
+    nnf = np.zeros((*level.hole.shape, 2), np.int32)
+    nnf[ty, tx, 0], nnf[ty, tx, 1] = qy, qx
+    return nnf
+
+
+def _coarse_start(image: np.ndarray, hole: np.ndarray, guide: np.ndarray | None) -> np.ndarray:
+    """The coarsest estimate: the guide in the hole, or OpenCV's Telea fill without one."""
+    out = image.copy()
+    if guide is not None:
+        out[hole] = guide[hole]
+        return out
+    rounded = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+    filled = cv2.inpaint(rounded, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    out[hole] = filled[hole]
+    return out
+
+
+def _solve_box(
+    photo: np.ndarray,
+    hole: np.ndarray,
+    guide: np.ndarray | None,
+    guide_scale: float,
+    config: SynthesisConfig,
+    seed: int,
+    cancel: CancelToken | None,
+    on_iteration: Callable[[int, int], None],
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Synthesise one box's hole; returns its uint8 pixels and the size of each level."""
+    radius = config.patch // 2
+    count = _levels(hole, config)
+    images = [photo.astype(np.float32)]
+    holes = [hole]
+    guides = [None if guide is None else guide.astype(np.float32)]
+    for _ in range(count):
+        shape = _half(holes[-1].shape)
+        if min(shape) <= 2 * radius + 2:
+            break
+        images.append(_down(images[-1], shape))
+        holes.append(_down(holes[-1].astype(np.float32), shape) > 0)
+        guides.append(None if guides[-1] is None else _down(guides[-1], shape))
+    count = len(images) - 1
+    sizes = [h.shape for h in holes]
+    rng = np.random.default_rng(seed)
+    total = sum(_em_iterations(k, count, config) for k in range(count + 1))
+    done = 0
+    nnf: np.ndarray | None = None
+    estimate = images[count]
+    for k in range(count, -1, -1):
+        # The guide is as sharp as it gets at levels coarser than its own pixels.
+        finer = max(0.0, math.log2(max(guide_scale, 1.0)) - k)
+        weight = config.guide_weight * config.guide_decay ** math.ceil(finer)
+        if guides[k] is None:
+            weight = 0.0
+        if k == count:
+            image = _coarse_start(images[k], holes[k], guides[k])
+        else:
+            image = images[k].copy()
+            coarse = np.clip(cv2.resize(estimate, (sizes[k][1], sizes[k][0])), 0, 255)
+            image[holes[k]] = coarse[holes[k]]
+        local = k < config.local_levels  # the carried-up field is close: search near it
+        radius = (config.patch_fine if local else config.patch) // 2
+        level = _level(image, holes[k], guides[k], weight, radius)
+        level.finest = k == 0
+        if local:
+            level.search = config.local_search
+        if len(level.sources) == 0:
+            return _fallback(images[0], holes[0], guides[0]), sizes
+        if nnf is None:
+            nnf = _random_nnf(level, rng)
+        else:  # the first vote copies this level's own pixels along the carried-up field
+            nnf = _upsample_nnf(nnf, level, rng)
+            _em_step(level, nnf, radius, config, 0, 0)
+        passes = _passes(k, count, config)
+        for _ in range(_em_iterations(k, count, config)):
+            check(cancel)
+            _em_step(level, nnf, radius, config, passes, int(rng.integers(0, 2**31 - 1)))
+            done += 1
+            on_iteration(done, total)
+        estimate = level.image
+    if config.sharpen > 0:
+        ys, xs = np.nonzero(holes[0])
+        own = images[0][nnf[ys, xs, 0], nnf[ys, xs, 1]]
+        estimate[ys, xs] += config.sharpen * (own - estimate[ys, xs])
+    out = np.clip(np.rint(estimate), 0, 255).astype(np.uint8)
+    out[~hole] = photo[~hole]
+    return out, sizes
+
+
+def _fallback(image: np.ndarray, hole: np.ndarray, guide: np.ndarray | None) -> np.ndarray:
+    """No wholly known patch to copy from: the guide, or OpenCV's fill."""
+    return np.clip(np.rint(_coarse_start(image, hole, guide)), 0, 255).astype(np.uint8)
+
+
+def _em_iterations(k: int, count: int, config: SynthesisConfig) -> int:
+    """em_max at the coarsest level (k = count), em_per_level fewer per finer level, ≥ 1.
+
+    Counted from the coarsest level, so a big photo's extra levels (the fine ones, where
+    a pass is costly and the carried-up field is already close) get the fewest.
+    """
+    return max(1, config.em_max - config.em_per_level * (count - k))
+
+
+def _passes(k: int, count: int, config: SynthesisConfig) -> int:
+    """PatchMatch passes per EM iteration: passes_max at the coarsest, one fewer per level."""
+    return max(1, config.passes_max - (count - k))
+
+
+def synthesize(
+    image: np.ndarray,
+    hole: np.ndarray,
+    guide: np.ndarray | None = None,
+    config: SynthesisConfig | None = None,
+    *,
+    guide_scale: float = 1.0,
+    seed: int = 0,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    message: str = "Synthesising texture",
+) -> SynthesisResult:
+    """Fill `hole` (bool H×W, True = fill) of `image` (uint8 H×W×3) from its own patches.
+
+    `guide` (uint8 H×W×3, read only in and near the hole) is a rough fill to follow,
+    `guide_scale` its blur in photo pixels (a 64 px GAN fill of a 512 px region: 8).
+    Known pixels come back unchanged. Progress counts EM iterations over all holes.
+    """
+    import time
+
+    start = time.perf_counter()
+    config = config or SynthesisConfig()
+    image = np.asarray(image)
+    hole = np.asarray(hole) != 0
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"image must be H×W×3 uint8, got {image.shape} {image.dtype}")
+    if hole.shape != image.shape[:2]:
+        raise ValueError(f"hole must be {image.shape[:2]}, got {hole.shape}")
+    if guide is not None and (guide.shape != image.shape or guide.dtype != np.uint8):
+        raise ValueError(f"guide must match the image ({image.shape} uint8), got {guide.shape}")
+    out = image.copy()
+    if not hole.any():
+        return SynthesisResult(out, seconds=time.perf_counter() - start)
+    boxes = synthesis_boxes(hole, config)
+    totals = [
+        sum(_em_iterations(k, n, config) for k in range(n + 1))
+        for n in (_levels(hole[box.slices], config) for box in boxes)
+    ]
+    grand, offset = max(sum(totals), 1), 0
+    levels = []
+    for index, box in enumerate(boxes):
+        part = hole[box.slices]
+
+        def on_iteration(done: int, total: int, offset: int = offset, index: int = index) -> None:
+            report(
+                progress,
+                Progress(
+                    step=min(offset + done, grand),
+                    total=grand,
+                    message=f"{message}: hole {index + 1} of {len(boxes)}",
+                ),
+            )
+
+        filled, sizes = _solve_box(
+            image[box.slices],
+            part,
+            None if guide is None else guide[box.slices],
+            guide_scale,
+            config,
+            seed * 7919 + index,
+            cancel,
+            on_iteration,
+        )
+        out[box.slices][part] = filled[part]
+        levels.append(sizes)
+        offset += totals[index]
+    report(progress, Progress(step=grand, total=grand, message=f"{message}: done", preview=out))
+    return SynthesisResult(out, boxes, levels, time.perf_counter() - start)

@@ -1,0 +1,225 @@
+"""Full-resolution patch synthesis: what a user relies on when a hole is refilled from the
+photo's own texture (with or without the GAN's guide)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+import pytest
+
+from ganpaint.edit.inpaint import InpaintConfig, inpaint
+from ganpaint.edit.inversion import InversionConfig
+from ganpaint.edit.progress import Cancelled, CancelToken, Progress
+from ganpaint.edit.refine import RefineConfig
+from ganpaint.edit.synthesis import SynthesisConfig, synthesis_boxes, synthesize
+
+FAST_GAN = InpaintConfig(
+    inversion=InversionConfig(restarts=2, iters=6, early_stop=False, init="encoder", log_every=2),
+    refine=RefineConfig(steps=4, report_every=2),
+)
+
+
+def _periodic(height: int = 160, width: int = 192) -> np.ndarray:
+    """A colourful texture that repeats every 48 pixels both ways: patches can restore it
+    exactly."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    turn = 2 * np.pi
+    image = np.stack(
+        [
+            128 + 100 * np.sin(turn * x / 16),
+            128 + 100 * np.sin(turn * y / 12),
+            128 + 60 * np.sin(turn * (x + y) / 48),
+        ],
+        axis=2,
+    )
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def _box(shape: tuple[int, int], top: int, left: int, bottom: int, right: int) -> np.ndarray:
+    hole = np.zeros(shape, bool)
+    hole[top:bottom, left:right] = True
+    return hole
+
+
+def _error(image: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> float:
+    return float(np.abs(image.astype(int) - truth)[hole].mean())
+
+
+def test_a_periodic_texture_is_restored_almost_exactly() -> None:
+    truth = _periodic()
+    hole = _box(truth.shape[:2], 50, 60, 100, 130)
+    filled = synthesize(truth, hole, seed=0).image
+    telea = cv2.inpaint(truth, hole.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    assert _error(filled, truth, hole) < 6  # grey levels, of 255
+    assert _error(filled, truth, hole) < 0.2 * _error(telea, truth, hole)
+
+
+def test_known_pixels_never_change_with_or_without_a_guide() -> None:
+    truth = _periodic()
+    hole = _box(truth.shape[:2], 40, 30, 90, 100)
+    guide = np.full_like(truth, 17)
+    for result in (synthesize(truth, hole), synthesize(truth, hole, guide, guide_scale=8)):
+        assert np.array_equal(result.image[~hole], truth[~hole])
+        assert result.image.dtype == np.uint8 and result.image.shape == truth.shape
+
+
+def test_the_same_seed_gives_the_same_fill() -> None:
+    truth = _periodic()
+    hole = _box(truth.shape[:2], 30, 40, 90, 110)
+    first = synthesize(truth, hole, seed=3).image
+    assert np.array_equal(first, synthesize(truth, hole, seed=3).image)
+
+
+def test_holes_at_the_border_several_holes_and_a_hole_on_a_dark_edge() -> None:
+    truth = _periodic(128, 160)
+    truth[:, :40] = 0  # a black band: the hole touches it
+    hole = np.zeros(truth.shape[:2], bool)
+    hole[0:20, 100:160] = True  # the top-right corner
+    hole[60:90, 30:60] = True  # over the dark edge
+    hole[100:120, 90:120] = True  # and a third, apart
+    result = synthesize(truth, hole, seed=0)
+    assert np.array_equal(result.image[~hole], truth[~hole])
+    assert _error(result.image, truth, hole) < 25
+    # The black band stays black inside the hole, and the texture beside it textured.
+    dark = hole.copy()
+    dark[:, 36:] = False
+    assert result.image[dark].mean() < 20
+
+
+def test_the_guide_decides_the_structure() -> None:
+    """Two textures side by side; the guide says which one goes where in the hole."""
+    height, width = 128, 128
+    left = _periodic(height, width)
+    right = np.roll(left[:, :, ::-1], 3, axis=1)  # the same texture in other colours
+    truth = left.copy()
+    truth[:, width // 2 :] = right[:, width // 2 :]
+    hole = _box((height, width), 34, 34, 94, 94)
+    # A guide that is the wrong way round inside the hole: right texture on the left.
+    guide = truth.copy()
+    guide[:, : width // 2] = right[:, : width // 2]
+    guide[:, width // 2 :] = left[:, width // 2 :]
+    blurred = cv2.GaussianBlur(guide, (0, 0), 4)  # a guide is blurry: a scaled-up GAN fill
+    followed = synthesize(truth, hole, blurred, guide_scale=8).image
+    swapped = np.where(hole[..., None], guide, truth)
+    assert _error(followed, swapped, hole) < _error(followed, truth, hole)
+
+
+def test_cancel_stops_the_synthesis_between_iterations() -> None:
+    truth = _periodic()
+    hole = _box(truth.shape[:2], 40, 40, 110, 140)
+    token = CancelToken()
+    seen: list[Progress] = []
+
+    def on_progress(update: Progress) -> None:
+        seen.append(update)
+        token.cancel()
+
+    with pytest.raises(Cancelled):
+        synthesize(truth, hole, progress=on_progress, cancel=token)
+    assert len(seen) == 1
+
+
+def test_progress_is_monotone_and_ends_at_the_total() -> None:
+    truth = _periodic(160, 480)
+    hole = _box(truth.shape[:2], 20, 20, 70, 80) | _box(truth.shape[:2], 100, 400, 140, 460)
+    seen: list[Progress] = []
+    synthesize(truth, hole, progress=seen.append)
+    steps = [p.step for p in seen]
+    assert steps == sorted(steps)
+    assert steps[-1] == seen[-1].total > 1
+    assert seen[-1].preview is not None
+    assert {"hole 1 of 2", "hole 2 of 2"} <= {p.message.split(": ")[-1] for p in seen}
+
+
+def test_a_big_photo_is_worked_on_around_the_hole_only() -> None:
+    """12 megapixels with a small hole: every stage sees a box of the hole, not the photo."""
+    photo = np.zeros((3000, 4000, 3), np.uint8)
+    photo[..., 1] = 90
+    tile = _periodic(200, 200)
+    photo[1400:1600, 1900:2100] = tile
+    hole = _box(photo.shape[:2], 1470, 1970, 1530, 2030)
+    result = synthesize(photo, hole)
+    assert len(result.boxes) == 1
+    box = result.boxes[0]
+    assert (box.bottom - box.top) * (box.right - box.left) < 0.01 * hole.size
+    assert all(max(h, w) <= 300 for h, w in result.levels[0])
+    assert np.array_equal(result.image[~hole], photo[~hole])
+
+
+def test_a_hole_with_nothing_to_copy_falls_back_to_the_guide() -> None:
+    photo = _periodic(32, 32)
+    hole = np.ones((32, 32), bool)
+    hole[0, 0] = False
+    guide = np.full_like(photo, 99)
+    assert (synthesize(photo, hole, guide).image[hole] == 99).all()
+    plain = synthesize(photo, hole).image  # without a guide: OpenCV's fill
+    assert plain.shape == photo.shape
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("patch", 4, "odd"),
+        ("patch_fine", 1, "odd"),
+        ("context", -1.0, "context"),
+        ("coarsest", 2, "coarsest"),
+        ("em_max", 0, "at least 1"),
+        ("guide_decay", 2.0, "decay"),
+    ],
+)
+def test_bad_settings_are_refused_in_one_sentence(field: str, value: object, needle: str) -> None:
+    with pytest.raises(ValueError, match=needle) as error:
+        SynthesisConfig(**{field: value})
+    assert str(error.value).count(". ") == 0 and str(error.value).endswith(".")
+
+
+def test_synthesis_boxes_hold_each_hole_with_its_context() -> None:
+    hole = _box((400, 600), 100, 200, 140, 260)
+    (box,) = synthesis_boxes(hole, SynthesisConfig(context=1.0))
+    assert box.top <= 100 - 40 and box.bottom >= 140 + 40
+    assert box.left <= 200 - 60 and box.right >= 260 + 60
+
+
+# --- through inpaint ------------------------------------------------------------------
+
+
+def test_patch_method_fills_without_a_model() -> None:
+    truth = _periodic()
+    hole = _box(truth.shape[:2], 50, 60, 100, 130)
+    result = inpaint(truth, hole, None, method="patch")
+    assert result.method == "patch"
+    assert _error(result.image, truth, hole) < 6
+    assert len(result.candidates) == 1 and result.synthesis_boxes
+
+
+def test_gan_method_synthesises_scaled_up_holes_and_reports_every_stage(gan) -> None:
+    truth = _periodic(200, 240)  # the 16 px test GAN: this region is scaled up > 1.5×
+    hole = _box(truth.shape[:2], 60, 80, 130, 160)
+    seen: list[Progress] = []
+    result = inpaint(truth, hole, gan, FAST_GAN, progress=seen.append)
+    assert result.synthesis_boxes and result.timings["synthesis"] > 0
+    assert np.array_equal(result.image[~hole], truth[~hole])
+    assert _error(result.image, truth, hole) < 15  # the photo's texture, not G's blur
+    pasted = inpaint(truth, hole, gan, dataclasses.replace(FAST_GAN, synthesis=None))
+    assert _error(result.image, truth, hole) < 0.5 * _error(pasted.image, truth, hole)
+    steps = [p.step for p in seen]
+    assert steps == sorted(steps) and steps[-1] == seen[-1].total
+    stages = {p.message.split(" hole")[0] for p in seen}
+    assert {"Inpainting", "Refining", "Drawing"} <= stages
+
+
+def test_only_the_best_candidate_is_finished_until_another_is_asked_for(gan) -> None:
+    truth = _periodic(200, 240)
+    hole = _box(truth.shape[:2], 60, 80, 130, 160)
+    config = dataclasses.replace(FAST_GAN, candidates=2, distinct=0.0)
+    result = inpaint(truth, hole, gan, config)
+    assert len(result.candidates) == 2
+    assert result.candidates.ready(0) and not result.candidates.ready(1)
+    rough = result.candidates.rough(1)
+    assert rough.shape == truth.shape and not result.candidates.ready(1)
+    second = result.candidates[1]
+    assert result.candidates.ready(1)
+    assert np.array_equal(second[~hole], truth[~hole])
+    assert second is result.candidates[1]  # made once, then kept
