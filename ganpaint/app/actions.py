@@ -176,21 +176,21 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     _a(
         "inpaint_gan",
-        "Inpaint (&GAN)",
+        "&Inpaint",
         "Inpaint",
         "Ctrl+Return",
         "inpaint_gan",
         "mdi6.auto-fix",
-        "Fill the mask with the GAN (semantic inpainting)",
+        "Fill the mask with the method chosen in the panel (GAN + photo texture by default)",
     ),
     _a(
         "inpaint_cv",
-        "Inpaint (&OpenCV)",
+        "&Quick Fill (OpenCV)",
         "Inpaint",
         "Ctrl+Shift+Return",
         "inpaint_opencv",
         "mdi6.bandage",
-        "Fill the mask from its surroundings (fast, no model)",
+        "Fill the mask smoothly from its edge with OpenCV's Telea (instant, no model)",
     ),
     _a(
         "cancel_job", "&Cancel", "Inpaint", "Esc", "cancel_job", "mdi6.stop", "Stop the running job"

@@ -119,6 +119,14 @@ class Settings:
     def set_fit_to_photo(self, on: bool) -> None:
         self.store.setValue("inpaint/fit", bool(on))
 
+    def inpaint_method(self) -> str:
+        """The inpainting method last chosen in the panel ("gan" at first)."""
+        value = str(self._get("inpaint/method", "gan"))
+        return value if value in ("gan", "patch", "telea", "ns", "auto") else "gan"
+
+    def set_inpaint_method(self, method: str) -> None:
+        self.store.setValue("inpaint/method", method)
+
     # -- window -----------------------------------------------------------------------
 
     def geometry(self) -> QByteArray | None:

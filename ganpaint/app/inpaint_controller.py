@@ -16,10 +16,13 @@ from ganpaint.app.commands import PatchCommand
 from ganpaint.app.document import Box, Patch, shrink_patch
 from ganpaint.app.inpainting import (
     NO_MODEL_MESSAGE,
+    CandidateFinished,
     InpaintOutcome,
     InpaintRequest,
     ModelSlot,
     hole_box,
+    job_name,
+    make_finish_job,
     make_job,
 )
 from ganpaint.app.jobs import JobRunner
@@ -66,6 +69,7 @@ class InpaintController(QObject):
         self._last_request: InpaintRequest | None = None
         self._generation = 0  # bumped per document: late results of an old one are dropped
         self._job_generation = 0
+        self._finishing: tuple[InpaintOutcome, int] | None = None  # candidate being drawn
         self.runner.progress.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -79,7 +83,7 @@ class InpaintController(QObject):
     # -- starting ---------------------------------------------------------------------
 
     def start(self, method: str, candidates: int | None = None, device: str | None = None) -> bool:
-        """Start inpainting the mask with `method` ("gan", "telea" or "ns")."""
+        """Start inpainting the mask with `method` ("gan", "patch", "telea", "ns", "auto")."""
         window = self.window
         document = window.document
         if self.runner.busy:
@@ -96,7 +100,7 @@ class InpaintController(QObject):
                 "warning",
                 [
                     ("Open model file…", window.open_model_dialog),
-                    ("Use OpenCV", window.inpaint_opencv),
+                    ("Use photo patches", window.inpaint_patches),
                 ],
             )
             return False
@@ -117,8 +121,7 @@ class InpaintController(QObject):
         except GanpaintError as error:
             self.window.show_message(str(error), "info")
             return False
-        name = "Inpainting with the GAN" if request.method == "gan" else "Inpainting with OpenCV"
-        started = self.run_job(name, job, prepare, hole_box(request.hole))
+        started = self.run_job(job_name(request.method), job, prepare, hole_box(request.hole))
         if started:
             self._last_request = request
         return started
@@ -170,8 +173,11 @@ class InpaintController(QObject):
         if preview is not None and box is not None and preview.shape[:2] == (box.height, box.width):
             self.window.scene.show_preview(box, preview)
 
-    def _on_finished(self, outcome: InpaintOutcome) -> None:
+    def _on_finished(self, outcome: InpaintOutcome | CandidateFinished) -> None:
         self._run_box = None
+        if isinstance(outcome, CandidateFinished):
+            self._candidate_finished(outcome)
+            return
         if self._stale:
             return
         self.history.append(outcome)
@@ -183,6 +189,9 @@ class InpaintController(QObject):
 
     def _on_failed(self, error: BaseException) -> None:
         self._run_box = None
+        if self._finishing is not None:
+            self._finishing = None
+            self._show_current()
         if self._stale:
             self.panel.set_idle()
             return
@@ -227,8 +236,66 @@ class InpaintController(QObject):
 
     def _on_cancelled(self) -> None:
         self._run_box = None
+        if self._finishing is not None:  # the quick fill stays on offer
+            index = self._finishing[1]
+            self._finishing = None
+            self._show_current()
+            self.panel.set_idle(
+                f"Cancelled: candidate {index + 1} shows the GAN's quick fill; "
+                "choose it again to draw it at full resolution."
+            )
+            return
         self.window.scene.clear_preview()
         self.panel.set_idle("Cancelled.")
+
+    # -- finishing candidates -----------------------------------------------------------
+
+    def pending(self, index: int | None = None) -> bool:
+        """Whether the offered candidate (or `index`) is still its quick GAN fill."""
+        outcome = self.current
+        index = self.candidate if index is None else index
+        return outcome is not None and index in outcome.pending
+
+    def _finish_candidate(self, index: int) -> None:
+        """Draw candidate `index` of the offered result at full resolution, in a job."""
+        outcome = self.current
+        if outcome is None or index not in outcome.pending or self.runner.busy:
+            return
+        shape = (self.window.document.height, self.window.document.width)
+        job, prepare = make_finish_job(outcome, index, shape)
+        name = f"Drawing candidate {index + 1} at full resolution"
+        self._finishing = (outcome, index)
+        self._run_box = outcome.box
+        self._job_generation = self._generation
+        if self.runner.start(name, job, prepare):
+            self.panel.set_busy(name)
+        else:
+            self._finishing = None
+
+    def _candidate_finished(self, finished: CandidateFinished) -> None:
+        self._finishing = None
+        outcome, index = finished.outcome, finished.index
+        outcome.candidates[index] = finished.patch
+        outcome.pending.pop(index, None)
+        if self._stale:
+            self.panel.set_idle()
+            return
+        if outcome is self.current:
+            self.panel.set_candidate_icon(index, thumbnail_icon(finished.patch))
+            self.panel.set_idle(f"Candidate {index + 1} drawn at full resolution.")
+            if self.candidate == index:
+                self._show_current()
+            elif self.pending():  # the user stepped on meanwhile
+                self._finish_candidate(self.candidate)
+        else:
+            self.panel.set_idle()
+        self.window.update_actions()
+
+    def _show_current(self) -> None:
+        if self.current is not None:
+            self.window.scene.show_preview(self.current.box, self._blended(self.candidate))
+        else:
+            self.window.scene.clear_preview()
 
     def retry(self, candidates: int | None, device: str | None) -> None:
         """Run the last request again with fewer candidates and/or on another device."""
@@ -263,6 +330,14 @@ class InpaintController(QObject):
             self.panel._quiet = False
         self.window.update_actions()
         self.candidateShown.emit(self.current, index)
+        if index in self.current.pending:
+            if self.runner.busy:
+                self.panel.status.setText(
+                    f"Candidate {index + 1} shows the GAN's quick fill; it is drawn at full "
+                    "resolution once the running job ends."
+                )
+            else:
+                self._finish_candidate(index)
 
     def show_patch(self, patch: np.ndarray | None) -> None:
         """Show `patch` (the current result's box) instead of the chosen candidate, e.g. a
@@ -317,6 +392,13 @@ class InpaintController(QObject):
         box = outcome.box
         if box.x1 > document.width or box.y1 > document.height:
             self.window.show_message("This result belongs to another image.", "info")
+            return False
+        if self.pending():
+            self.window.show_message(
+                f"Candidate {self.candidate + 1} is still being drawn at full resolution; "
+                "accept it when it is done, or choose another.",
+                "info",
+            )
             return False
         patches: list[Patch] = []
         candidate = self._blended(self.candidate)

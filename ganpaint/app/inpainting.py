@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ganpaint.app.document import Box, nonzero_box
+from ganpaint.edit.blend import blend_margin
 from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.progress import CancelToken, Progress
@@ -30,7 +31,7 @@ PREVIEW_MARGIN = 8  # pixels of context shown around the hole in previews
 NO_MODEL_MESSAGE = (
     "No GAN model is installed, so GAN inpainting cannot run: choose a model file with "
     "Model → Open model file… (a ganpaint .safetensors bundle; import a reference .pth "
-    "with `ganpaint models import FILE.pth`), or use Inpaint (OpenCV)."
+    "with `ganpaint models import FILE.pth`), or choose the Photo patches method."
 )
 
 
@@ -74,11 +75,14 @@ class InpaintRequest:
 
     photo: np.ndarray
     hole: np.ndarray
-    method: str = "gan"  # "gan", "telea" or "ns"
+    method: str = "gan"  # "gan", "patch", "telea", "ns" or "auto"
     candidates: int = 4
     device: str = "cpu"
     fit: bool = True  # tune a copy of G on the photo after the search (InpaintConfig.refine)
     config: InpaintConfig | None = None
+
+
+FinishFn = Callable[[Callable[[Progress], None], CancelToken], np.ndarray]
 
 
 @dataclass
@@ -94,6 +98,8 @@ class InpaintOutcome:
     accept_text: str = "Accept inpainting"  # the undo step's name
     clear_mask: bool = True  # accepting also clears the mask under the result
     run_seconds: float | None = None  # the edit itself, without loading the model
+    # Candidates shown as their quick GAN fill until finished: index -> job finishing it.
+    pending: dict[int, FinishFn] = field(default_factory=dict)
 
     @property
     def nbytes(self) -> int:
@@ -109,11 +115,33 @@ def hole_box(hole: np.ndarray, margin: int = PREVIEW_MARGIN) -> Box:
     return box.grown(margin).clip(width, height)
 
 
+METHOD_NAMES = {
+    "gan": "GAN + photo texture",
+    "patch": "Photo patches",
+    "telea": "OpenCV Telea",
+    "ns": "OpenCV Navier-Stokes",
+}
+
+
+def job_name(method: str) -> str:
+    """What the progress bar calls an inpainting job."""
+    if method == "auto":
+        return "Inpainting"
+    return f"Inpainting with {METHOD_NAMES.get(method, method)}"
+
+
 def make_job(
     request: InpaintRequest, slot: ModelSlot
 ) -> tuple[Callable[[Callable[[Progress], None], CancelToken], InpaintOutcome], Callable]:
-    """The job function and its preview preparer for a JobRunner."""
-    box = hole_box(request.hole, margin=PREVIEW_MARGIN)
+    """The job function and its preview preparer for a JobRunner.
+
+    Only the best candidate is finished at full resolution here; the others come back
+    as their quick GAN fill, with a job in `InpaintOutcome.pending` that finishes each
+    when the user steps to it (`make_finish_job`).
+    """
+    # Every method changes pixels within blend_margin of the hole at most, so this box
+    # holds every candidate without comparing full-size photos.
+    box = hole_box(request.hole, margin=max(PREVIEW_MARGIN, blend_margin(request.hole.shape)))
 
     def prepare(update: Progress) -> np.ndarray | None:
         if update.preview is None or update.preview.shape[:2] != request.hole.shape:
@@ -124,7 +152,7 @@ def make_job(
         start = time.perf_counter()
         model = None
         config = request.config or InpaintConfig()
-        if request.method == "gan":
+        if request.method == "gan" or (request.method == "auto" and slot.path is not None):
             progress(Progress(0, 1, "Loading the model…"))
             model = slot.get()
             config = dataclasses.replace(config, candidates=max(int(request.candidates), 1))
@@ -141,22 +169,58 @@ def make_job(
             progress=progress,
             cancel=cancel,
         )
-        # Cut each candidate to the box it changed (and the hole's box at least).
-        changed = box
-        for candidate in result.candidates:
-            differs = (candidate != request.photo).any(axis=2)
-            changed = changed.union(nonzero_box(differs))
-        patches = [np.ascontiguousarray(c[changed.slices]) for c in result.candidates]
-        names = {"gan": "GAN", "telea": "OpenCV Telea", "ns": "OpenCV Navier-Stokes"}
+        candidates = result.candidates
+        patches, pending = [], {}
+        for index in range(len(candidates)):
+            if candidates.ready(index):
+                patches.append(np.ascontiguousarray(candidates[index][box.slices]))
+                continue
+            patches.append(np.ascontiguousarray(candidates.rough(index)[box.slices]))
+
+            def finish(progress, cancel, index: int = index) -> np.ndarray:
+                image = candidates.finish(index, progress, cancel)
+                return np.ascontiguousarray(image[box.slices])
+
+            pending[index] = finish
         seconds = time.perf_counter() - start
+        name = METHOD_NAMES.get(result.method, result.method)
         return InpaintOutcome(
-            box=changed,
+            box=box,
             candidates=patches,
             method=result.method,
             seconds=seconds,
-            label=f"{names.get(result.method, result.method)}, {len(patches)} "
-            f"candidate{'s' if len(patches) != 1 else ''}, {seconds:.1f} s",
+            label=f"{name}, {len(patches)} candidate{'s' if len(patches) != 1 else ''}, "
+            f"{seconds:.1f} s",
             losses=dict(result.losses),
+            pending=pending,
         )
+
+    return job, prepare
+
+
+@dataclass
+class CandidateFinished:
+    """A finishing job's result: candidate `index` of `outcome` at full resolution."""
+
+    outcome: InpaintOutcome
+    index: int
+    patch: np.ndarray  # uint8, the outcome's box
+
+
+def make_finish_job(
+    outcome: InpaintOutcome, index: int, shape: tuple[int, int]
+) -> tuple[Callable[[Callable[[Progress], None], CancelToken], CandidateFinished], Callable]:
+    """The job that draws pending candidate `index` at full resolution, and its preview
+    preparer (`shape`: the photo's height and width)."""
+    finish = outcome.pending[index]
+    box = outcome.box
+
+    def prepare(update: Progress) -> np.ndarray | None:
+        if update.preview is None or update.preview.shape[:2] != shape:
+            return None
+        return np.ascontiguousarray(update.preview[box.slices])
+
+    def job(progress: Callable[[Progress], None], cancel: CancelToken) -> CandidateFinished:
+        return CandidateFinished(outcome, index, finish(progress, cancel))
 
     return job, prepare

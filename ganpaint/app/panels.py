@@ -131,6 +131,34 @@ class LayersPanel(QWidget):
             self.opacityChanged.emit(self.current(), value / 100)
 
 
+# (label, method, tooltip) of every inpainting method the panel offers, default first.
+INPAINT_METHODS: tuple[tuple[str, str, str], ...] = (
+    (
+        "GAN + photo texture",
+        "gan",
+        "The GAN draws the hole's structure, then the photo's own patches redraw it at "
+        "full resolution (best on large holes; needs a GAN model)",
+    ),
+    (
+        "Photo patches",
+        "patch",
+        "Rebuild the hole from the photo's own patches, coarse to fine (no model)",
+    ),
+    ("OpenCV Telea", "telea", "Smooth fill from the hole's edge (fast; thin scratches)"),
+    ("OpenCV Navier-Stokes", "ns", "Smooth fill that continues edges (fast; thin scratches)"),
+    (
+        "Auto",
+        "auto",
+        "OpenCV for hair-thin masks, otherwise the GAN (photo patches without a model)",
+    ),
+)
+
+
+def method_label(method: str) -> str:
+    """The panel's name for an inpainting method."""
+    return {m: label for label, m, _ in INPAINT_METHODS}.get(method, method)
+
+
 class InpaintPanel(QWidget):
     """Run inpainting, watch it, choose among the candidates, go back to earlier results."""
 
@@ -150,14 +178,15 @@ class InpaintPanel(QWidget):
             "around the hole: fills that continue the photo more closely, about five "
             "times slower on a CPU"
         )
-        self.opencv_method = QComboBox()
-        self.opencv_method.addItem("Telea", "telea")
-        self.opencv_method.addItem("Navier-Stokes", "ns")
-        self.opencv_method.setToolTip("OpenCV's inpainting method")
+        self.method = QComboBox()
+        for label, method, tip in INPAINT_METHODS:
+            self.method.addItem(label, method)
+            self.method.setItemData(self.method.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.method.setToolTip("How Inpaint fills the mask")
         form = QFormLayout()
+        form.addRow("Method", self.method)
         form.addRow("GAN candidates", self.candidates)
         form.addRow("", self.fit)
-        form.addRow("OpenCV method", self.opencv_method)
 
         run = QHBoxLayout()
         run.addWidget(_button(actions["inpaint_gan"]))
@@ -220,6 +249,14 @@ class InpaintPanel(QWidget):
 
     # -- progress ---------------------------------------------------------------------
 
+    def selected_method(self) -> str:
+        """The chosen inpainting method ("gan", "patch", "telea", "ns" or "auto")."""
+        return str(self.method.currentData())
+
+    def select_method(self, method: str) -> None:
+        index = self.method.findData(method)
+        self.method.setCurrentIndex(max(index, 0))
+
     def set_busy(self, name: str) -> None:
         self.progress.setRange(0, 0)
         self.progress.setFormat(name)
@@ -250,6 +287,12 @@ class InpaintPanel(QWidget):
         if icons:
             self.thumbnails.setCurrentRow(current)
         self._quiet = False
+
+    def set_candidate_icon(self, index: int, icon: QIcon) -> None:
+        """Replace one candidate's thumbnail (it was finished at full resolution)."""
+        item = self.thumbnails.item(index)
+        if item is not None:
+            item.setIcon(icon)
 
     def clear_candidates(self) -> None:
         self._quiet = True

@@ -294,6 +294,10 @@ class MainWindow(QMainWindow):
         self.inpaint_panel.candidates.valueChanged.connect(self.settings.set_candidates)
         self.inpaint_panel.fit.setChecked(self.settings.fit_to_photo())
         self.inpaint_panel.fit.toggled.connect(self.settings.set_fit_to_photo)
+        self.inpaint_panel.select_method(self.settings.inpaint_method())
+        self.inpaint_panel.method.currentIndexChanged.connect(
+            lambda _index: self.settings.set_inpaint_method(self.inpaint_panel.selected_method())
+        )
         self.inpaint_panel.candidateChosen.connect(self.controller.choose)
         self.inpaint_panel.historyChosen.connect(self.controller.show_history)
         self.inpaint_panel.opacityChanged.connect(self.controller.set_opacity)
@@ -802,10 +806,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ inpainting
 
     def inpaint_gan(self) -> None:
-        self.controller.start("gan")
+        """Inpaint with the method chosen in the panel (the GAN pipeline by default)."""
+        self.controller.start(self.inpaint_panel.selected_method())
 
     def inpaint_opencv(self) -> None:
-        self.controller.start(str(self.inpaint_panel.opencv_method.currentData()))
+        """The quick fill: OpenCV's Telea, no model, a fraction of a second."""
+        self.controller.start("telea")
+
+    def inpaint_patches(self) -> None:
+        self.controller.start("patch")
 
     def cancel_job(self) -> None:
         self.controller.cancel()

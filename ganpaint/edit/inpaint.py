@@ -131,32 +131,30 @@ class InpaintConfig:
         return dataclasses.replace(self, inversion=dataclasses.replace(self.inversion, seed=seed))
 
 
+Maker = Callable[[ProgressFn | None, CancelToken | None], np.ndarray]
+
+
 class Candidates(Sequence[np.ndarray]):
     """The candidate fills, each finished only when first asked for (then kept).
 
     Finishing a candidate at full resolution (the texture synthesis) is the costly
     part on a big photo, and a user looks at one candidate at a time: `inpaint`
     finishes the best one, the others wait until someone indexes them (the CLI's
-    --candidates, the app when the user steps to one). `rough(i)` is the quick
-    GAN-only fill, for thumbnails. Thread-safe: each candidate is made once.
+    --candidates) or calls `finish` (the app, with progress and cancel, when the user
+    steps to one). `rough(i)` is the quick GAN-only fill, for thumbnails and for
+    showing while the final one is drawn. Thread-safe: each candidate is made once.
     """
 
-    def __init__(
-        self,
-        makers: list[Callable[[], np.ndarray]],
-        rough: list[Callable[[], np.ndarray]] | None = None,
-    ) -> None:
+    def __init__(self, makers: list[Maker], rough: list[Callable[[], np.ndarray]] | None = None):
         self._makers = list(makers)
         self._rough = list(rough) if rough is not None else None
         self._done: dict[int, np.ndarray] = {}
-        if self._makers:  # the best one is always finished
-            self._done[0] = self._makers[0]()
         self._locks = [threading.Lock() for _ in self._makers]
 
     @classmethod
     def of(cls, images: list[np.ndarray]) -> Candidates:
         """Candidates that are already finished."""
-        made = cls([lambda image=image: image for image in images])
+        made = cls([lambda progress, cancel, image=image: image for image in images])
         for index, image in enumerate(images):
             made._done[index] = image
         return made
@@ -167,10 +165,16 @@ class Candidates(Sequence[np.ndarray]):
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        return self.finish(index)
+
+    def finish(
+        self, index: int, progress: ProgressFn | None = None, cancel: CancelToken | None = None
+    ) -> np.ndarray:
+        """Candidate `index`, made now if it is not yet (reporting progress, cancellable)."""
         index = range(len(self))[index]  # negative indices, IndexError
         with self._locks[index]:
             if index not in self._done:
-                self._done[index] = self._makers[index]()
+                self._done[index] = self._makers[index](progress, cancel)
             return self._done[index]
 
     def ready(self, index: int) -> bool:
@@ -482,9 +486,12 @@ class _Finisher:
     def finish(
         self, rank: int, progress: ProgressFn | None = None, cancel: CancelToken | None = None
     ) -> tuple[np.ndarray, list[Box], float]:
-        """Candidate `rank` at full resolution; also the synthesis boxes and its seconds."""
+        """Candidate `rank` at full resolution; also the synthesis boxes and its seconds.
+
+        Progress counts `_SYNTHESIS_STEPS` per synthesised hole."""
         out, boxes, seconds = self.photo, [], 0.0
         synthesised = [p for p in self.problems if self._synthesised(p)]
+        total = len(synthesised) * _SYNTHESIS_STEPS
         for index, problem in enumerate(self.problems):
             generated = self._generated(rank, index)
             if not self._synthesised(problem):
@@ -499,7 +506,7 @@ class _Finisher:
                 step = number * _SYNTHESIS_STEPS + (_SYNTHESIS_STEPS * update.step) // max(
                     update.total, 1
                 )
-                report(progress, dataclasses.replace(update, step=step, total=0))
+                report(progress, dataclasses.replace(update, step=step, total=total))
 
             done = synthesize(
                 out,
@@ -654,10 +661,17 @@ def inpaint(
         0, relay_finish if progress is not None else None, cancel
     )
     ranks = max(len(c) for c in chosen)
-    makers: list[Callable[[], np.ndarray]] = [lambda: best]
-    makers += [lambda rank=rank: finisher.finish(rank)[0] for rank in range(1, ranks)]
+    makers: list[Maker] = [lambda progress, cancel: best]
+    makers += [
+        lambda progress, cancel, rank=rank: finisher.finish(rank, progress, cancel)[0]
+        for rank in range(1, ranks)
+    ]
     roughs = [lambda rank=rank: finisher.rough(rank) for rank in range(ranks)]
     candidates = Candidates(makers, roughs)
+    candidates.finish(0)
+    if finisher.synthesised() == 0:  # no hole needs the synthesis: the rest cost a paste
+        for rank in range(1, ranks):
+            candidates.finish(rank)
     t_end = time.perf_counter()
 
     losses: dict[str, float] = {}

@@ -126,6 +126,67 @@ def test_opencv_inpaint_needs_no_model(qtbot, window: MainWindow) -> None:
     assert np.array_equal(window.document.photo[:10], before[:10])
 
 
+def _textured(height: int, width: int) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([x * 0.8, y * 0.9, 120 + 60 * np.sin(x / 5.0)], axis=2)
+    return np.clip(base + rng.normal(0, 15, (height, width, 3)), 0, 255).astype(np.uint8)
+
+
+def test_the_panel_method_runs_and_is_remembered(qtbot, window: MainWindow) -> None:
+    window.choose_model(None, remember=False)
+    before = masked(window)
+    window.inpaint_panel.select_method("patch")
+    assert window.settings.inpaint_method() == "patch"
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=60_000):
+        window.inpaint_gan()  # the Inpaint action runs the panel's method: no model needed
+    assert window.controller.current is not None and window.controller.current.method == "patch"
+    window.accept_result()
+    assert not np.array_equal(window.document.photo[20:40, 30:60], before[20:40, 30:60])
+    assert np.array_equal(window.document.photo[:15], before[:15])
+
+
+def test_other_candidates_are_drawn_at_full_resolution_when_chosen(
+    qtbot, window: MainWindow, tiny_model: Path, fast_inpaint, monkeypatch
+) -> None:
+    import dataclasses
+
+    from ganpaint.app.document import Document
+
+    every = dataclasses.replace(fast_inpaint, distinct=0.0)  # the tiny GAN's fills look alike
+    monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: every)
+
+    window.set_document(Document.from_image(_textured(192, 256), title="big.png"))
+    window.document.mask[60:130, 80:160] = 255  # scaled up > 1.5× to the 32 px model
+    window.document.notify("mask")
+    before = window.document.photo.copy()
+    window.choose_model(tiny_model, "tiny")
+    controller, runner = window.controller, window.controller.runner
+    with qtbot.waitSignal(runner.finished, timeout=120_000):
+        assert controller.start("gan", candidates=3)
+    outcome = controller.current
+    assert outcome is not None and len(outcome.candidates) >= 2
+    assert 0 not in outcome.pending  # the best one is finished in the job
+    assert set(outcome.pending) == set(range(1, len(outcome.candidates)))
+    rough = outcome.candidates[1].copy()
+
+    with qtbot.waitSignal(runner.finished, timeout=120_000):
+        controller.choose(1)  # starts drawing candidate 2
+        assert runner.busy and controller.pending(1)
+        assert not controller.accept()  # not while it is being drawn
+        assert "still being drawn" in window.message_bar.label.text()
+    assert not controller.pending(1) and 1 not in outcome.pending
+    drawn = outcome.candidates[1]
+    assert drawn.shape == rough.shape and not np.array_equal(drawn, rough)
+    assert "Candidate 2 drawn" in window.inpaint_panel.status.text()
+    assert controller.accept()
+    hole = window.document.mask == 0  # accepting cleared the mask: compare outside it
+    outside = np.ones(before.shape[:2], bool)
+    outside[60:130, 80:160] = False
+    assert np.array_equal(window.document.photo[outside], before[outside])
+    assert hole.all()
+
+
 def test_a_bad_model_is_a_message(qtbot, window: MainWindow, tmp_path: Path) -> None:
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a model")
