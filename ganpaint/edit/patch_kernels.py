@@ -7,9 +7,9 @@ previous one's result), which numpy cannot vectorise well and numba compiles to 
 tight loop. `cache=True` keeps the machine code on disk, so the compile cost (a few
 seconds) is paid once per install, not per photo.
 
-Conventions: images are float32 H×W×3 in grey levels, coordinates are patch centres
-(row, column) as int32, and a patch has side 2·radius + 1. Only `synthesis.py` calls
-these; they check nothing.
+Conventions: images are float32 H×W×C in grey levels (colour, then any feature
+channels), coordinates are patch centres (row, column) as int32, and a patch has side
+2·radius + 1. Only `synthesis.py` calls these; they check nothing.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ _JIT = {"cache": True, "nogil": True, "fastmath": True}
 
 @numba.njit(**_JIT)
 def patch_cost(
-    target: np.ndarray,
-    weight: np.ndarray,
-    source: np.ndarray,
+    image: np.ndarray,
+    guide: np.ndarray,
+    guide_weight: np.ndarray,
+    lowpass: np.ndarray,
     py: int,
     px: int,
     qy: int,
@@ -32,12 +33,16 @@ def patch_cost(
     radius: int,
     best: float,
 ) -> float:
-    """Σ weight·‖target(p+d) − source(q+d)‖² over the patch; stops once above `best`.
+    """Σ ‖image(p+d) − image(q+d)‖² + guide_weight·‖guide(p+d) − lowpass(q+d)‖² over the
+    patch; stops once above `best`.
 
-    Target pixels past the image's edge are skipped (a hole may touch the border);
-    source patches always lie wholly inside.
+    The first term matches the current estimate (known pixels and the hole's estimate at p,
+    every channel: colour and texture features) against a wholly known patch at q. The guide
+    is blurry, so it is compared with the source blurred as much (`lowpass`): it decides the
+    structure and colour of a match, not its texture. Target pixels past the image's edge
+    are skipped (a hole may touch the border); source patches always lie wholly inside.
     """
-    height, width = weight.shape
+    height, width, channels = image.shape
     total = 0.0
     for dy in range(-radius, radius + 1):
         ty = py + dy
@@ -48,14 +53,16 @@ def patch_cost(
             tx = px + dx
             if tx < 0 or tx >= width:
                 continue
-            w = weight[ty, tx]
-            if w == 0.0:
-                continue
             sx = qx + dx
-            d0 = target[ty, tx, 0] - source[sy, sx, 0]
-            d1 = target[ty, tx, 1] - source[sy, sx, 1]
-            d2 = target[ty, tx, 2] - source[sy, sx, 2]
-            total += w * (d0 * d0 + d1 * d1 + d2 * d2)
+            for c in range(channels):
+                d = image[ty, tx, c] - image[sy, sx, c]
+                total += d * d
+            g = guide_weight[ty, tx]
+            if g != 0.0:
+                e0 = guide[ty, tx, 0] - lowpass[sy, sx, 0]
+                e1 = guide[ty, tx, 1] - lowpass[sy, sx, 1]
+                e2 = guide[ty, tx, 2] - lowpass[sy, sx, 2]
+                total += g * (e0 * e0 + e1 * e1 + e2 * e2)
         if total > best:
             return total
     return total
@@ -81,9 +88,10 @@ def _uniform(seed: int, index: int, draw: int, n: int) -> int:
 
 @numba.njit(**_JIT)
 def _try(
-    target: np.ndarray,
-    weight: np.ndarray,
-    source: np.ndarray,
+    image: np.ndarray,
+    guide: np.ndarray,
+    guide_weight: np.ndarray,
+    lowpass: np.ndarray,
     valid: np.ndarray,
     nnf: np.ndarray,
     cost: np.ndarray,
@@ -98,7 +106,7 @@ def _try(
         return
     if qy == nnf[py, px, 0] and qx == nnf[py, px, 1]:
         return
-    c = patch_cost(target, weight, source, py, px, qy, qx, radius, cost[py, px])
+    c = patch_cost(image, guide, guide_weight, lowpass, py, px, qy, qx, radius, cost[py, px])
     if c < cost[py, px]:
         cost[py, px] = c
         nnf[py, px, 0] = qy
@@ -107,9 +115,10 @@ def _try(
 
 @numba.njit(**_JIT, parallel=True)
 def refresh_costs(
-    target: np.ndarray,
-    weight: np.ndarray,
-    source: np.ndarray,
+    image: np.ndarray,
+    guide: np.ndarray,
+    guide_weight: np.ndarray,
+    lowpass: np.ndarray,
     targets: np.ndarray,
     nnf: np.ndarray,
     cost: np.ndarray,
@@ -118,16 +127,18 @@ def refresh_costs(
     """Recompute every target's cost for its current match (the target image changed)."""
     for i in numba.prange(targets.shape[0]):
         py, px = targets[i, 0], targets[i, 1]
+        qy, qx = nnf[py, px, 0], nnf[py, px, 1]
         cost[py, px] = patch_cost(
-            target, weight, source, py, px, nnf[py, px, 0], nnf[py, px, 1], radius, np.inf
+            image, guide, guide_weight, lowpass, py, px, qy, qx, radius, np.inf
         )
 
 
 @numba.njit(**_JIT)
 def _improve(
-    target: np.ndarray,
-    weight: np.ndarray,
-    source: np.ndarray,
+    image: np.ndarray,
+    guide: np.ndarray,
+    guide_weight: np.ndarray,
+    lowpass: np.ndarray,
     valid: np.ndarray,
     sources: np.ndarray,
     is_target: np.ndarray,
@@ -146,11 +157,11 @@ def _improve(
     ny, nx = py, px - step
     if 0 <= nx < is_target.shape[1] and is_target[ny, nx]:
         qy, qx = nnf[ny, nx, 0], nnf[ny, nx, 1] + step
-        _try(target, weight, source, valid, nnf, cost, py, px, qy, qx, radius)
+        _try(image, guide, guide_weight, lowpass, valid, nnf, cost, py, px, qy, qx, radius)
     ny, nx = py - step, px
     if 0 <= ny < is_target.shape[0] and is_target[ny, nx]:
         qy, qx = nnf[ny, nx, 0] + step, nnf[ny, nx, 1]
-        _try(target, weight, source, valid, nnf, cost, py, px, qy, qx, radius)
+        _try(image, guide, guide_weight, lowpass, valid, nnf, cost, py, px, qy, qx, radius)
     # Random search around the current match, the window halving each time.
     reach = search
     draw = 0
@@ -158,18 +169,32 @@ def _improve(
         qy = nnf[py, px, 0] + _uniform(seed, index, draw, 2 * reach + 1) - reach
         qx = nnf[py, px, 1] + _uniform(seed, index, draw + 1, 2 * reach + 1) - reach
         draw += 2
-        _try(target, weight, source, valid, nnf, cost, py, px, qy, qx, radius)
+        _try(image, guide, guide_weight, lowpass, valid, nnf, cost, py, px, qy, qx, radius)
         reach //= 2
     if sources.shape[0] > 0:  # and one anywhere, against getting stuck in a basin
         r = _uniform(seed, index, draw, sources.shape[0])
-        _try(target, weight, source, valid, nnf, cost, py, px, sources[r, 0], sources[r, 1], radius)
+        _try(
+            image,
+            guide,
+            guide_weight,
+            lowpass,
+            valid,
+            nnf,
+            cost,
+            py,
+            px,
+            sources[r, 0],
+            sources[r, 1],
+            radius,
+        )
 
 
 @numba.njit(**_JIT, parallel=True)
 def patchmatch(
-    target: np.ndarray,
-    weight: np.ndarray,
-    source: np.ndarray,
+    image: np.ndarray,
+    guide: np.ndarray,
+    guide_weight: np.ndarray,
+    lowpass: np.ndarray,
     valid: np.ndarray,
     sources: np.ndarray,
     targets: np.ndarray,
@@ -205,9 +230,10 @@ def patchmatch(
                 for j in range(hi - lo):
                     i = lo + j if step == 1 else hi - 1 - j
                     _improve(
-                        target,
-                        weight,
-                        source,
+                        image,
+                        guide,
+                        guide_weight,
+                        lowpass,
                         valid,
                         sources,
                         is_target,
@@ -251,7 +277,8 @@ def vote(
     y1, x1 = min(y1 + radius, height), min(x1 + radius, width)
     if y1 <= y0 or x1 <= x0:
         return
-    acc = np.zeros((y1 - y0, x1 - x0, 3), np.float64)
+    channels = source.shape[2]
+    acc = np.zeros((y1 - y0, x1 - x0, channels), np.float64)
     wsum = np.zeros((y1 - y0, x1 - x0), np.float64)
     area = float((2 * radius + 1) * (2 * radius + 1))
     for i in range(targets.shape[0]):
@@ -267,13 +294,11 @@ def vote(
                 if tx < 0 or tx >= width or not hole[ty, tx]:
                     continue
                 ay, ax = ty - y0, tx - x0
-                acc[ay, ax, 0] += w * source[qy + dy, qx + dx, 0]
-                acc[ay, ax, 1] += w * source[qy + dy, qx + dx, 1]
-                acc[ay, ax, 2] += w * source[qy + dy, qx + dx, 2]
+                for c in range(channels):
+                    acc[ay, ax, c] += w * source[qy + dy, qx + dx, c]
                 wsum[ay, ax] += w
     for ay in range(y1 - y0):
         for ax in range(x1 - x0):
             if wsum[ay, ax] > 0:
-                out[y0 + ay, x0 + ax, 0] = acc[ay, ax, 0] / wsum[ay, ax]
-                out[y0 + ay, x0 + ax, 1] = acc[ay, ax, 1] / wsum[ay, ax]
-                out[y0 + ay, x0 + ax, 2] = acc[ay, ax, 2] / wsum[ay, ax]
+                for c in range(channels):
+                    out[y0 + ay, x0 + ax, c] = acc[ay, ax, c] / wsum[ay, ax]

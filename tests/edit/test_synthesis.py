@@ -223,3 +223,38 @@ def test_only_the_best_candidate_is_finished_until_another_is_asked_for(gan) -> 
     assert result.candidates.ready(1)
     assert np.array_equal(second[~hole], truth[~hole])
     assert second is result.candidates[1]  # made once, then kept
+
+
+def _stochastic_on_a_ramp(height: int = 160, width: int = 192) -> np.ndarray:
+    """Fine random texture on a brightness ramp: no copied patch has quite the brightness
+    of the place it is copied to."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    texture = cv2.GaussianBlur(rng.normal(0, 25, (height, width)).astype(np.float32), (0, 0), 1)
+    base = 40 + 85 * x / width + 85 * y / height
+    channels = [base + texture, 0.9 * base + texture, 0.7 * base + texture]
+    return np.clip(np.stack(channels, axis=2), 0, 255).astype(np.uint8)
+
+
+def test_what_is_under_the_mask_does_not_matter() -> None:
+    """The object being removed must not leak into its replacement (texture channels,
+    lowpass, seam: all read known pixels only)."""
+    image = _stochastic_on_a_ramp()
+    hole = _box(image.shape[:2], 50, 60, 110, 130)
+    other = image.copy()
+    other[hole] = 255 - other[hole]
+    guide = cv2.GaussianBlur(image, (0, 0), 3)
+    for with_guide in (None, guide):
+        first = synthesize(image, hole, with_guide, seed=3, guide_scale=4).image
+        second = synthesize(other, hole, with_guide, seed=3, guide_scale=4).image
+        np.testing.assert_array_equal(first, second)
+
+
+def test_the_fill_takes_its_brightness_from_the_holes_edge() -> None:
+    image = _stochastic_on_a_ramp()
+    hole = _box(image.shape[:2], 50, 60, 110, 130)
+    bias = {}
+    for seam in (False, True):
+        filled = synthesize(image, hole, config=SynthesisConfig(seam=seam)).image
+        bias[seam] = np.abs((filled.astype(float) - image)[hole].mean(axis=0)).max()
+    assert bias[True] < 0.5 and bias[True] < bias[False]
