@@ -343,21 +343,21 @@ def _with_texture(photo: np.ndarray, hole: np.ndarray, config: SynthesisConfig) 
     image = photo.astype(np.float32)
     if config.texture_weight == 0:
         return image
-    grey = image.mean(axis=2)
+    grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY).astype(np.float32)
     known = ~hole
     features = []
     for axis in (1, 0):
-        ahead, behind = np.roll(grey, -1, axis), np.roll(grey, 1, axis)
-        valid = known & np.roll(known, -1, axis) & np.roll(known, 1, axis)
-        edge = [slice(None), slice(None)]
-        for index in (0, -1):  # np.roll wraps around: the borders have no pair
-            edge[axis] = index
-            valid[tuple(edge)] = False
-        magnitude = np.where(valid, np.abs(ahead - behind) / 2, 0).astype(np.float32)
-        weight = valid.astype(np.float32)
+        ahead = (slice(None), slice(2, None)) if axis == 1 else (slice(2, None), slice(None))
+        behind = (slice(None), slice(None, -2)) if axis == 1 else (slice(None, -2), slice(None))
+        middle = (slice(None), slice(1, -1)) if axis == 1 else (slice(1, -1), slice(None))
+        magnitude = np.zeros(hole.shape, np.float32)
+        valid = np.zeros(hole.shape, bool)
+        valid[middle] = known[ahead] & known[behind] & known[middle]
+        magnitude[middle] = np.abs(grey[ahead] - grey[behind]) * 0.5
+        magnitude[~valid] = 0
         blur = config.texture_blur
         mean = cv2.GaussianBlur(magnitude, (0, 0), blur) / np.maximum(
-            cv2.GaussianBlur(weight, (0, 0), blur), 1e-3
+            cv2.GaussianBlur(valid.astype(np.float32), (0, 0), blur), 1e-3
         )
         features.append(config.texture_weight * mean)
     return np.concatenate([image, np.stack(features, axis=2)], axis=2)
@@ -441,24 +441,70 @@ def _finish(
     """The finest level's fill as uint8, sharpened, its seam with the photo removed.
 
     The patches also say what the known pixels just outside the hole would be; where
-    that differs from the photo the fill shows a seam. Poisson blending the fill,
-    extended by that ring, keeps its texture (its gradients, across the hole's edge
-    too) and takes the low frequencies from the photo's edge (`config.seam`)."""
+    that differs from the photo the fill shows a seam. Adding the smooth membrane that
+    takes those differences into the hole (a Poisson blend: the fill's gradients kept,
+    its edge values the photo's) removes it without touching the texture
+    (`config.seam`)."""
     fill = level.image
     region = hole
     if config.seam:
-        region = cv2.dilate(hole.astype(np.uint8), _square(1)) > 0
+        region = cv2.dilate(hole.astype(np.uint8), _square(max(radius, 1))) > 0
         fill = level.image.copy()
         _vote(level, nnf, cost, radius, config, where=region, out=fill)
     if config.sharpen > 0:
         ys, xs = np.nonzero(region)
         own = level.image[nnf[ys, xs, 0], nnf[ys, xs, 1]]
         fill[ys, xs] += config.sharpen * (own - fill[ys, xs])
-    out = np.clip(np.rint(fill[:, :, :3]), 0, 255).astype(np.uint8)
+    out = photo.copy()
+    near = _bounds(region)  # the work below stays in the hole's bounding box
+    colour = fill[near][:, :, :3]
     if config.seam:
-        out = blend(photo, out, hole, mode="poisson")
-    out[~hole] = photo[~hole]
+        difference = photo[near].astype(np.float32) - colour
+        colour = colour + _membrane(difference, region[near] & ~hole[near], hole[near])
+    rounded = np.clip(np.rint(colour), 0, 255).astype(np.uint8)
+    out[near][hole[near]] = rounded[hole[near]]
     return out
+
+
+def _bounds(mask: np.ndarray) -> tuple[slice, slice]:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+# The membrane is solved on a grid whose longer side is at most this many cells: it is
+# smooth, so a coarse solve scaled up is as good, and it costs the same on any photo.
+_MEMBRANE_CELLS = 192
+
+
+def _membrane(difference: np.ndarray, band: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The harmonic function in `hole` that equals `difference` on `band` (the known
+    pixels around it): float32 H×W×3, zero outside the hole.
+
+    Solved with `blend`'s Poisson solver (a flat fill is the Laplace equation), on a
+    grid coarse enough to take at most a fraction of a second, then scaled up."""
+    height, width = hole.shape
+    factor = max(1, math.ceil(max(height, width) / _MEMBRANE_CELLS))
+    weight = band.astype(np.float32)
+    if factor == 1:
+        cells, values, inside = band, difference, hole & ~band
+    else:
+        shape = (math.ceil(height / factor), math.ceil(width / factor))
+        share = _down(weight, shape)
+        cells = share > 0
+        values = _down(difference * weight[:, :, None], shape) / np.maximum(share, 1e-6)[..., None]
+        inside = (_down(hole.astype(np.float32), shape) > 0) & ~cells
+    # blend() takes uint8: the differences, offset by 128, as the "photo" around the hole.
+    edge = np.clip(np.rint(values + 128), 0, 255).astype(np.uint8)
+    edge[~cells] = 128
+    flat = np.full_like(edge, 128)
+    solved = np.full(edge.shape, 128.0, np.float32)
+    if inside.any():
+        solved = blend(edge, flat, inside, mode="poisson").astype(np.float32)
+    solved[cells] = values[cells] + 128
+    membrane = solved - 128
+    if factor > 1:
+        membrane = cv2.resize(membrane, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.where(hole[:, :, None], membrane, 0).astype(np.float32)
 
 
 def _fallback(image: np.ndarray, hole: np.ndarray, guide: np.ndarray | None) -> np.ndarray:
