@@ -530,6 +530,8 @@ class _Finisher:
 
 # Progress steps given to the synthesis of one hole.
 _SYNTHESIS_STEPS = 100
+# Seconds between two live previews of the search and the tuning.
+_PREVIEW_INTERVAL = 0.25
 
 
 def inpaint(
@@ -596,6 +598,7 @@ def inpaint(
     # The preview: earlier holes filled, this one pasted without blending. Only the box
     # around the holes is copied per report, so a report costs what the holes cost.
     live = photo.copy()
+    last_preview = [-_PREVIEW_INTERVAL]
     for index, problem in enumerate(problems):
         terms = _terms(problem, model, config)
         inversion = config.inversion
@@ -610,8 +613,17 @@ def inpaint(
             )
 
         def preview(
-            generated: torch.Tensor, problem: _Problem = problem, base: np.ndarray = live
-        ) -> np.ndarray:
+            generated: torch.Tensor,
+            problem: _Problem = problem,
+            base: np.ndarray = live,
+            force: bool = False,
+        ) -> np.ndarray | None:
+            # Scaling a region up to a big photo costs tens of milliseconds: previews
+            # are made a few times a second, not at every report.
+            now = time.perf_counter()
+            if not force and now - last_preview[0] < _PREVIEW_INTERVAL:
+                return None
+            last_preview[0] = now
             patch, box = regions_mod.paste_region(
                 _to_rgb_uint8(generated), problem.region, base.shape
             )
@@ -648,7 +660,7 @@ def inpaint(
         )
         refine_seconds += time.perf_counter() - t_refine
         chosen.append(kept)
-        preview(kept[0].image)
+        preview(kept[0].image, force=True)
     t_inverted = time.perf_counter()
 
     def relay_finish(update: Progress) -> None:

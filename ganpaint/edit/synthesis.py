@@ -187,6 +187,11 @@ class _Level:
     search: int | None = None  # random search window (None: the whole box)
 
 
+# A guide weight below this changes nothing measurable, and its blurred copy of the photo
+# is the costliest part of a fine level: the guide is left out there.
+_NEGLIGIBLE = 0.01
+
+
 def _lowpass(image: np.ndarray, hole: np.ndarray, blur: float) -> np.ndarray:
     """The known pixels' colours blurred by a Gaussian of σ = `blur` (normalised over known
     pixels, so the hole's estimate does not leak into the sources beside it)."""
@@ -214,7 +219,7 @@ def _level(
     valid[:, :radius], valid[:, width - radius :] = False, False
     is_target = cv2.dilate(hole.astype(np.uint8), _square(radius)) > 0
     guide_weight = np.zeros(hole.shape, np.float32)
-    if guide is not None and weight > 0:
+    if guide is not None and weight > _NEGLIGIBLE:
         guide_weight[hole] = weight
         lowpass = _lowpass(image, hole, blur)
     else:
