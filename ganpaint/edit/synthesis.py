@@ -394,7 +394,7 @@ def _solve_box(
     count = len(images) - 1
     sizes = [h.shape for h in holes]
     rng = np.random.default_rng(seed)
-    total = sum(_em_iterations(k, count, config) for k in range(count + 1))
+    total = _steps(count, config)
     done = 0
     nnf: np.ndarray | None = None
     estimate = images[count]
@@ -431,7 +431,9 @@ def _solve_box(
             done += 1
             on_iteration(done, total)
         estimate = level.image
-    return _finish(photo, hole, level, nnf, cost, radius, config), sizes
+    out = _finish(photo, hole, level, nnf, cost, radius, config)
+    on_iteration(total, total)  # the finishing touches are a step of their own
+    return out, sizes
 
 
 def _finish(
@@ -518,6 +520,12 @@ def _fallback(image: np.ndarray, hole: np.ndarray, guide: np.ndarray | None) -> 
     return np.clip(np.rint(filled), 0, 255).astype(np.uint8)
 
 
+def _steps(count: int, config: SynthesisConfig) -> int:
+    """Progress steps of one box with `count` levels below full resolution: its EM
+    iterations, and one for the seam and sharpening at the end."""
+    return sum(_em_iterations(k, count, config) for k in range(count + 1)) + 1
+
+
 def _em_iterations(k: int, count: int, config: SynthesisConfig) -> int:
     """em_max at the coarsest level (k = count), em_per_level fewer per finer level, ≥ 1.
 
@@ -566,10 +574,7 @@ def synthesize(
     if not hole.any():
         return SynthesisResult(out, seconds=time.perf_counter() - start)
     boxes = synthesis_boxes(hole, config)
-    totals = [
-        sum(_em_iterations(k, n, config) for k in range(n + 1))
-        for n in (_levels(hole[box.slices], config) for box in boxes)
-    ]
+    totals = [_steps(n, config) for n in (_levels(hole[box.slices], config) for box in boxes)]
     grand, offset = max(sum(totals), 1), 0
     levels = []
     for index, box in enumerate(boxes):
@@ -581,7 +586,9 @@ def synthesize(
                 Progress(
                     step=min(offset + done, grand),
                     total=grand,
-                    message=f"{message}: hole {index + 1} of {len(boxes)}",
+                    message=message
+                    if len(boxes) == 1
+                    else f"{message}: part {index + 1} of {len(boxes)}",
                 ),
             )
 

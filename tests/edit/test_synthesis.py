@@ -130,7 +130,7 @@ def test_progress_is_monotone_and_ends_at_the_total() -> None:
     assert steps == sorted(steps)
     assert steps[-1] == seen[-1].total > 1
     assert seen[-1].preview is not None
-    assert {"hole 1 of 2", "hole 2 of 2"} <= {p.message.split(": ")[-1] for p in seen}
+    assert {"part 1 of 2", "part 2 of 2"} <= {p.message.split(": ")[-1] for p in seen}
 
 
 def test_a_big_photo_is_worked_on_around_the_hole_only() -> None:
