@@ -66,6 +66,7 @@ class SynthesisConfig:
     texture_weight: float = 6.0  # weight of the texture channels in the patch distance
     texture_blur: float = 2.0  # σ in pixels of the texture channels' local mean
     seam: bool = True  # Poisson-blend the fill into the photo's edge (colour, not texture)
+    start_from_guide: bool = False  # the coarsest estimate is the guide (else OpenCV's fill)
 
     def __post_init__(self) -> None:
         for side in (self.patch, self.patch_fine):
@@ -405,7 +406,9 @@ def _solve_box(
         weight = config.guide_weight * config.guide_decay ** math.ceil(finer)
         blur = config.guide_blur * guide_scale / 2**k
         if k == count:
-            image = _coarse_start(images[k], holes[k], guides[k])
+            image = _coarse_start(
+                images[k], holes[k], guides[k] if config.start_from_guide else None
+            )
         else:
             image = images[k].copy()
             coarse = _resize(estimate, sizes[k], cv2.INTER_LINEAR)
