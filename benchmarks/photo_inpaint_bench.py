@@ -4,7 +4,7 @@
         [--methods ganpaint,"gan only",patch,telea,ns,patchmatch] [--masks strokes,blob,box]
         [--photos N] [--quick] [--seed 0] [--threads 2] [--max-side 768]
         [--cache ~/.cache/ganpaint/photo-bench] [--json results.json]
-        [--sheet docs/photo-inpainting.png] [--sheet-rows 6]
+        [--sheet sheet.png] [--sheet-rows 6]   # docs/photo-inpainting.jpg is one, as JPEG
     .venv/bin/python benchmarks/photo_inpaint_bench.py --speed [--method gan,patch,telea]
 
 Why: `inpaint_bench.py` measures the latent search on model-sized procedural
