@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from ganpaint.app.inpainting import METHOD_NAMES
 from ganpaint.app.tools import DEFAULT_SIZES
 
 MAX_RECENT = 10
@@ -122,7 +123,7 @@ class Settings:
     def inpaint_method(self) -> str:
         """The inpainting method last chosen in the panel ("gan" at first)."""
         value = str(self._get("inpaint/method", "gan"))
-        return value if value in ("gan", "patch", "telea", "ns", "auto") else "gan"
+        return value if value in METHOD_NAMES else "gan"
 
     def set_inpaint_method(self, method: str) -> None:
         self.store.setValue("inpaint/method", method)

@@ -100,7 +100,7 @@ class InpaintController(QObject):
                 "warning",
                 [
                     ("Open model file…", window.open_model_dialog),
-                    ("Use photo patches", window.inpaint_patches),
+                    ("Use photo patches", lambda: self.start("patch")),
                 ],
             )
             return False

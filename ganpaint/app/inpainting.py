@@ -115,11 +115,13 @@ def hole_box(hole: np.ndarray, margin: int = PREVIEW_MARGIN) -> Box:
     return box.grown(margin).clip(width, height)
 
 
+# What the app calls each inpainting method (ganpaint.edit.inpaint.METHODS), default first.
 METHOD_NAMES = {
     "gan": "GAN + photo texture",
     "patch": "Photo patches",
     "telea": "OpenCV Telea",
     "ns": "OpenCV Navier-Stokes",
+    "auto": "Auto",
 }
 
 
@@ -128,6 +130,17 @@ def job_name(method: str) -> str:
     if method == "auto":
         return "Inpainting"
     return f"Inpainting with {METHOD_NAMES.get(method, method)}"
+
+
+def _crop_previews(box: Box, shape: tuple[int, ...]) -> Callable[[Progress], np.ndarray | None]:
+    """A preview preparer: the photo-sized preview cut to `box` on the worker."""
+
+    def prepare(update: Progress) -> np.ndarray | None:
+        if update.preview is None or update.preview.shape[:2] != tuple(shape[:2]):
+            return None
+        return np.ascontiguousarray(update.preview[box.slices])
+
+    return prepare
 
 
 def make_job(
@@ -142,11 +155,6 @@ def make_job(
     # Every method changes pixels within blend_margin of the hole at most, so this box
     # holds every candidate without comparing full-size photos.
     box = hole_box(request.hole, margin=max(PREVIEW_MARGIN, blend_margin(request.hole.shape)))
-
-    def prepare(update: Progress) -> np.ndarray | None:
-        if update.preview is None or update.preview.shape[:2] != request.hole.shape:
-            return None
-        return np.ascontiguousarray(update.preview[box.slices])
 
     def job(progress: Callable[[Progress], None], cancel: CancelToken) -> InpaintOutcome:
         start = time.perf_counter()
@@ -195,7 +203,7 @@ def make_job(
             pending=pending,
         )
 
-    return job, prepare
+    return job, _crop_previews(box, request.hole.shape)
 
 
 @dataclass
@@ -213,14 +221,8 @@ def make_finish_job(
     """The job that draws pending candidate `index` at full resolution, and its preview
     preparer (`shape`: the photo's height and width)."""
     finish = outcome.pending[index]
-    box = outcome.box
-
-    def prepare(update: Progress) -> np.ndarray | None:
-        if update.preview is None or update.preview.shape[:2] != shape:
-            return None
-        return np.ascontiguousarray(update.preview[box.slices])
 
     def job(progress: Callable[[Progress], None], cancel: CancelToken) -> CandidateFinished:
         return CandidateFinished(outcome, index, finish(progress, cancel))
 
-    return job, prepare
+    return job, _crop_previews(outcome.box, shape)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ganpaint.app.document import LAYER_ORDER, Document
+from ganpaint.app.inpainting import METHOD_NAMES
 from ganpaint.app.translating import directions
 from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
 
@@ -131,32 +132,15 @@ class LayersPanel(QWidget):
             self.opacityChanged.emit(self.current(), value / 100)
 
 
-# (label, method, tooltip) of every inpainting method the panel offers, default first.
-INPAINT_METHODS: tuple[tuple[str, str, str], ...] = (
-    (
-        "GAN + photo texture",
-        "gan",
-        "The GAN draws the hole's structure, then the photo's own patches redraw it at "
-        "full resolution (best on large holes; needs a GAN model)",
-    ),
-    (
-        "Photo patches",
-        "patch",
-        "Rebuild the hole from the photo's own patches, coarse to fine (no model)",
-    ),
-    ("OpenCV Telea", "telea", "Smooth fill from the hole's edge (fast; thin scratches)"),
-    ("OpenCV Navier-Stokes", "ns", "Smooth fill that continues edges (fast; thin scratches)"),
-    (
-        "Auto",
-        "auto",
-        "OpenCV for hair-thin masks, otherwise the GAN (photo patches without a model)",
-    ),
-)
-
-
-def method_label(method: str) -> str:
-    """The panel's name for an inpainting method."""
-    return {m: label for label, m, _ in INPAINT_METHODS}.get(method, method)
+# The tooltip of every inpainting method the panel offers (names: METHOD_NAMES).
+METHOD_TIPS = {
+    "gan": "The GAN draws the hole's structure, then the photo's own patches redraw it at "
+    "full resolution (best on large holes; needs a GAN model)",
+    "patch": "Rebuild the hole from the photo's own patches, coarse to fine (no model)",
+    "telea": "Smooth fill from the hole's edge (fast; thin scratches)",
+    "ns": "Smooth fill that continues edges (fast; thin scratches)",
+    "auto": "OpenCV for hair-thin masks, otherwise the GAN (photo patches without a model)",
+}
 
 
 class InpaintPanel(QWidget):
@@ -179,8 +163,9 @@ class InpaintPanel(QWidget):
             "times slower on a CPU"
         )
         self.method = QComboBox()
-        for label, method, tip in INPAINT_METHODS:
+        for method, label in METHOD_NAMES.items():
             self.method.addItem(label, method)
+            tip = METHOD_TIPS[method]
             self.method.setItemData(self.method.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.method.setToolTip("How Inpaint fills the mask")
         form = QFormLayout()

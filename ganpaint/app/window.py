@@ -813,9 +813,6 @@ class MainWindow(QMainWindow):
         """The quick fill: OpenCV's Telea, no model, a fraction of a second."""
         self.controller.start("telea")
 
-    def inpaint_patches(self) -> None:
-        self.controller.start("patch")
-
     def cancel_job(self) -> None:
         self.controller.cancel()
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-__all__ = ["BLEND_MODES", "blend", "blend_footprint", "blend_margin"]
+__all__ = ["BLEND_MODES", "blend", "blend_footprint", "blend_margin", "harmonic"]
 
 BLEND_MODES: tuple[str, ...] = ("poisson", "mixed", "feather", "none")
 
@@ -417,4 +417,16 @@ def blend(
     out = photo.copy()
     # The guarantee callers rely on, enforced rather than assumed from the solver.
     out[crop] = np.where((distance <= margin)[..., None], blended, photo_c)
+    return out
+
+
+def harmonic(values: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """`values` (float H×W×3) outside `hole`, and inside it the smoothest surface that
+    meets them at the hole's edge (the Laplace equation: a Poisson blend of a flat fill,
+    in floats). The photo's own border is a free edge, as in `blend`."""
+    out = np.asarray(values, np.float32).copy()
+    hole = np.asarray(hole) != 0
+    if hole.any() and not hole.all():
+        rows, cols, solved = _solve(out, np.zeros_like(out), hole, hole, mixed=False)
+        out[rows, cols] = solved.T
     return out

@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from ganpaint.edit import patch_kernels as kernels
-from ganpaint.edit.blend import blend
+from ganpaint.edit.blend import harmonic
 from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, check, report
 from ganpaint.edit.region import Box, hole_regions
 
@@ -477,8 +477,8 @@ def _finish(
 
 
 def _bounds(mask: np.ndarray) -> tuple[slice, slice]:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    left, top, width, height = cv2.boundingRect(mask.astype(np.uint8))
+    return slice(top, top + height), slice(left, left + width)
 
 
 # The membrane is solved on a grid whose longer side is at most this many cells: it is
@@ -490,8 +490,8 @@ def _membrane(difference: np.ndarray, band: np.ndarray, hole: np.ndarray) -> np.
     """The harmonic function in `hole` that equals `difference` on `band` (the known
     pixels around it): float32 H×W×3, zero outside the hole.
 
-    Solved with `blend`'s Poisson solver (a flat fill is the Laplace equation), on a
-    grid coarse enough to take at most a fraction of a second, then scaled up."""
+    Solved with `blend.harmonic` on a grid coarse enough to take at most a fraction of
+    a second, then scaled up."""
     height, width = hole.shape
     factor = max(1, math.ceil(max(height, width) / _MEMBRANE_CELLS))
     weight = band.astype(np.float32)
@@ -503,15 +503,7 @@ def _membrane(difference: np.ndarray, band: np.ndarray, hole: np.ndarray) -> np.
         cells = share > 0
         values = _down(difference * weight[:, :, None], shape) / np.maximum(share, 1e-6)[..., None]
         inside = (_down(hole.astype(np.float32), shape) > 0) & ~cells
-    # blend() takes uint8: the differences, offset by 128, as the "photo" around the hole.
-    edge = np.clip(np.rint(values + 128), 0, 255).astype(np.uint8)
-    edge[~cells] = 128
-    flat = np.full_like(edge, 128)
-    solved = np.full(edge.shape, 128.0, np.float32)
-    if inside.any():
-        solved = blend(edge, flat, inside, mode="poisson").astype(np.float32)
-    solved[cells] = values[cells] + 128
-    membrane = solved - 128
+    membrane = harmonic(np.where(cells[:, :, None], values, 0), inside)
     if factor > 1:
         membrane = cv2.resize(membrane, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.where(hole[:, :, None], membrane, 0).astype(np.float32)

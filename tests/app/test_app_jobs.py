@@ -187,6 +187,16 @@ def test_other_candidates_are_drawn_at_full_resolution_when_chosen(
     assert hole.all()
 
 
+def test_without_a_model_the_message_offers_the_photo_patches(qtbot, window: MainWindow) -> None:
+    window.choose_model(None, remember=False)
+    masked(window)
+    window.inpaint_gan()
+    buttons = {b.text(): b for b in window.message_bar.buttons}
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=60_000):
+        buttons["Use photo patches"].click()
+    assert window.controller.current is not None and window.controller.current.method == "patch"
+
+
 def test_a_bad_model_is_a_message(qtbot, window: MainWindow, tmp_path: Path) -> None:
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a model")

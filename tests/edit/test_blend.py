@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ganpaint.edit.blend import BLEND_MODES, blend, blend_footprint, blend_margin
+from ganpaint.edit.blend import BLEND_MODES, blend, blend_footprint, blend_margin, harmonic
 
 H, W = 120, 100
 
@@ -299,3 +299,15 @@ def test_mixed_with_a_hole_on_every_other_pixel() -> None:
     out = blend(photo, fill, hole, mode="mixed")
     np.testing.assert_array_equal(out[~hole], photo[~hole])
     assert np.abs(out.astype(int) - photo).max() <= 1
+
+
+def test_harmonic_fills_a_hole_with_the_smooth_surface_its_edge_implies() -> None:
+    """A linear ramp is harmonic: cut a hole in it and the ramp comes back, in floats."""
+    y, x = np.mgrid[0:48, 0:64].astype(np.float32)
+    ramp = np.stack([0.5 * x - 3.25, 0.25 * y, x - y], axis=2)
+    hole = np.zeros((48, 64), bool)
+    hole[10:30, 15:50] = True
+    values = np.where(hole[:, :, None], 99.0, ramp)
+    filled = harmonic(values, hole)
+    np.testing.assert_allclose(filled, ramp, atol=0.1)
+    assert filled.dtype == np.float32
