@@ -168,6 +168,7 @@ class InpaintPanel(QWidget):
             tip = METHOD_TIPS[method]
             self.method.setItemData(self.method.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.method.setToolTip("How Inpaint fills the mask")
+        self.method.currentIndexChanged.connect(self._method_changed)
         form = QFormLayout()
         form.addRow("Method", self.method)
         form.addRow("GAN candidates", self.candidates)
@@ -233,6 +234,11 @@ class InpaintPanel(QWidget):
         self._quiet = False
 
     # -- progress ---------------------------------------------------------------------
+
+    def _method_changed(self, _index: int) -> None:
+        uses_gan = self.selected_method() in ("gan", "auto")  # the GAN settings apply
+        self.candidates.setEnabled(uses_gan)
+        self.fit.setEnabled(uses_gan)
 
     def selected_method(self) -> str:
         """The chosen inpainting method ("gan", "patch", "telea", "ns" or "auto")."""

@@ -138,6 +138,7 @@ def test_the_panel_method_runs_and_is_remembered(qtbot, window: MainWindow) -> N
     before = masked(window)
     window.inpaint_panel.select_method("patch")
     assert window.settings.inpaint_method() == "patch"
+    assert not window.inpaint_panel.candidates.isEnabled()  # GAN settings do not apply
     with qtbot.waitSignal(window.controller.runner.finished, timeout=60_000):
         window.inpaint_gan()  # the Inpaint action runs the panel's method: no model needed
     assert window.controller.current is not None and window.controller.current.method == "patch"
