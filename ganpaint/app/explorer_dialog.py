@@ -143,7 +143,7 @@ class ExplorerDialog(QDialog):
         if self.runner.busy:
             self.runner.cancel()
             self.runner.wait()
-        slot, device = self.window_.controller.model, self.window_.device
+        slot, device = self.window_.controller.model, self.window_.job_device()
 
         def job(progress: Callable[[Progress], None], cancel: CancelToken):
             progress(Progress(0, 1, "Loading the model…"))

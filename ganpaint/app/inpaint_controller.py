@@ -110,7 +110,7 @@ class InpaintController(QObject):
             hole=document.hole,
             method=method,
             candidates=candidates or self.panel.candidates.value(),
-            device=device or window.device,
+            device=device or window.job_device(),
             fit=self.panel.fit.isChecked(),
         )
         return self._run(request)

@@ -914,7 +914,7 @@ class MainWindow(QMainWindow):
             direction=str(panel.direction.currentData() or "AtoB"),
             mask=self.document.hole if selection else None,
             tile=panel.tile.value(),
-            device=self.device,
+            device=self.job_device(),
             label="Translation of the selection" if selection else "Translation",
         )
         try:
@@ -976,7 +976,7 @@ class MainWindow(QMainWindow):
             model=Path(path),
             direction=str(panel.direction.currentData() or "AtoB"),
             tile=panel.tile.value(),
-            device=self.device,
+            device=self.job_device(),
             base=self.document.photo.copy(),
             label="Sketch to image",
             accept_text="Accept sketch to image",
@@ -1016,7 +1016,7 @@ class MainWindow(QMainWindow):
             model=Path(path),
             direction=str(panel.direction.currentData() or "AtoB"),
             tile=panel.tile.value(),
-            device=self.device,
+            device=self.job_device(),
             base=self.document.photo.copy(),
             label="Image from labels",
             accept_text=LABELS_ACCEPT,
@@ -1143,7 +1143,7 @@ class MainWindow(QMainWindow):
             seed=self.igan_seed,
             candidates=panel.candidates.value(),
             keep_z=self.igan_keep_z,
-            device=self.device,
+            device=self.job_device(),
         )
         try:
             job, prepare, box = make_igan_job(request, self.controller.model)
@@ -1309,6 +1309,15 @@ class MainWindow(QMainWindow):
             action.setChecked(name == self.device)
             action.triggered.connect(lambda _=False, n=name: self.set_device(n))
             group.addAction(action)
+
+    def job_device(self) -> str:
+        """The device every job runs on: the setting with `auto` resolved, here and only
+        here (torch and the explorer's renderer take no `auto`). A device this machine
+        lacks stays as set, so the job ends in the device error's one sentence."""
+        try:
+            return str(resolve_device(self.device))
+        except GanpaintError:
+            return self.device
 
     def set_device(self, device: str) -> None:
         self.device = device

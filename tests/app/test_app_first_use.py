@@ -1,0 +1,123 @@
+"""The defects a new user hit in a real window (issue 17): every job runs with the
+default device setting, the cursor readout works up to the last pixel, a new result
+starts opaque, compare-with-original is cheap and means the photo as first opened,
+status text follows what is shown, semantic-brush results are shown unobstructed,
+and the polish a demanding user expects (File › New / Close, mask colour, brush
+size that scales with the photo, the bundled GAN's note)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from app_photos import photo
+
+from ganpaint.app.config import Settings
+from ganpaint.app.document import Document
+from ganpaint.app.window import MainWindow
+from ganpaint.edit.inversion import InversionConfig
+from ganpaint.edit.sketch import SketchConfig
+from ganpaint.labels import SKY, WATER
+from ganpaint.models import ModelBundle, NLayerDiscriminator, ResnetGenerator, UnetGenerator
+from ganpaint.paths import user_models_dir
+
+
+def install_tiny_translators() -> None:
+    """Tiny day2night, edges2landscape and labels2landscape where the defaults are found."""
+    folder = user_models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(1)
+    cycle = {
+        "G_A": ResnetGenerator(ngf=4, n_blocks=1),
+        "G_B": ResnetGenerator(ngf=4, n_blocks=1),
+        "D_A": NLayerDiscriminator(ndf=4, n_layers=1),
+    }
+    meta = {"name": "day2night", "domains": {"A": "day", "B": "night"}}
+    ModelBundle.create("cyclegan", cycle, meta).save(folder / "day2night.safetensors")
+    meta = {"name": "edges2landscape", "domains": {"A": "edges", "B": "landscape"}}
+    sketch = {"G": ResnetGenerator(ngf=4, n_blocks=1)}
+    ModelBundle.create("pix2pix", sketch, meta).save(folder / "edges2landscape.safetensors")
+    unet = UnetGenerator(input_nc=3, output_nc=3, num_downs=5, ngf=4, use_dropout=False)
+    meta = {"name": "labels2landscape", "domains": {"A": "labels", "B": "landscape"}}
+    ModelBundle.create("pix2pix", {"G": unet}, meta).save(folder / "labels2landscape.safetensors")
+
+
+@pytest.fixture
+def auto_window(
+    qtbot, settings: Settings, tiny_model: Path, fast_inpaint, monkeypatch: pytest.MonkeyPatch
+) -> MainWindow:
+    """A window as a new user gets it: the device setting left at its default, `auto`."""
+    monkeypatch.setattr(MainWindow, "confirm_discard", lambda self: True)
+    config = SketchConfig(
+        inversion=InversionConfig(restarts=2, iters=4, log_every=2, early_stop=False),
+        candidates=2,
+        frames=4,
+    )
+    monkeypatch.setattr("ganpaint.app.igan.SketchConfig", lambda: config)
+    install_tiny_translators()
+    win = MainWindow(settings=settings)
+    assert win.device == "auto"
+    win.autosave_timer.stop()
+    qtbot.addWidget(win)
+    win.set_document(Document.from_image(photo(), title="test.png"))
+    win.choose_model(tiny_model, remember=False)
+    win.refresh_translators()
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.controller.runner.shutdown()
+    win.writer.wait()
+
+
+def run_job(qtbot, window: MainWindow, start) -> None:
+    """Start a job and wait for it: it must finish with a result, not fail."""
+    runner = window.controller.runner
+    failures: list = []
+    runner.failed.connect(failures.append)
+    with qtbot.waitSignal(runner.finished, timeout=60_000, raising=False):
+        assert start() is not False, window.message_bar.text
+    runner.failed.disconnect(failures.append)
+    assert not failures, failures
+    assert window.message_bar.kind != "error", window.message_bar.text
+    assert window.controller.current is not None
+    window.discard_result()
+
+
+def test_every_job_runs_with_the_default_device_auto(qtbot, auto_window: MainWindow) -> None:
+    window = auto_window
+    assert window.job_device() != "auto"
+    document = window.document
+    document.mask[20:40, 30:60] = 255
+    document.notify("mask")
+    run_job(qtbot, window, window.inpaint_gan)
+    run_job(qtbot, window, window.inpaint_opencv)
+    run_job(qtbot, window, window.translate_image)
+    document.sketch[30:32, 10:80] = 255
+    document.notify("sketch")
+    run_job(qtbot, window, window.sketch_to_image)
+    document.colour[10:20, 10:40] = (220, 30, 30, 255)
+    document.notify("colour")
+    run_job(qtbot, window, window.generate_from_strokes)
+    document.labels[:32] = SKY
+    document.labels[32:] = WATER
+    document.notify("labels")
+    run_job(qtbot, window, window.image_from_labels)
+
+
+def test_the_explorer_generates_and_reseeds_with_the_default_device(
+    qtbot, auto_window: MainWindow
+) -> None:
+    window = auto_window
+    assert window.new_image_from_gan()
+    dialog = window.explorer
+    try:
+        qtbot.waitUntil(lambda: not dialog.runner.busy, timeout=30_000)
+        assert "Failed" not in dialog.status.text(), dialog.status.text()
+        assert dialog.reseed()
+        qtbot.waitUntil(lambda: not dialog.runner.busy, timeout=30_000)
+        assert dialog.status.text() == "Done.", dialog.status.text()
+        assert dialog.grid.count() == int(dialog.count.currentData())
+    finally:
+        dialog.runner.shutdown()
+        dialog.close()
