@@ -185,12 +185,20 @@ class CanvasView(QGraphicsView):
         self.viewport().update()
         super().leaveEvent(event)
 
+    def pixel_at(self, point: QPointF) -> tuple[int, int] | None:
+        """The image pixel under `point` (image coordinates), or None off the image.
+
+        Pixel x covers [x, x + 1): the right and bottom edges of the scene rect
+        (x == width) belong to no pixel, though QRectF.contains says they are inside."""
+        x, y = math.floor(point.x()), math.floor(point.y())
+        rect = self.sceneRect()
+        inside = 0 <= x < int(rect.width()) and 0 <= y < int(rect.height())
+        return (x, y) if inside else None
+
     def _set_hover(self, point: QPointF) -> None:
         old = self._hover
         self._hover = point
-        rect = self.sceneRect()
-        inside = rect.contains(point)
-        self.cursorMoved.emit((math.floor(point.x()), math.floor(point.y())) if inside else None)
+        self.cursorMoved.emit(self.pixel_at(point))
         # Repaint the old and new brush outline only.
         radius = self.brush_size_for_cursor / 2 + 4 / max(self.transform().m11(), 1e-6)
         for centre in (old, point):

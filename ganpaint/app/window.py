@@ -1335,10 +1335,10 @@ class MainWindow(QMainWindow):
         self.message_bar.show_message(text, kind, actions)
 
     def _on_cursor(self, position: tuple[int, int] | None) -> None:
-        if position is None:
+        x, y = position or (-1, -1)
+        if not (0 <= x < self.document.width and 0 <= y < self.document.height):
             self.position_label.setText("")
             return
-        x, y = position
         r, g, b = (int(v) for v in self.document.photo[y, x])
         self.position_label.setText(f"{x}, {y}  #{r:02x}{g:02x}{b:02x}")
 

@@ -7,11 +7,14 @@ size that scales with the photo, the bundled GAN's note)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 import torch
 from app_photos import photo
+from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtTest import QTest
 
 from ganpaint.app.config import Settings
 from ganpaint.app.document import Document
@@ -121,3 +124,50 @@ def test_the_explorer_generates_and_reseeds_with_the_default_device(
     finally:
         dialog.runner.shutdown()
         dialog.close()
+
+
+def sweep(window: MainWindow, start: QPointF, end: QPointF) -> set[str]:
+    """Move the mouse, with real move events, over every screen pixel from image point
+    `start` to `end`; each readout must name the pixel under the cursor (or nothing
+    off the photo). Returns the readouts seen."""
+    view = window.view
+    view.centerOn(end)
+    a, b = view.mapFromScene(start), view.mapFromScene(end)
+    steps = max(abs(b.x() - a.x()), abs(b.y() - a.y()), 1)
+    seen = set()
+    for i in range(steps + 3):
+        position = QPoint(
+            a.x() + round((b.x() - a.x()) * i / steps), a.y() + round((b.y() - a.y()) * i / steps)
+        )
+        if not view.viewport().rect().contains(position):
+            continue
+        QTest.mouseMove(view.viewport(), position)
+        text = window.position_label.text()
+        pixel = view.pixel_at(view.map_to_image(QPointF(position)))
+        assert text.startswith(f"{pixel[0]}, {pixel[1]}  #") if pixel else text == "", text
+        seen.add(text.split("  ")[0])
+    return seen
+
+
+def test_hovering_up_to_the_last_column_and_row_updates_the_readout(
+    qtbot, window: MainWindow
+) -> None:
+    window.set_document(Document.from_image(photo(512, 512), title="square.png"))
+    view = window.view
+    for zoom in (view.zoom, 1.0, 3.0):
+        view.set_zoom(zoom)
+        near = math.ceil(1 / min(view.zoom, 1.0))  # image pixels a screen pixel spans
+        for start, end in (
+            (QPointF(500.5, 100.5), QPointF(514, 100.5)),
+            (QPointF(100.5, 500.5), QPointF(100.5, 514)),
+            (QPointF(500.5, 500.5), QPointF(514, 514)),
+        ):
+            seen = sweep(window, start, end)
+            last = max(int(xy) for text in seen if text for xy in text.split(", "))
+            assert last >= 512 - near, seen
+    assert view.pixel_at(QPointF(512.0, 10.0)) is None
+    assert view.pixel_at(QPointF(10.0, 512.0)) is None
+    assert view.pixel_at(QPointF(511.99, 511.99)) == (511, 511)
+    assert view.pixel_at(QPointF(-0.01, 3.0)) is None
+    window._on_cursor((512, 3))  # a stale position from the view of another photo
+    assert window.position_label.text() == ""
