@@ -311,8 +311,11 @@ class InpaintController(QObject):
     # -- candidates -------------------------------------------------------------------
 
     def show_outcome(self, outcome: InpaintOutcome, candidate: int = 0) -> None:
-        """Offer `outcome`'s candidates and preview one of them."""
+        """Offer `outcome`'s candidates and preview one of them, at full opacity (an
+        opacity chosen for another result would make this one look broken)."""
         self.current = outcome
+        self.opacity = 1.0
+        self.panel.reset_opacity()
         icons = [thumbnail_icon(patch) for patch in outcome.candidates]
         self.panel.show_candidates(icons, candidate)
         self.choose(candidate)

@@ -126,6 +126,13 @@ class LayersPanel(QWidget):
             checked = item.checkState() == Qt.CheckState.Checked
             self.visibilityChanged.emit(str(item.data(Qt.ItemDataRole.UserRole)), checked)
 
+    def reset_opacity(self) -> None:
+        """Back to 100 % without telling anyone: a result offered anew starts opaque."""
+        self.opacity.blockSignals(True)
+        self.opacity.setValue(100)
+        self.opacity.blockSignals(False)
+        self.opacity_label.setText("100%")
+
     def _opacity_changed(self, value: int) -> None:
         self.opacity_label.setText(f"{value}%")
         if not self._updating:
@@ -297,6 +304,13 @@ class InpaintPanel(QWidget):
     def history_index(self, row: int) -> int:
         """Rows show the newest first; indexes count from the oldest."""
         return self.history.count() - 1 - row
+
+    def reset_opacity(self) -> None:
+        """Back to 100 % without telling anyone: a result offered anew starts opaque."""
+        self.opacity.blockSignals(True)
+        self.opacity.setValue(100)
+        self.opacity.blockSignals(False)
+        self.opacity_label.setText("100%")
 
     def _opacity_changed(self, value: int) -> None:
         self.opacity_label.setText(f"{value}%")

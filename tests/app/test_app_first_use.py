@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from app_photos import photo
@@ -171,3 +172,23 @@ def test_hovering_up_to_the_last_column_and_row_updates_the_readout(
     assert view.pixel_at(QPointF(-0.01, 3.0)) is None
     window._on_cursor((512, 3))  # a stale position from the view of another photo
     assert window.position_label.text() == ""
+
+
+def test_a_new_result_starts_at_full_opacity(qtbot, auto_window: MainWindow) -> None:
+    window = auto_window
+    window.document.mask[20:40, 30:60] = 255
+    window.document.notify("mask")
+    runner = window.controller.runner
+    with qtbot.waitSignal(runner.finished, timeout=30_000):
+        window.translate_image()
+    window.inpaint_panel.opacity.setValue(49)  # the user fades the translation
+    assert window.controller.opacity == pytest.approx(0.49)
+    window.discard_result()
+    with qtbot.waitSignal(runner.finished, timeout=30_000):
+        window.inpaint_opencv()
+    outcome = window.controller.current
+    assert window.controller.opacity == 1.0
+    assert window.inpaint_panel.opacity.value() == 100
+    assert window.inpaint_panel.opacity_label.text() == "100%"
+    window.accept_result()  # what is accepted is the candidate itself, not a mix
+    assert np.array_equal(window.document.photo[outcome.box.slices], outcome.candidates[0])
