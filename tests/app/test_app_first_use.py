@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 import torch
 from app_photos import photo
-from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QKeyEvent, QUndoCommand
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from ganpaint.app.config import Settings
 from ganpaint.app.document import Document
@@ -192,3 +194,65 @@ def test_a_new_result_starts_at_full_opacity(qtbot, auto_window: MainWindow) -> 
     assert window.inpaint_panel.opacity_label.text() == "100%"
     window.accept_result()  # what is accepted is the candidate itself, not a mix
     assert np.array_equal(window.document.photo[outcome.box.slices], outcome.candidates[0])
+
+
+def press_compare(window: MainWindow, down: bool) -> None:
+    kind = QEvent.Type.KeyPress if down else QEvent.Type.KeyRelease
+    event = QKeyEvent(kind, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\")
+    QApplication.sendEvent(window.view, event)
+
+
+def test_compare_builds_the_original_once_and_shows_it_on_each_press(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganpaint.app import scene as scene_module
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    built: list = []
+    real = scene_module.photo_bgra
+    monkeypatch.setattr(
+        scene_module, "photo_bgra", lambda rgb: built.append(rgb.shape) or real(rgb)
+    )
+    window.document.photo[:] = 0
+    window.document.notify("photo")
+    built.clear()
+    for _ in range(3):
+        press_compare(window, True)
+        assert window.scene.comparing
+        item = window.scene._original_item
+        assert item is not None and item.isVisible()
+        press_compare(window, False)
+        assert not window.scene.comparing and not item.isVisible()
+    assert built == [window.document.original.shape]  # one full-size buffer, not three
+
+
+def test_after_an_autosave_restore_the_original_is_the_photo_as_first_opened(
+    qtbot, window: MainWindow, settings: Settings
+) -> None:
+    from ganpaint.app import recovery
+
+    first = window.document.original.copy()
+    window.document.photo[10:30, 10:30] = 0  # an edit, as an accepted result makes
+    window.document.notify("photo")
+    window.push(QUndoCommand("Edit"))
+    assert window.autosave(wait=True)
+    stored = recovery.recovery_dir() / recovery.ORIGINAL_NAME
+    written = stored.stat().st_mtime_ns
+    window.push(QUndoCommand("Another edit"))
+    assert window.autosave(wait=True)
+    assert stored.stat().st_mtime_ns == written  # the same original is written once
+    other = MainWindow(settings=settings, device="cpu")
+    qtbot.addWidget(other)
+    assert other.offer_recovery()
+    next(b for b in other.message_bar.buttons if b.text() == "Restore").click()
+    assert np.array_equal(other.document.photo, window.document.photo)
+    assert np.array_equal(other.document.original, first)
+    other.close()
+
+    # An autosave made before the original was stored still restores (photo as original).
+    window.push(QUndoCommand("A third edit"))
+    assert window.autosave(wait=True)
+    stored.unlink()
+    document = recovery.load_recovery(recovery.find_recovery())
+    assert np.array_equal(document.original, document.photo)
