@@ -56,6 +56,7 @@ def read_state_dict(path: PathLike) -> dict[str, torch.Tensor]:
             f"{path} is already a safetensors model, not a reference .pth checkpoint; "
             "open it directly with --model."
         )
+    _check_checkpoint_format(path)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -70,6 +71,40 @@ def read_state_dict(path: PathLike) -> dict[str, torch.Tensor]:
         ) from exc
     state = _unwrap_state_dict(path, obj)
     return {key.removeprefix("module."): value for key, value in state.items()}
+
+
+ZIP_MAGIC = b"PK\x03\x04"  # torch.save since PyTorch 1.6
+PICKLE_PROTOCOL = b"\x80"  # the legacy format: a pickle with a protocol header
+
+
+def _check_checkpoint_format(path: Path) -> None:
+    """Refuse a file that is not what torch.save writes before unpickling it.
+
+    Any bytes can start a pickle, so a text file renamed `.pth` reached the
+    unpickler and came back as "contains Python objects ... re-save it": a message
+    about the wrong problem. Checkpoints are a zip archive or a protocol-2+ pickle."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(512)
+    except OSError as exc:
+        raise ModelFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    if head.startswith(ZIP_MAGIC) or head.startswith(PICKLE_PROTOCOL):
+        return
+    raise ModelFileError(
+        f"{path} is not a PyTorch checkpoint: it is {_what_it_is(head)}, not the file "
+        "torch.save writes; choose the .pth file saved with "
+        "torch.save(net.state_dict(), path)."
+    )
+
+
+def _what_it_is(head: bytes) -> str:
+    if not head:
+        return "empty"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary data of another kind"
+    return "a text file"
 
 
 def _is_state_dict(obj: Any) -> bool:

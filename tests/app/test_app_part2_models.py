@@ -50,6 +50,7 @@ def test_a_bad_pth_shows_its_error_and_writes_nothing(
     bad.write_bytes(b"this is not a checkpoint")
     assert manager.import_file(bad) is None
     assert warnings and str(bad) in warnings[0]
+    assert "is not a PyTorch checkpoint: it is a text file" in warnings[0]  # not "re-save it"
     assert installed() == []
     wrong = tmp_path / "odd.pth"
     torch.save({"weight": torch.zeros(3)}, wrong)

@@ -266,3 +266,31 @@ def test_not_a_checkpoint_and_several_networks(tmp_path: Path) -> None:
         read_state_dict(both)
     with pytest.raises(ModelFileError, match="does not exist"):
         read_state_dict(tmp_path / "missing.pth")
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"These are my notes about the model, not weights.\n", "a text file"),
+        (b"hello", "a text file"),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data of another kind"),
+    ],
+)
+def test_a_file_renamed_pth_is_not_a_checkpoint(tmp_path: Path, content: bytes, what: str) -> None:
+    """Not "contains Python objects ... re-save it": the file is not a checkpoint at all."""
+    path = tmp_path / "latest_net_G.pth"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError) as info:
+        import_reference(path)
+    message = str(info.value)
+    assert f"{path} is not a PyTorch checkpoint: it is {what}" in message
+    assert "unpickling" not in message
+
+
+def test_the_legacy_pickle_format_still_imports(tmp_path: Path) -> None:
+    path = tmp_path / "latest_net_G.pth"
+    net = scramble(RefResnet(3, 3, 4, 1, "instance", False))
+    torch.save(net.state_dict(), path, _use_new_zipfile_serialization=False)
+    assert path.read_bytes()[:1] == b"\x80"
+    assert set(read_state_dict(path)) == set(net.state_dict())
