@@ -383,8 +383,13 @@ class InpaintController(QObject):
             self.choose((self.candidate + delta) % count)
 
     def show_history(self, index: int) -> None:
+        """Offer an earlier result again; the status names it, not the last job."""
         if 0 <= index < len(self.history) and not self.runner.busy:
-            self.show_outcome(self.history[index])
+            outcome = self.history[index]
+            self.show_outcome(outcome)
+            self.panel.set_idle(
+                f"Earlier result: {outcome.label}. Choose a candidate, then Accept or Discard."
+            )
 
     def accept(self) -> bool:
         """Put the chosen candidate into the photo and clear the mask there: one undo step."""
@@ -418,6 +423,13 @@ class InpaintController(QObject):
             self.window.push(PatchCommand(document, patches, outcome.accept_text))
         self.panel.set_idle(f"Accepted: {outcome.label} (undo with Ctrl+Z).")
         return True
+
+    def discard_offered(self) -> None:
+        """The user's Discard: the result goes, and the status stops describing it."""
+        outcome = self.current
+        self.discard()
+        if outcome is not None and not self.runner.busy:
+            self.panel.set_idle(f"Discarded: {outcome.label} (it stays in the History).")
 
     def discard(self) -> None:
         """Stop showing a result (it stays in the history)."""

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ganpaint.app.document import LAYER_ORDER, Document
 from ganpaint.app.inpainting import METHOD_NAMES
+from ganpaint.app.statuslabel import StatusLabel
 from ganpaint.app.translating import directions
 from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
 
@@ -189,8 +190,7 @@ class InpaintPanel(QWidget):
         self.progress.setFormat("Idle")
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.status = StatusLabel()
         cancel = _button(actions["cancel_job"])
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.progress, 1)
@@ -545,8 +545,7 @@ class LabelsPanel(TranslatorPanel):
             "Re-generate shortly after each label stroke while a run takes under half a second"
         )
         self.live.toggled.connect(self.liveToggled)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.status = StatusLabel()
         layout = self.layout()
         layout.insertLayout(1, grid)  # under the note, above the model
         layout.insertWidget(layout.count() - 1, self.live)

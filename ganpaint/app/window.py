@@ -753,11 +753,12 @@ class MainWindow(QMainWindow):
     def invert_mask(self) -> None:
         self.push(InvertMaskCommand(self.document))
 
-    def _replace_layer(self, layer: str, new: np.ndarray, text: str) -> None:
+    def _replace_layer(self, layer: str, new: np.ndarray, text: str) -> bool:
         """Replace a whole layer in one undo step named `text` (nothing if unchanged)."""
         patch = replace_patch(self.document, layer, new)
         if patch is not None:
             self.push(PatchCommand(self.document, [patch], text))
+        return patch is not None
 
     def grow_mask(self) -> None:
         self._replace_layer("mask", grow_mask(self.document.mask, GROW_STEP), "Grow mask")
@@ -820,7 +821,7 @@ class MainWindow(QMainWindow):
         self.controller.accept()
 
     def discard_result(self) -> None:
-        self.controller.discard()
+        self.controller.discard_offered()
 
     def previous_candidate(self) -> None:
         self.controller.step_candidate(-1)
@@ -944,8 +945,20 @@ class MainWindow(QMainWindow):
         self._sketch_from(edges, "Edges from photo")
 
     def _sketch_from(self, sketch: np.ndarray, text: str) -> None:
-        self._replace_layer("sketch", sketch, text)
+        """Make `sketch` the (shown) sketch layer and say so: the layer may be hidden or
+        already hold these edges, and a shortcut that seems to do nothing is a bug."""
+        changed = self._replace_layer("sketch", sketch, text)
+        if not self.document.layer("sketch").visible:
+            self._set_layer_visible("sketch", True)
+            self.layers_panel.sync()
         self.select_tool("sketch_pen")
+        keys = self.actions_by_id["sketch_to_image"].shortcut().toString()
+        done = f"{text}: the sketch layer" if changed else "The sketch layer already"
+        self.statusBar().showMessage(
+            f"{done} holds {np.count_nonzero(sketch):,} px of edges; draw on with the sketch "
+            f"pen (N), then Sketch to Image ({keys}).",
+            8000,
+        )
 
     def sketch_to_image(self) -> bool:
         """Run the sketch layer through the pix2pix model; the image comes back as a preview."""

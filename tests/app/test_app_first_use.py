@@ -17,7 +17,7 @@ from app_photos import photo
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QUndoCommand
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from ganpaint.app.config import Settings
 from ganpaint.app.document import Document
@@ -256,3 +256,55 @@ def test_after_an_autosave_restore_the_original_is_the_photo_as_first_opened(
     stored.unlink()
     document = recovery.load_recovery(recovery.find_recovery())
     assert np.array_equal(document.original, document.photo)
+
+
+def test_status_follows_the_history_entry_shown_and_discard(qtbot, auto_window: MainWindow) -> None:
+    window = auto_window
+    window.document.mask[20:40, 30:60] = 255
+    window.document.notify("mask")
+    runner = window.controller.runner
+    with qtbot.waitSignal(runner.finished, timeout=30_000):
+        window.inpaint_opencv()
+    first = window.controller.current.label
+    with qtbot.waitSignal(runner.finished, timeout=30_000):
+        window.translate_image()
+    last = window.controller.current.label
+    assert first != last and last in window.inpaint_panel.status.text()
+    panel = window.inpaint_panel
+    older = panel.history.item(1)  # newest first
+    panel.history.itemClicked.emit(older)
+    assert window.controller.current.label == first
+    assert first in panel.status.text() and last not in panel.status.text()
+    window.discard_result()
+    assert "Discarded" in panel.status.text() and first in panel.status.text()
+
+
+def test_edges_from_photo_always_reports(window: MainWindow) -> None:
+    window.document.photo[16:48, 30:70] = 255
+    window.document.notify("photo")
+    window._set_layer_visible("sketch", False)
+    window.actions_by_id["edges_from_photo"].trigger()  # Ctrl+Shift+E
+    message = window.statusBar().currentMessage()
+    assert "Edges from photo" in message and "px of edges" in message
+    assert window.document.layer("sketch").visible  # what it made is shown
+    window.statusBar().clearMessage()
+    window.actions_by_id["edges_from_photo"].trigger()  # again: nothing changes
+    assert "already holds" in window.statusBar().currentMessage()
+
+
+def test_a_long_status_message_does_not_move_the_panel(qtbot, window: MainWindow) -> None:
+    panel = window.inpaint_panel
+    panel.parentWidget().raise_()
+    panel.set_idle("Done.")
+    qtbot.wait(10)
+    before = (panel.status.height(), panel.opacity.mapTo(panel, QPoint(0, 0)))
+    thumbnails = panel.thumbnails.geometry()
+    long = "Done: Inpainting with the GAN and photo patches. " * 6 + "Choose a candidate."
+    panel.set_idle(long)
+    qtbot.wait(10)
+    assert (panel.status.height(), panel.opacity.mapTo(panel, QPoint(0, 0))) == before
+    assert panel.thumbnails.geometry() == thumbnails
+    assert panel.status.text() == long  # the whole message, for tests and the tooltip
+    assert panel.status.toolTip() == long
+    shown = QLabel.text(panel.status)
+    assert shown.endswith("…") and long.startswith(shown[:-1])
