@@ -70,6 +70,7 @@ class InpaintController(QObject):
         self._generation = 0  # bumped per document: late results of an old one are dropped
         self._job_generation = 0
         self._finishing: tuple[InpaintOutcome, int] | None = None  # candidate being drawn
+        self._continues = False  # the running job's result replaces the newest entry
         self.runner.progress.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -132,17 +133,21 @@ class InpaintController(QObject):
         job: Callable,
         prepare: Callable | None = None,
         preview_box: Box | None = None,
+        continues: bool = False,
     ) -> bool:
         """Run any job whose result is an InpaintOutcome through the result flow.
 
         Translation, sketch-to-image and the rest share the runner (one job at a
         time), the progress bar, the preview, Accept / Discard and the history.
+        `continues`: the result replaces the newest History entry (the next run of a
+        live session), rather than adding one a stroke.
         """
         if self.runner.busy:
             self.window.show_message(
                 f"{self.runner.name} is still running; wait or cancel it.", "info"
             )
             return False
+        self._continues = continues and bool(self.history)
         self.discard()
         self._run_box = preview_box
         self._job_generation = self._generation
@@ -180,8 +185,13 @@ class InpaintController(QObject):
             return
         if self._stale:
             return
-        self.history.append(outcome)
-        self.panel.add_history(outcome.label, thumbnail_icon(outcome.candidates[0], 48))
+        icon = thumbnail_icon(outcome.candidates[0], 48)
+        if self._continues:
+            self.history[-1] = outcome
+            self.panel.replace_newest_history(outcome.label, icon)
+        else:
+            self.history.append(outcome)
+            self.panel.add_history(outcome.label, icon)
         self.panel.set_idle(f"Done: {outcome.label}. Choose a candidate, then Accept or Discard.")
         self.show_outcome(outcome)
         if self.window.device_label is not None:

@@ -301,6 +301,15 @@ class InpaintPanel(QWidget):
         self.history.insertItem(0, QListWidgetItem(icon, label))
         self.history.setCurrentRow(0)
 
+    def replace_newest_history(self, label: str, icon: QIcon) -> None:
+        item = self.history.item(0)
+        if item is None:
+            self.add_history(label, icon)
+            return
+        item.setText(label)
+        item.setIcon(icon)
+        self.history.setCurrentRow(0)
+
     def history_index(self, row: int) -> int:
         """Rows show the newest first; indexes count from the oldest."""
         return self.history.count() - 1 - row

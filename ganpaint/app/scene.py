@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QGraphicsScene
 
 from ganpaint.app.document import LAYER_ORDER, Box, Document, content_box
 from ganpaint.app.items import BufferItem
-from ganpaint.app.render import photo_bgra, render_layer
+from ganpaint.app.render import labels_outline_bgra, photo_bgra, render_layer
+
+HIDDEN_BY_PREVIEW = ("mask",)  # a preview hides the mask; the labels become outlines
 
 
 class CanvasScene(QGraphicsScene):
@@ -27,6 +29,7 @@ class CanvasScene(QGraphicsScene):
         self.preview_box: Box | None = None
         self._comparing = False
         self._original_item: BufferItem | None = None
+        self._labels_outlined = False
         self.setBackgroundBrush(QColor(0, 0, 0, 0))
 
     def set_document(self, document: Document) -> None:
@@ -38,6 +41,7 @@ class CanvasScene(QGraphicsScene):
         self._original_item = None
         self.preview_box = None
         self._comparing = False
+        self._labels_outlined = False
         self.document = document
         width, height = document.size
         self.setSceneRect(QRectF(0, 0, width, height))
@@ -67,21 +71,45 @@ class CanvasScene(QGraphicsScene):
             self.sync_visibility()
         if name != "photo" and not item.allocated and content_box(name, data[box.slices]).empty:
             return  # nothing to show and nothing shown
-        item.write(box, render_layer(name, data[box.slices]))
+        item.write(*self._render(name, box))
+
+    def _render(self, name: str, box: Box) -> tuple[Box, np.ndarray]:
+        """The display pixels of `box` of a layer (a pixel wider for outlined labels,
+        whose borders depend on the neighbours)."""
+        assert self.document is not None
+        data = self.document.layer(name).data
+        if name != "labels" or not self._labels_outlined:
+            return box, render_layer(name, data[box.slices])
+        width, height = self.document.size
+        inner, outer = box.grown(1).clip(width, height), box.grown(2).clip(width, height)
+        pixels = labels_outline_bgra(data[outer.slices])
+        top, left = inner.y0 - outer.y0, inner.x0 - outer.x0
+        return inner, pixels[top : top + inner.height, left : left + inner.width]
+
+    def _outline_labels(self, on: bool) -> None:
+        """Draw the labels as class borders (while a result is offered) or filled."""
+        if on == self._labels_outlined or self.document is None:
+            return
+        self._labels_outlined = on
+        box = content_box("labels", self.document.labels)
+        if not box.empty:
+            self.items_by_layer["labels"].write(*self._render("labels", box))
 
     def sync_visibility(self) -> None:
         """Apply the layers' visibility and opacity (and hide overlays while comparing)."""
         if self.document is None:
             return
         previewing = self.preview_box is not None
+        self._outline_labels(previewing)
         for name, item in self.items_by_layer.items():
             layer = self.document.layer(name)
-            # Comparing shows the bare original; a preview hides only the mask over it.
+            # Comparing shows the bare original; a preview hides the mask over it.
             hidden_overlay = name != "photo" and (
-                self._comparing or (previewing and name == "mask")
+                self._comparing or (previewing and name in HIDDEN_BY_PREVIEW)
             )
             item.setVisible(layer.visible and not hidden_overlay)
-            item.setOpacity(layer.opacity)
+            outlined = name == "labels" and self._labels_outlined
+            item.setOpacity(1.0 if outlined else layer.opacity)
 
     # -- result preview ---------------------------------------------------------------
 

@@ -1035,12 +1035,23 @@ class MainWindow(QMainWindow):
             accept_text=LABELS_ACCEPT,
         )
         job = make_translate_job(request, self.bundle_slot)
-        started = self.controller.run_job(f"Image from labels with {Path(path).stem}", job)
+        name = f"Image from labels with {Path(path).stem}"
+        started = self.controller.run_job(name, job, continues=live and self._live_result_shown())
         if started:
             self.live_timer.stop()
             self._labels_running = True
             panel.status.setText("Generating from the labels…")
         return started
+
+    def _live_result_shown(self) -> bool:
+        """Whether the newest result, on offer now, is from labels: a live session goes
+        on, and its next run replaces that History entry instead of adding one."""
+        current, history = self.controller.current, self.controller.history
+        return (
+            current is not None
+            and current.accept_text == LABELS_ACCEPT
+            and (bool(history) and history[-1] is current)
+        )
 
     def _labels_stroked(self) -> None:
         """A label stroke ended: in Live mode, re-generate after a short pause (debounced)."""

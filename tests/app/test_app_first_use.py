@@ -308,3 +308,45 @@ def test_a_long_status_message_does_not_move_the_panel(qtbot, window: MainWindow
     assert panel.status.toolTip() == long
     shown = QLabel.text(panel.status)
     assert shown.endswith("…") and long.startswith(shown[:-1])
+
+
+def paint_labels(window: MainWindow, rows: slice, label: int) -> None:
+    """A label stroke as the label brush makes it: one undo step, then Live's pause."""
+    before = window.document.labels.copy()
+    after = before.copy()
+    after[rows, 8:88] = label
+    window._replace_layer("labels", after, "Paint labels")
+    window._labels_stroked()
+
+
+def test_a_labels_result_is_shown_unobstructed(qtbot, auto_window: MainWindow) -> None:
+    window = auto_window
+    paint_labels(window, slice(0, 32), SKY)
+    paint_labels(window, slice(32, 64), WATER)
+    labels = window.scene.items_by_layer["labels"]
+    assert labels._buffer[16, 40, 3] == 255 and labels.opacity() == 0.5  # filled, 50 %
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
+        window.image_from_labels()
+    assert window.controller.current is not None
+    assert labels._buffer[16, 40, 3] == 0  # inside a class: the result shows through
+    assert labels._buffer[31, 40, 3] == 255 and labels.opacity() == 1.0  # the border only
+    paint_labels(window, slice(40, 50), SKY)  # strokes while it is offered: outlined too
+    assert labels._buffer[45, 40, 3] == 0 and labels._buffer[40, 40, 3] == 255
+    window.discard_result()
+    assert labels._buffer[45, 40, 3] == 255 and labels.opacity() == 0.5
+
+
+def test_live_labels_keep_one_history_entry_per_session(qtbot, auto_window: MainWindow) -> None:
+    window = auto_window
+    runner = window.controller.runner
+    window.labels_panel.live.setChecked(True)
+    for rows, label in ((slice(0, 32), SKY), (slice(32, 64), WATER), (slice(20, 30), WATER)):
+        with qtbot.waitSignal(runner.finished, timeout=30_000):
+            paint_labels(window, rows, label)
+    assert window.inpaint_panel.history.count() == 1
+    assert len(window.controller.history) == 1
+    assert window.controller.history[-1] is window.controller.current  # the latest run
+    window.accept_result()  # the session ends; the next stroke starts another
+    with qtbot.waitSignal(runner.finished, timeout=30_000):
+        paint_labels(window, slice(0, 10), WATER)
+    assert window.inpaint_panel.history.count() == 2
