@@ -153,7 +153,8 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
         config = replace(config, refine=replace(config.refine, steps=args.refine_steps))
     if args.synthesis == "off":
         config = replace(config, synthesis=None)
-    device = resolve_device(args.device)
+    # Only the GAN runs on a device: the other methods never load torch.
+    device = resolve_device(args.device) if args.method in ("gan", "auto") else "cpu"
 
     # Read and check every input (cheap) before the model (slow) and any write.
     inputs = []

@@ -376,3 +376,24 @@ def test_from_bundle_reads_a_real_gan_bundle() -> None:
     assert images.shape == (2, 1, 32, 32)
     assert model.logits(images).shape == (2,)
     assert model.encode(images).shape == (2, 6)
+
+
+def test_the_methods_without_a_gan_never_load_torch() -> None:
+    """`--method patch`, telea and ns start at once: importing torch alone takes seconds."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "from ganpaint.edit.inpaint import inpaint\n"
+        "photo = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)\n"
+        "hole = np.zeros((48, 64), bool); hole[20:30, 25:40] = True\n"
+        "for method in ('patch', 'telea', 'ns'):\n"
+        "    out = inpaint(photo, hole, None, method=method).image\n"
+        "    assert (out[~hole] == photo[~hole]).all()\n"
+        "print('torch' in sys.modules)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert run.stdout.strip() == "False", run.stderr

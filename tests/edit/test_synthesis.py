@@ -226,6 +226,37 @@ def test_only_the_best_candidate_is_finished_until_another_is_asked_for(gan) -> 
     assert second is result.candidates[1]  # made once, then kept
 
 
+def test_a_redrawn_holes_other_candidates_are_tuned_when_first_finished(gan) -> None:
+    truth = _periodic(200, 240)  # scaled up: the synthesis redraws the hole
+    hole = _box(truth.shape[:2], 60, 80, 130, 160)
+    config = dataclasses.replace(FAST_GAN, candidates=2, distinct=0.0)
+    seen: list[Progress] = []
+    result = inpaint(truth, hole, gan, config, progress=seen.append)
+    tuning = [p for p in seen if p.message.startswith("Refining")]
+    # In the job only the search's best is tuned: its steps, not twice as many.
+    assert tuning and max(p.step for p in tuning) == config.inversion.iters + 4
+    finishing: list[Progress] = []
+    result.candidates.finish(1, finishing.append)
+    messages = [p.message for p in finishing]
+    assert messages[0] == "Tuning the GAN for candidate 2"
+    assert any(m.startswith("Drawing hole") for m in messages)
+    steps = [p.step for p in finishing]
+    assert steps == sorted(steps) and steps[-1] == finishing[-1].total == 4 + 100
+    # Asked again, nothing is tuned or drawn twice.
+    again: list[Progress] = []
+    result.candidates.finish(1, again.append)
+    assert again == []
+
+
+def test_a_pasted_holes_candidates_are_all_finished_in_the_job(gan) -> None:
+    truth = _periodic(20, 24)  # no bigger than the 16 px GAN's region: G's pixels are the fill
+    hole = _box(truth.shape[:2], 6, 8, 13, 16)
+    config = dataclasses.replace(FAST_GAN, candidates=2, distinct=0.0)
+    result = inpaint(truth, hole, gan, config)
+    assert not result.synthesis_boxes
+    assert result.candidates.ready(0) and result.candidates.ready(1)
+
+
 def _stochastic_on_a_ramp(height: int = 160, width: int = 192) -> np.ndarray:
     """Fine random texture on a brightness ramp: no copied patch has quite the brightness
     of the place it is copied to."""
