@@ -58,6 +58,15 @@ _TOOL_ACTIONS = tuple(
 
 ACTIONS: tuple[ActionSpec, ...] = (
     _a(
+        "new",
+        "&New Image…",
+        "File",
+        "Ctrl+N",
+        "new_image",
+        "mdi6.file-image-plus-outline",
+        "Start from a blank canvas of the size you choose",
+    ),
+    _a(
         "open",
         "&Open…",
         "File",
@@ -73,7 +82,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Ctrl+Shift+O",
         "open_sample",
         "mdi6.image",
-        "Open the sample landscape",
+        "Open the sample landscape photo",
     ),
     _a(
         "paste",
@@ -110,6 +119,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_dialog",
         "mdi6.export",
         "Write the photo as PNG, JPEG or WebP",
+    ),
+    _a(
+        "close_document",
+        "&Close",
+        "File",
+        "Ctrl+W",
+        "close_document",
+        "mdi6.close-box-outline",
+        "Close the image (asks to save changes) and keep the window",
     ),
     _a("quit", "&Quit", "File", "Ctrl+Q", "close", "mdi6.exit-to-app"),
     _a("undo", "&Undo", "Edit", "Ctrl+Z", "undo", "mdi6.undo"),

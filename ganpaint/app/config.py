@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QSettings
 
 from ganpaint.app.inpainting import METHOD_NAMES
+from ganpaint.app.render import MASK_COLOURS
 from ganpaint.app.tools import DEFAULT_SIZES
 
 MAX_RECENT = 10
@@ -52,6 +53,14 @@ class Settings:
 
     def set_colour(self, rgb: tuple[int, int, int]) -> None:
         self.store.setValue("brush/colour", "#{:02x}{:02x}{:02x}".format(*rgb))
+
+    def mask_colour(self) -> str:
+        """The name of the colour the mask is drawn in (red unless the user chose)."""
+        value = str(self._get("view/mask_colour", "red"))
+        return value if value in MASK_COLOURS else "red"
+
+    def set_mask_colour(self, name: str) -> None:
+        self.store.setValue("view/mask_colour", name)
 
     def tool(self) -> str:
         return str(self._get("brush/tool", "mask_brush"))
@@ -127,6 +136,16 @@ class Settings:
 
     def set_inpaint_method(self, method: str) -> None:
         self.store.setValue("inpaint/method", method)
+
+    def note_shown(self, key: str) -> bool:
+        """Whether a once-only note (e.g. what the bundled GAN knows) was shown."""
+        value = self._get(f"notes/{key}", False)
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "1", "yes", "on")
+        return bool(value)
+
+    def set_note_shown(self, key: str) -> None:
+        self.store.setValue(f"notes/{key}", True)
 
     # -- window -----------------------------------------------------------------------
 

@@ -1,13 +1,17 @@
-"""Small dialogs: the keyboard-shortcut list (built from the actions table) and About."""
+"""Small dialogs: the keyboard-shortcut list (built from the actions table) and the
+size of a new image."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QHeaderView,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -58,3 +62,45 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(table)
         layout.addWidget(buttons)
         self.resize(560, 620)
+
+
+MAX_NEW_SIDE = 16384  # a 16k × 16k canvas is 768 MiB of photo: the largest offered
+BACKGROUNDS = {"White": (255, 255, 255), "Grey": (128, 128, 128), "Black": (0, 0, 0)}
+
+
+class NewImageDialog(QDialog):
+    """File › New Image: width, height and background of a blank canvas."""
+
+    def __init__(self, parent: QWidget | None, size: tuple[int, int]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New image")
+        self.width_box, self.height_box = _side(size[0]), _side(size[1])
+        self.background = QComboBox()
+        for name, rgb in BACKGROUNDS.items():
+            self.background.addItem(name, rgb)
+        form = QFormLayout()
+        form.addRow("Width", self.width_box)
+        form.addRow("Height", self.height_box)
+        form.addRow("Background", self.background)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def chosen_size(self) -> tuple[int, int]:
+        return self.width_box.value(), self.height_box.value()
+
+    def chosen_fill(self) -> tuple[int, int, int]:
+        return tuple(self.background.currentData())  # type: ignore[return-value]
+
+
+def _side(value: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(1, MAX_NEW_SIDE)
+    box.setSuffix(" px")
+    box.setValue(min(max(int(value), 1), MAX_NEW_SIDE))
+    return box

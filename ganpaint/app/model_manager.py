@@ -73,11 +73,12 @@ class ModelManagerDialog(QDialog):
         self.card = QPlainTextEdit()
         self.card.setReadOnly(True)
         self.card.setFont(QFont("monospace"))
-        self.card.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.card.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # never cut off
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.tree)
         splitter.addWidget(self.card)
         splitter.setSizes([340, 520])
+        self.splitter = splitter
 
         self.import_button = QPushButton("Import .pth…")
         self.import_button.setToolTip(
@@ -135,11 +136,19 @@ class ModelManagerDialog(QDialog):
             self.tree.addTopLevelItem(item)
             if select is not None and entry.path == select:
                 self.tree.setCurrentItem(item)
-        for column in range(1, 5):
+        for column in range(self.tree.columnCount()):  # whole names and numbers
             self.tree.resizeColumnToContents(column)
+        self._widen_tree()
         if self.tree.currentItem() is None and self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
         self._show_card()
+
+    def _widen_tree(self) -> None:
+        """Give the list the width its columns need (up to two thirds of the dialog)."""
+        wanted = self.tree.header().length() + self.tree.frameWidth() * 2 + 24
+        total = max(self.splitter.width(), self.width())
+        tree = min(wanted, total * 2 // 3)
+        self.splitter.setSizes([tree, max(total - tree, 1)])
 
     def selected(self):
         item = self.tree.currentItem()

@@ -32,6 +32,13 @@ from ganpaint.app.statuslabel import StatusLabel
 from ganpaint.app.translating import directions
 from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
 
+# The chosen candidate gets a frame, not the selection tint over its pixels.
+SELECTED_FRAME = (
+    "QListWidget::item { border: 3px solid transparent; }"
+    "QListWidget::item:selected { background: transparent; border: 3px solid palette(highlight);"
+    " color: palette(text); }"
+)
+
 
 def _button(action: QAction) -> QToolButton:
     button = QToolButton()
@@ -203,6 +210,7 @@ class InpaintPanel(QWidget):
         self.thumbnails.setResizeMode(QListView.ResizeMode.Adjust)
         self.thumbnails.setMinimumHeight(110)
         self.thumbnails.setToolTip("Candidates: click one to preview it")
+        self.thumbnails.setStyleSheet(SELECTED_FRAME)
         self.thumbnails.currentRowChanged.connect(self._candidate_changed)
 
         self.opacity = QSlider(Qt.Orientation.Horizontal)

@@ -34,4 +34,7 @@ def thumbnail_icon(rgb: np.ndarray, size: int = 96) -> QIcon:
     if scale < 1:
         new = (max(int(width * scale), 1), max(int(height * scale), 1))
         rgb = cv2.resize(rgb, new, interpolation=cv2.INTER_AREA)
-    return QIcon(QPixmap.fromImage(rgb_to_qimage(rgb)))
+    pixmap = QPixmap.fromImage(rgb_to_qimage(rgb))
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)  # a chosen thumbnail is not tinted
+    return icon

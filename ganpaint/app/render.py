@@ -10,7 +10,15 @@ import numpy as np
 
 from ganpaint.labels import LABEL_PALETTE
 
-MASK_COLOUR = (255, 40, 40)
+MASK_COLOURS = {  # the red mask hides on red and orange subjects: the user picks
+    "red": (255, 40, 40),
+    "green": (30, 220, 60),
+    "blue": (40, 100, 255),
+    "magenta": (255, 40, 255),
+    "yellow": (255, 230, 0),
+    "cyan": (0, 230, 230),
+}
+MASK_COLOUR = MASK_COLOURS["red"]
 SKETCH_COLOUR = (20, 20, 20)
 
 
@@ -73,12 +81,14 @@ def labels_outline_bgra(ids: np.ndarray) -> np.ndarray:
     return out
 
 
-def render_layer(name: str, pixels: np.ndarray) -> np.ndarray:
-    """Display pixels for a box of the named layer."""
+def render_layer(
+    name: str, pixels: np.ndarray, mask_rgb: tuple[int, int, int] = MASK_COLOUR
+) -> np.ndarray:
+    """Display pixels for a box of the named layer (the mask in `mask_rgb`)."""
     if name == "photo":
         return photo_bgra(pixels)
     if name == "mask":
-        return ink_bgra(pixels, MASK_COLOUR)
+        return ink_bgra(pixels, mask_rgb)
     if name == "sketch":
         return ink_bgra(pixels, SKETCH_COLOUR)
     if name == "labels":

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsScene
 
 from ganpaint.app.document import LAYER_ORDER, Box, Document, content_box
 from ganpaint.app.items import BufferItem
-from ganpaint.app.render import labels_outline_bgra, photo_bgra, render_layer
+from ganpaint.app.render import MASK_COLOUR, labels_outline_bgra, photo_bgra, render_layer
 
 HIDDEN_BY_PREVIEW = ("mask",)  # a preview hides the mask; the labels become outlines
 
@@ -30,6 +30,7 @@ class CanvasScene(QGraphicsScene):
         self._comparing = False
         self._original_item: BufferItem | None = None
         self._labels_outlined = False
+        self.mask_rgb = MASK_COLOUR
         self.setBackgroundBrush(QColor(0, 0, 0, 0))
 
     def set_document(self, document: Document) -> None:
@@ -56,7 +57,7 @@ class CanvasScene(QGraphicsScene):
             else:
                 box = content_box(name, layer.data)
                 if not box.empty:
-                    item.write(box, render_layer(name, layer.data[box.slices]))
+                    item.write(*self._render(name, box))
         self.sync_visibility()
         document.listeners.append(self._on_change)
 
@@ -79,12 +80,20 @@ class CanvasScene(QGraphicsScene):
         assert self.document is not None
         data = self.document.layer(name).data
         if name != "labels" or not self._labels_outlined:
-            return box, render_layer(name, data[box.slices])
+            return box, render_layer(name, data[box.slices], self.mask_rgb)
         width, height = self.document.size
         inner, outer = box.grown(1).clip(width, height), box.grown(2).clip(width, height)
         pixels = labels_outline_bgra(data[outer.slices])
         top, left = inner.y0 - outer.y0, inner.x0 - outer.x0
         return inner, pixels[top : top + inner.height, left : left + inner.width]
+
+    def set_mask_colour(self, rgb: tuple[int, int, int]) -> None:
+        """Draw the mask in `rgb` (what reads best on the photo at hand)."""
+        self.mask_rgb = rgb
+        if self.document is not None:
+            box = content_box("mask", self.document.mask)
+            if not box.empty:
+                self.items_by_layer["mask"].write(*self._render("mask", box))
 
     def _outline_labels(self, on: bool) -> None:
         """Draw the labels as class borders (while a result is offered) or filled."""

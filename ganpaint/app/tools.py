@@ -348,6 +348,18 @@ TOOL_CLASSES: tuple[type[Tool], ...] = (
     ColourBrush,
     LabelBrush,
 )
+BRUSH_REFERENCE_SIDE = 1000  # DEFAULT_SIZES suit a photo whose short side is this long
+BRUSH_MIN_SCALE = 0.5  # on small images brushes stop shrinking at half their default
+
+
+def scaled_brush_size(tool: str, short_side: int) -> float:
+    """The default size of `tool` for a photo with this short side: a 40 px mask brush
+    on a 1000 px photo is 120 px on a 3000 px one and 20 px on a 500 px one (or
+    smaller), so a new photo does not start with the size that suited the last one."""
+    scale = max(short_side / BRUSH_REFERENCE_SIDE, BRUSH_MIN_SCALE)
+    return float(max(1, round(DEFAULT_SIZES.get(tool, 20.0) * scale)))
+
+
 DEFAULT_SIZES = {
     "mask_brush": 40.0,
     "eraser": 40.0,

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
@@ -48,6 +49,7 @@ class CanvasView(QGraphicsView):
         self._hover: QPointF | None = None
         self._pan_start: QPoint | None = None
         self._space = False
+        self.fitting = False  # fit again on resize, until the user zooms
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setMouseTracking(True)
         self.setAcceptDrops(True)
@@ -72,6 +74,7 @@ class CanvasView(QGraphicsView):
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
         """Zoom to `zoom`, keeping the image point under `anchor` (viewport) in place."""
+        self.fitting = False
         zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
         if anchor is None:
             anchor = QPointF(self.viewport().rect().center())
@@ -99,7 +102,12 @@ class CanvasView(QGraphicsView):
         self.set_zoom(1.0)
 
     def fit(self) -> None:
-        """Fit the whole image in the window (never enlarging past 100% of a tiny image)."""
+        """Fit the whole image in the window (never enlarging past 400 % of a tiny one).
+
+        It stays fitted while the window settles (a document opened before the window
+        is shown or laid out was fitted to a viewport of the wrong size), until the
+        user zooms."""
+        self.fitting = True
         rect = self.sceneRect()
         if rect.isEmpty():
             return
@@ -109,6 +117,11 @@ class CanvasView(QGraphicsView):
         self.setTransform(self.transform().fromScale(scale, scale))
         self.centerOn(rect.center())
         self.zoomChanged.emit(self.zoom)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.fitting:
+            self.fit()
 
     def map_to_image(self, pos: QPointF) -> QPointF:
         """A viewport position (logical pixels, floats) in image pixels."""

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QColorDialog,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -47,7 +48,7 @@ from ganpaint.app import recovery
 from ganpaint.app.actions import ACTIONS, MENUS
 from ganpaint.app.commands import InvertMaskCommand, PatchCommand
 from ganpaint.app.config import MAX_BRUSH, MIN_BRUSH, Settings
-from ganpaint.app.dialogs import ShortcutsDialog
+from ganpaint.app.dialogs import NewImageDialog, ShortcutsDialog
 from ganpaint.app.docfile import ORA_SUFFIX, load_document, save_document
 from ganpaint.app.document import Document, Patch, blank_value, content_box, replace_patch
 from ganpaint.app.igan import (
@@ -76,9 +77,10 @@ from ganpaint.app.panels import (
     TranslatorPanel,
 )
 from ganpaint.app.qtimage import qimage_to_rgb, thumbnail_icon
+from ganpaint.app.render import MASK_COLOURS
 from ganpaint.app.scene import CanvasScene
 from ganpaint.app.theme import icon
-from ganpaint.app.tools import TOOL_CLASSES, Tool
+from ganpaint.app.tools import TOOL_CLASSES, Tool, scaled_brush_size
 from ganpaint.app.translating import (
     NO_SKETCH_MODEL_MESSAGE,
     NO_TRANSLATOR_MESSAGE,
@@ -98,7 +100,7 @@ from ganpaint.errors import GanpaintError
 from ganpaint.imageio import IMAGE_EXTENSIONS, SAVE_EXTENSIONS, save_image
 from ganpaint.labels import label_map_in
 from ganpaint.models.catalog import DEFAULT_MODELS
-from ganpaint.paths import samples_dir
+from ganpaint.paths import bundled_models_dir, samples_dir
 
 AUTOSAVE_MS = 60_000
 UNDO_LIMIT = 200
@@ -107,6 +109,14 @@ BLANK_SIZE = (512, 512)
 MORPH_FRAME_MS = 100  # the morph plays at 10 frames a second
 IGAN_JOB = "Generating from strokes"
 LABELS_ACCEPT = "Accept image from labels"
+NEW_IMAGE_SIZE = (1024, 768)
+BUNDLED_GAN_NOTE = "bundled_gan"
+BUNDLED_GAN_TEXT = (
+    "The bundled inpainting GAN was trained on procedural landscapes, not photos, so "
+    "its fills on a photo are rough. Train one on photos like yours with "
+    "`ganpaint-train gan --data FOLDER`, or inpaint with the photo-patch method, "
+    "which needs no model."
+)
 
 
 def blank_document() -> Document:
@@ -219,20 +229,24 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
         self.recent_menu = QMenu("Open &Recent", self)
-        self.samples_menu = QMenu("Open Sa&mple", self)
+        self.samples_menu = QMenu("Open &Sample", self)
         self.models_menu = QMenu("&Installed Models", self)
         self.device_menu = QMenu("&Device", self)
         for spec in ACTIONS:
-            menus[spec.menu].addAction(self.actions_by_id[spec.id])
+            if spec.id != "open_sample":  # it is the first entry of the samples menu
+                menus[spec.menu].addAction(self.actions_by_id[spec.id])
             if spec.id == "open":
                 menus["File"].addMenu(self.recent_menu)
                 menus["File"].addMenu(self.samples_menu)
+            if spec.id == "toggle_mask":
+                menus["View"].addMenu(self._mask_colour_menu())
             if spec.id in ("export", "redo", "shrink_mask", "zoom_out", "choose_colour"):
                 menus[spec.menu].addSeparator()
         menus["Model"].addMenu(self.models_menu)
         menus["Model"].addMenu(self.device_menu)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.samples_menu.aboutToShow.connect(self._fill_samples_menu)
+        self._fill_samples_menu()  # a menu with nothing in it cannot be opened
         self.models_menu.aboutToShow.connect(self._fill_models_menu)
         self.device_menu.aboutToShow.connect(self._fill_device_menu)
 
@@ -439,6 +453,8 @@ class MainWindow(QMainWindow):
             self.live_timer.stop()
         self.document = document
         self._has_image = has_image
+        if has_image:
+            self._scale_brushes(min(document.width, document.height))
         self.scene.set_document(document)
         self.layers_panel.set_document(document)
         self.undo_stack.clear()
@@ -502,6 +518,8 @@ class MainWindow(QMainWindow):
         self.set_document(document)
         self.settings.add_recent(str(path))
         self.settings.set_last_dir(str(path.parent))
+        if path.parent != samples_dir():
+            self.note_bundled_gan()
         return True
 
     def open_qimage(self, image: QImage, title: str) -> bool:
@@ -512,7 +530,23 @@ class MainWindow(QMainWindow):
             return False
         rgb, _alpha = qimage_to_rgb(image)
         self.set_document(Document.from_image(rgb, title=title))
+        self.note_bundled_gan()
         return True
+
+    def note_bundled_gan(self) -> bool:
+        """Once ever, on a photo of the user's: the bundled inpainting GAN knows only
+        procedural landscapes, so say so and say what works better (not a dialog)."""
+        path = self.controller.model.path
+        if path is None or self.settings.note_shown(BUNDLED_GAN_NOTE):
+            return False
+        if path.parent != bundled_models_dir() or path.stem != DEFAULT_MODELS["inpaint"]:
+            return False
+        self.settings.set_note_shown(BUNDLED_GAN_NOTE)
+        self.show_message(BUNDLED_GAN_TEXT, "info", [("Use photo patches", self._use_patches)])
+        return True
+
+    def _use_patches(self) -> None:
+        self.inpaint_panel.select_method("patch")
 
     def open_dialog(self) -> None:
         patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS | {ORA_SUFFIX}))
@@ -524,6 +558,41 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.open_path(path)
+
+    def new_image(
+        self, size: tuple[int, int] | None = None, fill: tuple[int, int, int] | None = None
+    ) -> bool:
+        """A blank canvas: asks for its size and background unless they are given."""
+        if size is None:
+            dialog = NewImageDialog(self, self._clipboard_size() or NEW_IMAGE_SIZE)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            size, fill = dialog.chosen_size(), dialog.chosen_fill()
+        if not self.confirm_discard():
+            return False
+        width, height = size
+        rgb = np.empty((height, width, 3), np.uint8)
+        rgb[:] = fill or (255, 255, 255)
+        self.message_bar.dismiss()
+        self.set_document(Document.from_image(rgb, title="Untitled"))
+        return True
+
+    def _clipboard_size(self) -> tuple[int, int] | None:
+        """The size of the image on the clipboard: what a new canvas is usually for."""
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None or not mime.hasImage():
+            return None
+        image = QImage(mime.imageData())
+        return None if image.isNull() else (image.width(), image.height())
+
+    def close_document(self) -> bool:
+        """Close the image (asking to save changes first); the window stays open."""
+        if not self.confirm_discard():
+            return False
+        self.message_bar.dismiss()
+        self.set_document(blank_document(), has_image=False)
+        recovery.remove_recovery()
+        return True
 
     def open_sample(self, path: str | None = None) -> bool:
         samples = sample_paths()
@@ -551,9 +620,16 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent files").setEnabled(False)
 
     def _fill_samples_menu(self) -> None:
+        """One entry a sample; the photo first, as the Open Sample action (its shortcut)."""
         self.samples_menu.clear()
-        for path in sample_paths():
-            self.samples_menu.addAction(path.stem, lambda p=str(path): self.open_sample(p))
+        for index, path in enumerate(sample_paths()):
+            if index == 0:
+                action = self.actions_by_id["open_sample"]
+                action.setText(path.stem.replace("-", " ").capitalize())
+                self.samples_menu.addAction(action)
+                continue
+            title = path.stem.replace("-", " ").capitalize()
+            self.samples_menu.addAction(title, lambda p=str(path): self.open_sample(p))
         if self.samples_menu.isEmpty():
             self.samples_menu.addAction("No samples installed").setEnabled(False)
 
@@ -689,6 +765,13 @@ class MainWindow(QMainWindow):
         self._show_brush_size()
         self.view.viewport().update()
 
+    def _scale_brushes(self, short_side: int) -> None:
+        """Each brush starts at its default for this photo's size, not at the size that
+        suited the last photo; changes the user makes hold for this photo."""
+        for name, tool in self.tools.items():
+            if tool.sized:
+                self.settings.set_brush_size(name, scaled_brush_size(name, short_side))
+
     def set_brush_size(self, size: float) -> None:
         tool = self.current_tool
         size = float(min(max(size, MIN_BRUSH), MAX_BRUSH))
@@ -783,6 +866,29 @@ class MainWindow(QMainWindow):
     def toggle_mask(self) -> None:
         self._set_layer_visible("mask", self.actions_by_id["toggle_mask"].isChecked())
         self.layers_panel.sync()
+
+    def _mask_colour_menu(self) -> QMenu:
+        """View › Mask Colour: red hides on red and orange subjects; remembered."""
+        menu = QMenu("Mask &Colour", self)
+        group = QActionGroup(menu)
+        chosen = self.settings.mask_colour()
+        for name, rgb in MASK_COLOURS.items():
+            pixmap = QPixmap(14, 14)
+            pixmap.fill(QColor(*rgb))
+            action = menu.addAction(QIcon(pixmap), name.capitalize())
+            action.setCheckable(True)
+            action.setChecked(name == chosen)
+            action.triggered.connect(lambda _=False, n=name: self.set_mask_colour(n))
+            group.addAction(action)
+        self.mask_colour_actions = {a.text().lower(): a for a in group.actions()}
+        self.scene.set_mask_colour(MASK_COLOURS[chosen])
+        return menu
+
+    def set_mask_colour(self, name: str) -> None:
+        """Draw the mask in the named colour of MASK_COLOURS, now and next time."""
+        self.settings.set_mask_colour(name)
+        self.scene.set_mask_colour(MASK_COLOURS[name])
+        self.mask_colour_actions[name].setChecked(True)
 
     def _set_layer_visible(self, name: str, visible: bool) -> None:
         self.document.layer(name).visible = visible

@@ -15,9 +15,9 @@ import pytest
 import torch
 from app_photos import photo
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QKeyEvent, QUndoCommand
+from PySide6.QtGui import QGuiApplication, QIcon, QImage, QKeyEvent, QUndoCommand
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from ganpaint.app.config import Settings
 from ganpaint.app.document import Document
@@ -350,3 +350,131 @@ def test_live_labels_keep_one_history_entry_per_session(qtbot, auto_window: Main
     with qtbot.waitSignal(runner.finished, timeout=30_000):
         paint_labels(window, slice(0, 10), WATER)
     assert window.inpaint_panel.history.count() == 2
+
+
+def test_the_first_view_is_fitted_to_the_window(qtbot, settings: Settings) -> None:
+    """A photo opened before the window is shown stays fitted once it is laid out."""
+    win = MainWindow(settings=settings, device="cpu")
+    win.autosave_timer.stop()
+    qtbot.addWidget(win)
+    win.set_document(Document.from_image(photo(1600, 1200), title="big.png"))
+    win.show()
+    qtbot.waitExposed(win)
+    shown = win.view.zoom
+    win.fit()
+    assert shown == pytest.approx(win.view.zoom)
+    win.view.zoom_in()  # the user's zoom is kept when the window changes size
+    zoom = win.view.zoom
+    win.resize(win.width() - 100, win.height() - 50)
+    qtbot.wait(20)
+    assert win.view.zoom == pytest.approx(zoom)
+
+
+def test_file_menu_has_new_close_and_one_open_sample(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_menu = next(
+        a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "File"
+    )
+    titles = [a.text().replace("&", "") for a in file_menu.actions() if not a.isSeparator()]
+    assert "New Image…" in titles and "Close" in titles
+    assert sum("Sample" in title for title in titles) == 1
+    window.samples_menu.aboutToShow.emit()
+    samples = [a.text() for a in window.samples_menu.actions()]
+    assert samples[0] == "Landscape" and len(samples) == len(set(samples)) >= 2
+    assert window.samples_menu.actions()[0] is window.actions_by_id["open_sample"]
+
+    assert window.new_image((300, 200), (0, 0, 0))
+    assert window.document.size == (300, 200) and not window.document.photo.any()
+    assert window.windowTitle().startswith("Untitled")
+    monkeypatch.setattr(
+        "ganpaint.app.window.NewImageDialog.exec", lambda self: QDialog.DialogCode.Accepted
+    )
+    QGuiApplication.clipboard().setImage(QImage(640, 480, QImage.Format.Format_RGB32))
+    assert window.new_image()  # the dialog offers the clipboard image's size
+    assert window.document.size == (640, 480)
+    assert (window.document.photo == 255).all()  # white unless chosen
+
+    assert window.close_document()
+    assert window.windowTitle() == "ganpaint"
+
+
+def test_model_manager_shows_whole_columns_and_wrapped_cards(qtbot, window: MainWindow) -> None:
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from ganpaint.app.model_manager import ModelManagerDialog
+
+    dialog = ModelManagerDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    tree = dialog.tree
+    for column in range(tree.columnCount()):
+        assert tree.columnWidth(column) >= tree.sizeHintForColumn(column)
+    assert tree.viewport().width() >= tree.header().length() - 2  # no column cut off
+    assert dialog.card.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth
+    dialog.close()
+
+
+def test_the_chosen_candidate_is_framed_not_tinted(window: MainWindow) -> None:
+    from ganpaint.app.qtimage import thumbnail_icon
+
+    icon = thumbnail_icon(photo(40, 40), 40)
+    normal = icon.pixmap(40, QIcon.Mode.Normal).toImage()
+    assert icon.pixmap(40, QIcon.Mode.Selected).toImage() == normal
+    assert "item:selected" in window.inpaint_panel.thumbnails.styleSheet()
+
+
+def test_the_mask_colour_is_offered_and_remembered(
+    qtbot, window: MainWindow, settings: Settings
+) -> None:
+    from ganpaint.app.render import MASK_COLOURS
+
+    window.document.mask[10:20, 10:20] = 255
+    window.document.notify("mask")
+    item = window.scene.items_by_layer["mask"]
+    red = item._buffer[15, 15].copy()
+    window.mask_colour_actions["green"].trigger()
+    assert settings.mask_colour() == "green"
+    green = item._buffer[15, 15]
+    assert tuple(green[2::-1]) == MASK_COLOURS["green"] and not np.array_equal(green, red)
+    again = MainWindow(settings=settings, device="cpu")
+    qtbot.addWidget(again)
+    assert again.mask_colour_actions["green"].isChecked()
+    assert again.scene.mask_rgb == MASK_COLOURS["green"]
+
+
+def test_brush_sizes_start_from_a_default_scaled_to_the_photo(window: MainWindow) -> None:
+    window.set_document(Document.from_image(photo(3000, 2000), title="big.png"))
+    window.select_tool("mask_brush")
+    assert window.size_spin.value() == 80  # 40 px per 1000 px of the short side
+    window.set_brush_size(150)  # the user's choice holds for this photo
+    window.select_tool("sketch_pen")
+    window.select_tool("mask_brush")
+    assert window.size_spin.value() == 150
+    window.set_document(Document.from_image(photo(800, 500), title="small.png"))
+    assert window.settings.brush_size("mask_brush") == 20
+
+
+def test_the_bundled_gan_note_shows_once_on_a_photo(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    from ganpaint.app.window import BUNDLED_GAN_TEXT
+    from ganpaint.imageio import save_image
+    from ganpaint.paths import bundled_models_dir, samples_dir
+
+    bundled = bundled_models_dir() / "landscapes-dcgan64.safetensors"
+    window.choose_model(bundled, remember=False)
+    assert window.open_sample()  # a landscape sample: nothing to warn about
+    assert window.message_bar.text == ""
+    assert samples_dir().is_dir()
+    picture = save_image(tmp_path / "holiday.png", photo(120, 80))
+    assert window.open_path(picture)
+    assert window.message_bar.text == BUNDLED_GAN_TEXT and window.message_bar.kind == "info"
+    assert "ganpaint-train gan" in BUNDLED_GAN_TEXT and "patch" in BUNDLED_GAN_TEXT
+    assert [b.text() for b in window.message_bar.buttons] == ["Use photo patches"]
+    window.message_bar.buttons[0].click()
+    assert window.inpaint_panel.selected_method() == "patch"
+    assert window.open_path(picture)
+    assert window.message_bar.text == ""  # once
+    assert window.settings.note_shown("bundled_gan")

@@ -16,6 +16,7 @@ from ganpaint.app.actions import ACTIONS
 from ganpaint.app.commands import PatchCommand
 from ganpaint.app.dialogs import shortcut_rows
 from ganpaint.app.document import Document
+from ganpaint.app.tools import scaled_brush_size
 from ganpaint.app.window import MainWindow
 
 
@@ -116,9 +117,9 @@ def test_brush_size_shortcuts_slider_and_spin_box(qtbot, window: MainWindow) -> 
     window.size_spin.setValue(123)
     assert window.settings.brush_size("mask_brush") == 123
     assert window.view.brush_size_for_cursor == 123
-    # Each tool keeps its own size.
+    # Each tool keeps its own size (its default for this photo's size, untouched).
     window.select_tool("sketch_pen")
-    assert window.size_spin.value() == 3
+    assert window.size_spin.value() == scaled_brush_size("sketch_pen", 64) == 2
 
 
 def test_undo_memory_is_bounded_by_the_stroke(qtbot, window: MainWindow) -> None:
