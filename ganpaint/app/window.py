@@ -112,10 +112,10 @@ LABELS_ACCEPT = "Accept image from labels"
 NEW_IMAGE_SIZE = (1024, 768)
 BUNDLED_GAN_NOTE = "bundled_gan"
 BUNDLED_GAN_TEXT = (
-    "The bundled inpainting GAN was trained on procedural landscapes, not photos, so "
-    "its fills on a photo are rough. Train one on photos like yours with "
-    "`ganpaint-train gan --data FOLDER`, or inpaint with the photo-patch method, "
-    "which needs no model."
+    "The bundled inpainting GAN knows procedural landscapes, not photos: on a photo "
+    "it only roughly guides the layout of a fill whose texture comes from the photo. "
+    "Train one on photos like yours (ganpaint-train gan --data FOLDER), or use the "
+    "photo-patch method, which needs no model."
 )
 
 
