@@ -372,13 +372,13 @@ def _with_texture(photo: np.ndarray, hole: np.ndarray, config: SynthesisConfig) 
     at the coarse levels where the texture itself is averaged away. Only differences
     between two known pixels count, so the hole's contents never leak in.
     """
-    image = photo.astype(np.float32)
     if config.texture_weight == 0:
-        return image
+        return photo.astype(np.float32)
+    image = np.empty((*hole.shape, 5), np.float32)  # written in place: no concatenated copy
+    image[:, :, :3] = photo
     grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY).astype(np.float32)
     known = ~hole
-    features = []
-    for axis in (1, 0):
+    for channel, axis in ((3, 1), (4, 0)):
         ahead = (slice(None), slice(2, None)) if axis == 1 else (slice(2, None), slice(None))
         behind = (slice(None), slice(None, -2)) if axis == 1 else (slice(None, -2), slice(None))
         middle = (slice(None), slice(1, -1)) if axis == 1 else (slice(1, -1), slice(None))
@@ -391,8 +391,8 @@ def _with_texture(photo: np.ndarray, hole: np.ndarray, config: SynthesisConfig) 
         mean = cv2.GaussianBlur(magnitude, (0, 0), blur) / np.maximum(
             cv2.GaussianBlur(valid.astype(np.float32), (0, 0), blur), 1e-3
         )
-        features.append(config.texture_weight * mean)
-    return np.concatenate([image, np.stack(features, axis=2)], axis=2)
+        image[:, :, channel] = config.texture_weight * mean
+    return image
 
 
 def _solve_box(
