@@ -113,7 +113,8 @@ class ExplorerDialog(QDialog):
         self.open_button = buttons.addButton(
             "Open as New Image", QDialogButtonBox.ButtonRole.ActionRole
         )
-        self.open_button.clicked.connect(self.open_picked)
+        # clicked(bool) would arrive as `image`: the button opens the pick, nothing else.
+        self.open_button.clicked.connect(lambda: self.open_picked())
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)

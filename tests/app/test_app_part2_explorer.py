@@ -110,3 +110,17 @@ def test_explorer_opens_from_the_menu(qtbot, window: MainWindow, tiny_model: Pat
     qtbot.waitUntil(lambda: dialog.grid.count() == 64, timeout=30_000)
     dialog.reject()
     assert not dialog.runner.busy
+
+
+def test_the_open_button_opens_the_picked_sample(
+    qtbot, window: MainWindow, dialog: ExplorerDialog
+) -> None:
+    from PySide6.QtCore import Qt
+
+    with qtbot.waitSignal(dialog.runner.finished, timeout=30_000):
+        assert dialog.generate_grid()
+    dialog.grid.item(2).setSelected(True)
+    image = dialog.picked_image()
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    assert np.array_equal(window.document.photo, image)
+    assert window.document.title == "GAN sample"
