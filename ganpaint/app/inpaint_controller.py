@@ -20,10 +20,10 @@ from ganpaint.app.inpainting import (
     InpaintOutcome,
     InpaintRequest,
     ModelSlot,
-    hole_box,
     job_name,
     make_finish_job,
     make_job,
+    result_box,
 )
 from ganpaint.app.jobs import JobRunner
 from ganpaint.app.qtimage import thumbnail_icon
@@ -122,7 +122,7 @@ class InpaintController(QObject):
         except GanpaintError as error:
             self.window.show_message(str(error), "info")
             return False
-        started = self.run_job(job_name(request.method), job, prepare, hole_box(request.hole))
+        started = self.run_job(job_name(request.method), job, prepare, result_box(request.hole))
         if started:
             self._last_request = request
         return started

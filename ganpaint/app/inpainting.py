@@ -115,6 +115,13 @@ def hole_box(hole: np.ndarray, margin: int = PREVIEW_MARGIN) -> Box:
     return box.grown(margin).clip(width, height)
 
 
+def result_box(hole: np.ndarray) -> Box:
+    """The box that holds every change an inpainting method makes: the hole plus the
+    blend's reach (which grows with the photo), at least `PREVIEW_MARGIN`. The job
+    crops its previews and candidates to it, and the window shows them in it."""
+    return hole_box(hole, margin=max(PREVIEW_MARGIN, blend_margin(hole.shape)))
+
+
 # What the app calls each inpainting method (ganpaint.edit.inpaint.METHODS), default first.
 METHOD_NAMES = {
     "gan": "GAN + photo texture",
@@ -154,7 +161,7 @@ def make_job(
     """
     # Every method changes pixels within blend_margin of the hole at most, so this box
     # holds every candidate without comparing full-size photos.
-    box = hole_box(request.hole, margin=max(PREVIEW_MARGIN, blend_margin(request.hole.shape)))
+    box = result_box(request.hole)
 
     def job(progress: Callable[[Progress], None], cancel: CancelToken) -> InpaintOutcome:
         start = time.perf_counter()

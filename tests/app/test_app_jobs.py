@@ -275,3 +275,25 @@ def test_the_cycle_collector_is_paused_only_while_jobs_run() -> None:
     assert not gc.isenabled()  # one is still running
     _resume_gc()
     assert gc.isenabled()
+
+
+def test_live_previews_show_on_a_photo_bigger_than_1024_pixels(qtbot, window: MainWindow) -> None:
+    """The job crops its previews to the box the window shows them in; on photos whose
+    blend reaches further than the preview margin the two boxes differed and every
+    live preview was dropped."""
+    photo = np.random.default_rng(1).integers(0, 255, (900, 1400, 3), dtype=np.uint8)
+    assert window.open_array(photo, "big")
+    window.document.mask[400:460, 600:700] = 255
+    window.document.notify("mask")
+    shown_while_running: list = []
+    original = window.scene.show_preview
+
+    def show_preview(box, rgb):
+        if window.controller.current is None:  # not yet the offered result
+            shown_while_running.append(box)
+        original(box, rgb)
+
+    window.scene.show_preview = show_preview  # type: ignore[method-assign]
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=60_000):
+        assert window.controller.start("telea")
+    assert shown_while_running
