@@ -518,7 +518,7 @@ class MainWindow(QMainWindow):
         self.set_document(document)
         self.settings.add_recent(str(path))
         self.settings.set_last_dir(str(path.parent))
-        if path.parent != samples_dir():
+        if path.resolve().parent != samples_dir().resolve():  # a sample, however named
             self.note_bundled_gan()
         return True
 

@@ -8,6 +8,7 @@ size that scales with the photo, the bundled GAN's note)."""
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -466,6 +467,9 @@ def test_the_bundled_gan_note_shows_once_on_a_photo(
     bundled = bundled_models_dir() / "landscapes-dcgan64.safetensors"
     window.choose_model(bundled, remember=False)
     assert window.open_sample()  # a landscape sample: nothing to warn about
+    assert window.message_bar.text == ""
+    relative = os.path.relpath(samples_dir() / "landscape-labels.png")  # as typed in a shell
+    assert window.open_path(relative)
     assert window.message_bar.text == ""
     assert samples_dir().is_dir()
     picture = save_image(tmp_path / "holiday.png", photo(120, 80))
