@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ganpaint.device import resolve_device
+from ganpaint.device import check_device_name, resolve_device
 from ganpaint.errors import GanpaintError, ImageFileError, MaskError, ModelFileError
 from ganpaint.imageio import list_images, load_image, load_mask, save_image
 
@@ -154,7 +154,8 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
     if args.synthesis == "off":
         config = replace(config, synthesis=None)
     # Only the GAN runs on a device: the other methods never load torch.
-    device = resolve_device(args.device) if args.method in ("gan", "auto") else "cpu"
+    gan = args.method in ("gan", "auto")
+    device = resolve_device(args.device) if gan else check_device_name(args.device)
 
     # Read and check every input (cheap) before the model (slow) and any write.
     inputs = []

@@ -22,15 +22,23 @@ def _mps_available() -> bool:
     return bool(backend and backend.is_available())
 
 
+def check_device_name(spec: str | None) -> str:
+    """The normalised device string, or DeviceError for one that names no device kind.
+
+    Needs no torch: a command that will not use the device still refuses a typo."""
+    text = (spec or "auto").strip().lower()
+    if not _PATTERN.match(text):
+        raise DeviceError(f"Unknown device {spec!r}; use {DEVICE_CHOICES_HELP}.")
+    return text
+
+
 def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
     """Turn a user's device string into a torch.device that exists on this machine."""
     import torch
 
     if isinstance(spec, torch.device):
         return spec
-    text = (spec or "auto").strip().lower()
-    if not _PATTERN.match(text):
-        raise DeviceError(f"Unknown device {spec!r}; use {DEVICE_CHOICES_HELP}.")
+    text = check_device_name(spec)
     if text == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -261,6 +261,16 @@ def test_inpaint_patch_method_needs_no_model_and_prints_its_stages(
     assert "(patch, 0 steps; synthesis" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("method", ["patch", "telea"])
+def test_a_method_without_a_gan_still_refuses_an_unknown_device(
+    method: str, photo: Path, mask: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["inpaint", str(photo), "--mask", str(mask), "-o", "out.png", "--method", method]
+    assert main([*argv, "--device", "gpu0"]) == 2
+    _one_line_error(capsys, "Unknown device 'gpu0'")
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_inpaint_synthesis_off_pastes_the_gan_fill(
     gan: Path, photo: Path, mask: Path, tmp_path: Path
 ) -> None:
