@@ -29,3 +29,7 @@ class DeviceError(GanpaintError):
 
 class DatasetError(GanpaintError):
     """A training data source that is missing, empty or malformed."""
+
+
+class DocumentFileError(ImageFileError):
+    """An .ora document that is damaged, unsafe, or over a limit that guards memory."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from ganpaint.app.document import Document
 from ganpaint.app.ora import OraImage, OraLayer, composite, read_ora, write_ora
-from ganpaint.errors import ImageFileError
+from ganpaint.errors import DocumentFileError
 from ganpaint.imageio import load_image
 from ganpaint.labels import LABEL_NAMES, UNLABELLED, colorize_labels, labels_from_colors
 
@@ -31,7 +31,8 @@ def is_document_path(path: str | os.PathLike[str]) -> bool:
 
 
 def load_document(path: str | os.PathLike[str]) -> Document:
-    """Open an image file or an .ora document; ImageFileError for anything unreadable."""
+    """Open an image file or an .ora document; ImageFileError (for .ora: its subclass
+    DocumentFileError) for anything unreadable or over a limit."""
     path = Path(path)
     if is_document_path(path):
         return _from_ora(path)
@@ -108,7 +109,7 @@ def _from_ora(path: Path) -> Document:
         elif image.merged is not None:
             photo = _flatten(image.merged)
         else:
-            raise ImageFileError(f"Cannot open {path}: it has no photo layer.")
+            raise DocumentFileError(f"Cannot open {path}: it has no photo layer.")
     overlays: dict[str, np.ndarray | None] = {}
     for name in _OVERLAYS:
         layer = image.layer(name)
