@@ -31,5 +31,14 @@ class DatasetError(GanpaintError):
     """A training data source that is missing, empty or malformed."""
 
 
+class DestinationError(GanpaintError):
+    """An output that would replace an input, another output or a special file, or
+    that cannot be written where it points."""
+
+
+class EmptyPathError(GanpaintError):
+    """A path option given as an empty string (which would mean the current folder)."""
+
+
 class DocumentFileError(ImageFileError):
     """An .ora document that is damaged, unsafe, or over a limit that guards memory."""
