@@ -147,6 +147,11 @@ def _run_app(argv: Sequence[str]) -> int:
     resolve_device(args.device)  # an unknown device is a one-line error, before any window
     if args.image is not None and not Path(args.image).exists():
         raise GanpaintError(f"{args.image} does not exist; check the path of the image to open.")
+    if args.screenshot is not None:
+        from ganpaint.destinations import check_writes, refuse_empty_paths
+
+        refuse_empty_paths({"--screenshot": args.screenshot})
+        check_writes([args.screenshot], reads=[args.image] if args.image else [])
     from ganpaint.app.main import run_app, screenshot
 
     if args.screenshot:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ganpaint.destinations import check_writes, distinct_outputs, refuse_empty_paths
 from ganpaint.device import check_device_name, resolve_device
 from ganpaint.errors import GanpaintError, ImageFileError, MaskError, ModelFileError
 from ganpaint.imageio import list_images, load_image, load_mask, save_image
@@ -97,16 +98,45 @@ def _check_output(path: Path, *, folder: bool = False) -> Path:
     return path
 
 
+def _candidate_path(folder: str, index: int, stem: str = "") -> Path:
+    prefix = f"{stem}-" if stem else ""
+    return Path(folder) / f"{prefix}candidate-{index:02d}.png"
+
+
 def _save_candidates(folder: str | None, images: list[np.ndarray], stem: str = "") -> None:
     if folder is None:
         return
-    prefix = f"{stem}-" if stem else ""
     for index, image in enumerate(images):
-        save_image(Path(folder) / f"{prefix}candidate-{index:02d}.png", image)
+        save_image(_candidate_path(folder, index, stem), image)
+
+
+def _model_file(spec: str | None) -> list[Path]:
+    """The model as an input to protect, when `--model` names a file."""
+    return [Path(spec)] if spec and Path(spec).is_file() else []
+
+
+def _check_job_outputs(
+    args: argparse.Namespace,
+    jobs: list[tuple[Path, Path | None, Path]],
+    extra_files: Sequence[Path] = (),
+    extra_folders: Sequence[str | None] = (),
+) -> None:
+    """Every output of an image command checked against its inputs, before any write."""
+    batch = Path(args.image).is_dir()
+    if batch:
+        distinct_outputs((image, out) for image, _, out in jobs)
+    mask = getattr(args, "mask", None)
+    check_writes(
+        [out for _, _, out in jobs] + list(extra_files),
+        folders=([Path(args.out)] if batch else []) + [Path(f) for f in extra_folders if f],
+        reads=[p for image, m, _ in jobs for p in (image, m) if p] + _model_file(args.model),
+        read_folders=[Path(p) for p in (args.image, mask) if p and Path(p).is_dir()],
+    )
 
 
 def _image_jobs(image: str, mask: str | None, out: str) -> list[tuple[Path, Path | None, Path]]:
     """(image, mask, output) triples: one file, or every image of a folder."""
+    refuse_empty_paths({"IMAGE": image, "--mask": mask, "-o": out})
     source = Path(image)
     if not source.is_dir():
         if not source.exists():
@@ -139,6 +169,7 @@ def _image_jobs(image: str, mask: str | None, out: str) -> list[tuple[Path, Path
 def cmd_inpaint(args: argparse.Namespace) -> int:
     from ganpaint.edit.inpaint import InpaintConfig, inpaint
 
+    refuse_empty_paths({"--model": args.model, "--candidates": args.candidates})
     jobs = _image_jobs(args.image, args.mask, args.out)
     if any(mask is None for _, mask, _ in jobs):
         raise MaskError("inpaint needs --mask MASK (white = the hole to fill).")
@@ -153,6 +184,12 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
         config = replace(config, refine=replace(config.refine, steps=args.refine_steps))
     if args.synthesis == "off":
         config = replace(config, synthesis=None)
+    candidates = []
+    if args.candidates is not None:
+        stems = [out.stem if len(jobs) > 1 else "" for _, _, out in jobs]
+        count = max(1, config.inversion.restarts)
+        candidates = [_candidate_path(args.candidates, i, s) for s in stems for i in range(count)]
+    _check_job_outputs(args, jobs, candidates, [args.candidates])
     # Only the GAN runs on a device: the other methods never load torch.
     gan = args.method in ("gan", "auto")
     device = resolve_device(args.device) if gan else check_device_name(args.device)
@@ -233,6 +270,7 @@ def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: s
 
     generator = bundle.translator(direction)
     jobs = _image_jobs(args.image, getattr(args, "mask", None), args.out)
+    _check_job_outputs(args, jobs)
     inputs = []
     for image_path, mask_path, out_path in jobs:
         loaded = load_image(image_path)
@@ -268,11 +306,13 @@ def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: s
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
+    refuse_empty_paths({"--model": args.model})
     bundle = _load_bundle(args.model, "translate", TRANSLATOR_KINDS, args.device)
     return _run_translation(args, bundle, args.direction)
 
 
 def cmd_sketch(args: argparse.Namespace) -> int:
+    refuse_empty_paths({"--model": args.model})
     bundle = _load_bundle(args.model, "sketch", ("pix2pix",), args.device)
     return _run_translation(args, bundle, None)
 
@@ -297,11 +337,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     if args.colors is None and args.edges is None:
         raise MaskError("generate needs --colors STROKES.png, --edges SKETCH.png, or both.")
+    refuse_empty_paths(
+        {"-o": args.out, "--colors": args.colors, "--edges": args.edges, "--model": args.model,
+         "--candidates": args.candidates, "--morph": args.morph}
+    )  # fmt: skip
     out = _check_output(Path(args.out))
+    config = SketchConfig()
+    outputs = [out]
+    if args.candidates:
+        outputs += [_candidate_path(args.candidates, i) for i in range(max(1, config.candidates))]
+    if args.morph:
+        outputs += [_frame_path(args.morph, i) for i in range(config.frames)]
+    check_writes(
+        outputs,
+        folders=[Path(f) for f in (args.candidates, args.morph) if f],
+        reads=[Path(p) for p in (args.colors, args.edges) if p] + _model_file(args.model),
+    )
     colors, color_mask = _strokes(args.colors) if args.colors else (None, None)
     edges = load_image(args.edges).rgb if args.edges else None
     model = _gan(args.model, "generate", args.device)
-    config = SketchConfig()
     inversion = replace(config.inversion, seed=args.seed)
     if args.restarts is not None:
         inversion = replace(inversion, restarts=args.restarts)
@@ -322,9 +376,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     _save_candidates(args.candidates, [c.image for c in result.candidates])
     if args.morph:
         for index, frame in enumerate(result.best.frames):
-            save_image(Path(args.morph) / f"frame-{index:02d}.png", frame)
+            save_image(_frame_path(args.morph, index), frame)
     print(f"Wrote {out} (cost {result.best.cost:.4g}, {result.steps} steps)", file=sys.stderr)
     return 0
+
+
+def _frame_path(folder: str, index: int) -> Path:
+    return Path(folder) / f"frame-{index:02d}.png"
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -334,7 +392,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     from ganpaint.edit import latents
 
+    refuse_empty_paths({"-o": args.out, "--model": args.model})
     out = _check_output(Path(args.out))
+    check_writes([out], reads=_model_file(args.model))
     device = resolve_device(args.device)
     model = _gan(args.model, "generate", args.device)
     if args.interpolate:
