@@ -31,8 +31,11 @@ def _positive_int(text: str) -> int:
 def _cmd_synth_landscapes(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from ganpaint.destinations import check_writes, refuse_empty_paths
     from trainer.synth import write_dataset
 
+    refuse_empty_paths({"-o": args.out})
+    check_writes(folders=[args.out])
     bars: list[tqdm] = []
 
     def progress(done: int, total: int) -> None:

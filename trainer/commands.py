@@ -13,6 +13,7 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
+from ganpaint.destinations import check_writes, refuse_empty_paths
 from ganpaint.errors import GanpaintError, ModelFileError
 from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.bundle import load as load_bundle
@@ -57,7 +58,17 @@ GAN = register(
 )
 
 
+_PATH_FLAGS = {"out": "--out", "config": "--config", "data": "--data", "model": "--model",
+               "init_from": "--init-from"}  # fmt: skip
+
+
+def _refuse_empty_path_flags(args: argparse.Namespace) -> None:
+    """`--data ""` would read the current folder: refuse every path flag given empty."""
+    refuse_empty_paths({flag: getattr(args, name, None) for name, flag in _PATH_FLAGS.items()})
+
+
 def _train(command: TrainingCommand, args: argparse.Namespace, config_overrides: dict) -> int:
+    _refuse_empty_path_flags(args)
     run, config = resolve_config(
         command.config_cls,
         args.out,
@@ -232,15 +243,25 @@ class NotARunError(GanpaintError):
 
 
 def export(args: argparse.Namespace) -> int:
+    refuse_empty_paths({"RUN": args.run, "-o": args.out, "--checkpoint": args.checkpoint})
     run = RunDir(Path(args.run))
     if not run.is_run():
         raise NotARunError(run.root)
     checkpoint = Path(args.checkpoint) if args.checkpoint else None
+    _check_export_destination(run, Path(args.out), checkpoint)
     bundle = bundle_from_checkpoint(run, checkpoint)
     out = bundle.save(args.out, half=args.half)
     steps = bundle.meta["training"].get("steps")
     print(f"Wrote {out} ({bundle.kind}, {bundle.resolution} px, {steps} steps)")
     return 0
+
+
+def _check_export_destination(run: RunDir, out: Path, checkpoint: Path | None) -> None:
+    """The model file may replace the run's own model.safetensors (export's default
+    destination, rebuilt from a checkpoint at any time), never a file that records
+    the run or anything in its checkpoint, sample or test folders."""
+    reads = [*run.record_files(), *([checkpoint] if checkpoint else [])]
+    check_writes([out], reads=reads, protected=run.own_folders())
 
 
 def _duration(seconds: float) -> str:
@@ -294,6 +315,11 @@ def evaluate(args: argparse.Namespace) -> int:
         seed=args.seed,
         batch=args.batch,
     )
+    refuse_empty_paths(
+        {"RUN|BUNDLE": args.model, "-o": args.out, "--data": args.data,
+         "--inception-weights": args.inception_weights}
+    )  # fmt: skip
+    _check_report_destination(Path(args.model), Path(args.out), args.data, args.inception_weights)
     bundle = load_model(args.model)
     metrics = run_evaluation(bundle, args.data, Path(args.out), options)
     summary = ", ".join(
@@ -301,3 +327,19 @@ def evaluate(args: argparse.Namespace) -> int:
     )
     print(f"Wrote {args.out}/metrics.json ({summary})", file=sys.stdout)
     return 0
+
+
+def _check_report_destination(
+    model: Path, out: Path, data: str | None, weights: str | None
+) -> None:
+    """The report folder must not be a run's own folder, the model, or inside the data."""
+    run = RunDir(model)
+    reads = [p for p in (model, Path(weights) if weights else None) if p is not None]
+    folder_data = data and not is_synthetic(data) and Path(data).expanduser().is_dir()
+    check_writes(
+        folders=[out],
+        reads=[*reads, *(run.record_files() if model.is_dir() else [])],
+        read_folders=[model] if model.is_dir() else [],
+        read_trees=[Path(data).expanduser()] if folder_data else [],
+        protected=run.own_folders() if model.is_dir() else [],
+    )

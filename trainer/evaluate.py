@@ -116,13 +116,16 @@ def run_evaluation(
         raise DatasetError(f"{bundle.name} does not say what it was trained on; pass --data.")
     device = resolve_device(options.device)
     bundle.to(device).eval()
-    out.mkdir(parents=True, exist_ok=True)
+    # Every input that can fail (data, Inception weights) is read before the first write.
+    weights = options.inception_weights
+    inception = load_inception(weights, device) if weights else None
     nz, size = int(bundle.meta["nz"]), bundle.resolution
     count = options.samples
+    train, val, test = _real_sets(data, bundle, count, options.seed)
     latents = torch.Generator().manual_seed(mix_seed(options.seed, 5))
     z = uniform_latent(count, nz, torch.device("cpu"), latents)
     fake = _generate(bundle, z, options.batch)
-    train, val, test = _real_sets(data, bundle, count, options.seed)
+    out.mkdir(parents=True, exist_ok=True)
     metrics: dict[str, Any] = {
         "model": str(bundle.path or bundle.name),
         "data": data,
@@ -157,11 +160,10 @@ def run_evaluation(
     else:
         metrics["swd_note"] = f"SWD needs images of at least {MIN_RESOLUTION} px."
 
-    if options.inception_weights:
-        model = load_inception(options.inception_weights, device)
+    if inception is not None:
         metrics["fid"] = frechet_distance(
-            inception_features(model, test[:n], options.batch),
-            inception_features(model, fake[:n], options.batch),
+            inception_features(inception, test[:n], options.batch),
+            inception_features(inception, fake[:n], options.batch),
         )
     else:
         metrics["fid"] = None

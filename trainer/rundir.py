@@ -82,6 +82,20 @@ class RunDir:
                 found.append((int(match.group(1)), path))
         return sorted(found)
 
+    def record_files(self) -> list[Path]:
+        """The files that record the run (config, status, scalars, checkpoints)."""
+        checkpoints = [path for _, path in self.list_checkpoints()]
+        return [self.config, self.status, self.scalars, *checkpoints]
+
+    def own_folders(self) -> list[Path]:
+        """The folders the run fills; nothing else may write into them."""
+        return [self.checkpoints, self.samples, self.test_outputs, self.tensorboard]
+
+    def occupied_by(self) -> list[Path]:
+        """What already stands where a new run would write (a new run must not replace it)."""
+        names = [self.config, self.status, self.scalars, self.model, *self.own_folders()]
+        return [path for path in names if path.exists() or path.is_symlink()]
+
     def is_run(self) -> bool:
         return self.config.is_file()
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from torch.utils.data import Dataset
 
+from ganpaint.destinations import check_writes
 from trainer import distributed
 from trainer.config import (
     ConfigError,
@@ -24,6 +25,7 @@ from trainer.config import (
     merge,
     save_config,
 )
+from trainer.data.source import is_synthetic
 from trainer.data.stream import BatchStream
 from trainer.loop import FitResult, StepHook, fit, seed_process
 from trainer.rundir import RunDir
@@ -49,18 +51,37 @@ def resolve_config(
             )
         config = load_config(cls, run.config)
     else:
-        existing = run.list_checkpoints()
-        if existing:
-            raise ConfigError(
-                f"{run.root} already holds a run (step {existing[-1][0]}); add --resume to "
-                "continue it, or choose another --out."
-            )
+        _check_new_run(run)
         config = load_config(cls, config_file) if config_file else cls()
     config = merge(config, overrides)
     resolved = getattr(config, "resolved", None)
     if resolved is not None:
         config = resolved()
     return run, config
+
+
+def _check_new_run(run: RunDir) -> None:
+    """A new run never replaces what is in its folder: another run's files, or a model."""
+    existing = run.list_checkpoints()
+    if existing:
+        raise ConfigError(
+            f"{run.root} already holds a run (step {existing[-1][0]}); add --resume to "
+            "continue it, or choose another --out."
+        )
+    occupied = run.occupied_by()
+    if occupied:
+        raise ConfigError(
+            f"{run.root} already holds {occupied[0].name}; pick an empty folder for --out, "
+            "or add --resume to continue the run there."
+        )
+
+
+def _check_run_destination(run: RunDir, config: LoopConfig) -> None:
+    """The run folder is a folder that can be written, and not inside the data it reads
+    (image folders are read with their subfolders: samples would become training data)."""
+    data = str(getattr(config, "data", "") or "")
+    trees = [data] if data and not is_synthetic(data) and Path(data).expanduser().is_dir() else []
+    check_writes(folders=[run.root], read_trees=[Path(t).expanduser() for t in trees])
 
 
 def training_meta(run: RunDir, config: LoopConfig, extra: dict[str, Any] | None = None) -> dict:
@@ -95,7 +116,8 @@ def train(
     """
     ctx = distributed.setup(config.device)
     try:
-        dataset = build_data(config, ctx)
+        dataset = build_data(config, ctx)  # data errors first: they say what the data lacks
+        _check_run_destination(run, config)
         config = config.for_data(len(dataset), ctx.world_size)  # type: ignore[arg-type]
         if ctx.is_main:
             run.root.mkdir(parents=True, exist_ok=True)

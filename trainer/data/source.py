@@ -40,6 +40,8 @@ def open_images(
                 "images, so use --data synthetic:landscapes."
             )
         return LandscapeDataset(synthetic_n, size, split=split, seed=seed)
+    if not spec.strip():  # Path("") is the current folder: never train on it by accident
+        raise DatasetError("--data is empty; pass a folder of images or synthetic:landscapes.")
     folder = Path(spec).expanduser()
     if not folder.exists():
         raise DatasetError(

@@ -9,6 +9,7 @@ with numbers in papers.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import torch
@@ -41,9 +42,15 @@ def load_inception(path: str | Path, device: torch.device) -> nn.Module:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise InceptionWeightsError(f"Inception weights {path} do not exist.") from None
-    except Exception as error:
+    except pickle.UnpicklingError:  # torch's message is six lines and suggests unsafe loading
         raise InceptionWeightsError(
-            f"Cannot read Inception weights {path} ({error}); pass an inception_v3 state dict."
+            f"Cannot read Inception weights {path}: it is not a state dict that loads without "
+            "running pickled code; pass an inception_v3 state dict."
+        ) from None
+    except Exception as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InceptionWeightsError(
+            f"Cannot read Inception weights {path} ({first}); pass an inception_v3 state dict."
         ) from None
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
