@@ -12,6 +12,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ganpaint.destinations import check_replaceable
+
 # The process umask, read once at import (reading it means setting it, so do it once).
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
@@ -25,6 +27,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     If the block raises, the temporary file is removed and `target` is untouched.
     """
     target = Path(target)
+    check_replaceable(target)  # never rename over a folder, device node or FIFO
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)

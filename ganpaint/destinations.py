@@ -34,7 +34,7 @@ PathLike = str | os.PathLike[str]
 # File systems that fold case by default: a.PNG and a.png are one file there.
 _FOLDS_CASE = sys.platform in ("darwin", "win32")
 
-__all__ = ["check_writes", "distinct_outputs", "refuse_empty_paths"]
+__all__ = ["check_replaceable", "check_writes", "distinct_outputs", "refuse_empty_paths"]
 
 
 def refuse_empty_paths(paths: Mapping[str, str | None]) -> None:
@@ -90,7 +90,13 @@ def check_writes(
         _check_file(path, reads, folders, guarded)
 
 
-def _check_file(path: Path, reads: list[Path], folders: list[Path], guarded: list[Path]) -> None:
+def check_replaceable(path: PathLike) -> None:
+    """Refuse a destination that exists and is not a regular file (folder, device, FIFO).
+
+    The atomic writer calls this too: renaming over /dev/full as root would replace
+    the device node with a file.
+    """
+    path = Path(path)
     info = _stat(path)
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise DestinationError(f"{path} is a folder; pass a file name for the output.")
@@ -99,6 +105,10 @@ def _check_file(path: Path, reads: list[Path], folders: list[Path], guarded: lis
             f"{path} is not a regular file (a device, pipe or socket) and is never replaced; "
             "pass an ordinary file name for the output."
         )
+
+
+def _check_file(path: Path, reads: list[Path], folders: list[Path], guarded: list[Path]) -> None:
+    check_replaceable(path)
     source = _first(reads, lambda read: _same(path, read))
     if source is not None:
         raise DestinationError(

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ganpaint import cli as ganpaint_cli
+from ganpaint.atomic import atomic_write_bytes
 from ganpaint.destinations import check_writes, distinct_outputs
 from ganpaint.errors import DestinationError
 from ganpaint.imageio import save_image, save_mask
@@ -367,6 +368,17 @@ def test_the_real_dev_full_is_refused_without_writing() -> None:
         pytest.skip("no /dev/full here")
     with pytest.raises(DestinationError, match="not a regular file"):
         check_writes(["/dev/full"])
+
+
+def test_the_atomic_writer_never_replaces_a_special_file(tmp_path: Path) -> None:
+    """The last line of defence for every writer (app saves, bundles, checkpoints)."""
+    pipe = fifo(tmp_path / "pipe.png")
+    (tmp_path / "folder.png").mkdir()
+    for target in (pipe, tmp_path / "folder.png"):
+        with pytest.raises(DestinationError):
+            atomic_write_bytes(target, b"data")
+    assert stat.S_ISFIFO(pipe.lstat().st_mode) and (tmp_path / "folder.png").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.png", "pipe.png"]
 
 
 def test_a_new_run_never_replaces_a_model_in_its_folder(
