@@ -1,8 +1,9 @@
 """The edit commands of `ganpaint` (inpaint, translate, sketch, generate, sample).
 
 Each handler reads files, calls the same `ganpaint.edit` function the app calls, and
-writes files. Every input is read and checked before anything is written, and every
-write is atomic, so a user error leaves no output file behind.
+writes files. Every destination is checked against the inputs first (ganpaint.destinations),
+every input is read and checked before anything is written, and every write is atomic,
+so a user error leaves no output file behind.
 """
 
 from __future__ import annotations
@@ -265,12 +266,23 @@ def _files_bar(total: int, unit: str):  # -> tqdm
 # --- translate and sketch (pix2pix / CycleGAN generators) ------------------------------------
 
 
-def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: str | None) -> int:
+def _translation_jobs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path]]:
+    """The files of a translate or sketch run, destinations checked (before the model loads)."""
+    refuse_empty_paths({"--model": args.model})
+    jobs = _image_jobs(args.image, getattr(args, "mask", None), args.out)
+    _check_job_outputs(args, jobs)
+    return jobs
+
+
+def _run_translation(
+    args: argparse.Namespace,
+    jobs: list[tuple[Path, Path | None, Path]],
+    bundle: ModelBundle,
+    direction: str | None,
+) -> int:
     from ganpaint.edit.trained_scale import translate_at_scale
 
     generator = bundle.translator(direction)
-    jobs = _image_jobs(args.image, getattr(args, "mask", None), args.out)
-    _check_job_outputs(args, jobs)
     inputs = []
     for image_path, mask_path, out_path in jobs:
         loaded = load_image(image_path)
@@ -306,15 +318,15 @@ def _run_translation(args: argparse.Namespace, bundle: ModelBundle, direction: s
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    refuse_empty_paths({"--model": args.model})
+    jobs = _translation_jobs(args)
     bundle = _load_bundle(args.model, "translate", TRANSLATOR_KINDS, args.device)
-    return _run_translation(args, bundle, args.direction)
+    return _run_translation(args, jobs, bundle, args.direction)
 
 
 def cmd_sketch(args: argparse.Namespace) -> int:
-    refuse_empty_paths({"--model": args.model})
+    jobs = _translation_jobs(args)
     bundle = _load_bundle(args.model, "sketch", ("pix2pix",), args.device)
-    return _run_translation(args, bundle, None)
+    return _run_translation(args, jobs, bundle, None)
 
 
 # --- generate (iGAN) and sample ----------------------------------------------------------------
