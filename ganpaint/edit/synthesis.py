@@ -487,14 +487,16 @@ def _finish(
     region = hole
     if config.seam:
         region = cv2.dilate(hole.astype(np.uint8), _square(max(radius, 1))) > 0
-        fill = level.image.copy()
+    near = _bounds(region)  # the work below stays in the hole's bounding box
+    if config.seam:
+        fill = np.empty_like(level.image)  # only `near` is ever read: copy just that
+        fill[near] = level.image[near]
         _vote(level, nnf, cost, radius, config, where=region, out=fill)
     if config.sharpen > 0:
         ys, xs = np.nonzero(region)
         own = level.image[nnf[ys, xs, 0], nnf[ys, xs, 1]]
         fill[ys, xs] += config.sharpen * (own - fill[ys, xs])
     out = photo.copy()
-    near = _bounds(region)  # the work below stays in the hole's bounding box
     colour = fill[near][:, :, :3]
     if config.seam:
         difference = photo[near].astype(np.float32) - colour
