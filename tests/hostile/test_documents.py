@@ -21,6 +21,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pytest
+from byte_flips import flipped
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -333,25 +334,16 @@ def test_random_byte_flips_open_or_fail_in_one_sentence(
     tmp_path: Path, data: st.DataObject
 ) -> None:
     original = _ora(tmp_path / "valid.ora", method=zipfile.ZIP_DEFLATED).read_bytes()
-    flips = data.draw(
-        st.lists(
-            st.tuples(st.integers(0, len(original) - 1), st.integers(1, 255)),
-            min_size=1,
-            max_size=4,
-        )
-    )
-    damaged = bytearray(original)
-    for offset, xor in flips:
-        damaged[offset] ^= xor
+    damaged = flipped(data, original)
     path = tmp_path / "flipped.ora"
-    path.write_bytes(bytes(damaged))
+    path.write_bytes(damaged)
     try:
         document = load_document(path)
     except DocumentFileError as exc:
         assert "\n" not in str(exc) and "flipped.ora" in str(exc)
     else:
         assert document.photo.ndim == 3
-    assert path.read_bytes() == bytes(damaged)
+    assert path.read_bytes() == damaged
 
 
 @settings(
