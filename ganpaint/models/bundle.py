@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ import ganpaint
 from ganpaint.atomic import atomic_path
 from ganpaint.device import resolve_device
 from ganpaint.errors import ModelFileError
+from ganpaint.models.metacheck import DIRECTIONS, LATENTS, check_configs, check_fields
 from ganpaint.models.registry import ARCHITECTURES, arch_of, build_net
-from ganpaint.models.statecheck import Shape, describe_mismatch, expected_shapes
+from ganpaint.models.statecheck import Shape, describe_mismatch, expected_shapes, non_finite
 
 FORMAT_VERSION = 1
 METADATA_KEY = "ganpaint"
@@ -47,8 +49,6 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     "pix2pix": {"G": TRANSLATORS, "D": PATCH_DISCRIMINATORS},
 }
 REQUIRED = {"gan": ("G",), "cyclegan": ("G_A", "G_B"), "pix2pix": ("G",)}
-LATENTS = ("uniform", "normal")
-DIRECTIONS = ("AtoB", "BtoA")
 DTYPES = {"float32": torch.float32, "float16": torch.float16}
 NORMALISATION = "[-1, 1]"
 # Translators are fully convolutional; this is the tile size they were trained on.
@@ -258,10 +258,45 @@ def _looks_like_torch_checkpoint(path: Path) -> bool:
 def read_header(path: PathLike) -> tuple[dict[str, Any], dict[str, Shape]]:
     """The ganpaint metadata and tensor shapes of a bundle, without loading any weights.
 
-    Checks everything that can be checked from the header and raises ModelFileError
-    with one sentence naming the file and the fix.
+    Checks everything that can be checked from the header (every metadata field, and
+    the nets it describes against the tensors' shapes) and raises ModelFileError with
+    one sentence naming the file and the fix.
     """
-    path = Path(path)
+    meta, shapes, _ = _read_checked_header(Path(path))
+    return meta, shapes
+
+
+def _read_checked_header(
+    path: Path,
+) -> tuple[dict[str, Any], dict[str, Shape], dict[str, nn.Module]]:
+    """The one place a model file's header is validated: `read_header` and `load` share it.
+
+    Returns the nets built from the metadata on the meta device, ready for the weights.
+    """
+    meta, shapes = _read_raw_header(path)
+    _check_meta(path, check_configs, meta)
+    nets = _build_nets(path, meta)
+    problem = describe_mismatch(expected_shapes(nets), shapes)
+    if problem:
+        raise ModelFileError(
+            f"{path} does not match its own metadata ({problem}); the file is damaged or was "
+            "written by other software, so re-save or re-import the model."
+        )
+    _check_meta(path, check_fields, meta)
+    return meta, shapes, nets
+
+
+def _check_meta(path: Path, check: Callable[[dict[str, Any]], None], meta: dict[str, Any]) -> None:
+    try:
+        check(meta)
+    except ValueError as exc:
+        raise ModelFileError(
+            f"{path} has invalid ganpaint metadata ({exc}); re-save or re-import the model."
+        ) from exc
+
+
+def _read_raw_header(path: Path) -> tuple[dict[str, Any], dict[str, Shape]]:
+    """The parsed metadata and the tensor shapes, with only the file format checked."""
     if not path.exists():
         raise ModelFileError(
             f"Model file {path} does not exist; check the path, "
@@ -347,7 +382,7 @@ def _build_nets(path: Path, meta: dict[str, Any]) -> dict[str, nn.Module]:
             # On the meta device: no memory and no random init for weights about to be replaced.
             with torch.device("meta"):
                 nets[prefix] = build_net(description["arch"], description["config"], init=False)
-        except ValueError as exc:
+        except (ValueError, TypeError, RuntimeError, OverflowError, ZeroDivisionError) as exc:
             raise ModelFileError(
                 f"{path} describes a {description['arch']} for {prefix} that cannot be built "
                 f"({str(exc).rstrip('.')}); re-save or re-import the model."
@@ -358,15 +393,15 @@ def _build_nets(path: Path, meta: dict[str, Any]) -> dict[str, nn.Module]:
 def load(path: PathLike, device: str | torch.device = "cpu") -> ModelBundle:
     """Read a bundle, check its tensors against its metadata, and return it in eval mode."""
     path = Path(path)
-    meta, shapes = read_header(path)
-    nets = _build_nets(path, meta)
-    problem = describe_mismatch(expected_shapes(nets), shapes)
-    if problem:
-        raise ModelFileError(
-            f"{path} does not match its own metadata ({problem}); the file is damaged or was "
-            "written by other software, so re-save or re-import the model."
-        )
+    meta, _, nets = _read_checked_header(path)
     tensors = load_file(str(path), device="cpu")
+    bad = non_finite(tensors)
+    if bad:
+        raise ModelFileError(
+            f"{path} holds weights that are not finite numbers (NaN or infinity in {bad}) "
+            "and would only make grey images; use an earlier checkpoint or re-train "
+            "(training diverged or the file is damaged)."
+        )
     for prefix, net in nets.items():
         expected = net.state_dict()
         state = {}

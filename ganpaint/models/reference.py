@@ -34,7 +34,7 @@ from ganpaint.errors import ModelFileError
 from ganpaint.models.bundle import SUFFIX, ModelBundle, PathLike
 from ganpaint.models.recognise import Recognised, recognise
 from ganpaint.models.registry import build_net
-from ganpaint.models.statecheck import describe_mismatch, shapes_of
+from ganpaint.models.statecheck import describe_mismatch, non_finite, shapes_of
 
 RUNNING_STATS = ("running_mean", "running_var", "num_batches_tracked")
 SAVE_HINT = "re-save it from PyTorch as a plain state dict with torch.save(net.state_dict(), path)"
@@ -158,6 +158,12 @@ def _fit_state(path: Path, state: dict[str, torch.Tensor], net: nn.Module, what:
         raise ModelFileError(
             f"{path} looks like a {what} but does not fit one ({problem}); "
             "it may come from modified reference code, which ganpaint cannot import."
+        )
+    bad = non_finite(fitted)
+    if bad:
+        raise ModelFileError(
+            f"{path} holds weights that are not finite numbers (NaN or infinity in {bad}) "
+            "and would only make grey images; import an earlier checkpoint instead."
         )
     return {k: v.to(expected[k].dtype) if v.is_floating_point() else v for k, v in fitted.items()}
 

@@ -55,3 +55,17 @@ def describe_mismatch(expected: Mapping[str, Shape], found: Mapping[str, Shape])
         more = f" (+{len(wrong) - SHOWN} more)" if len(wrong) > SHOWN else ""
         parts.append("wrong shapes: " + ", ".join(shown) + more)
     return "; ".join(parts) or None
+
+
+def non_finite(tensors: Mapping[str, torch.Tensor]) -> str | None:
+    """None if every floating tensor is finite, else a few names of those holding NaN or inf.
+
+    A diverged training run saves NaN weights that load fine and then paint grey images;
+    refusing them at load names the problem where it is.
+    """
+    bad = [
+        key
+        for key, value in tensors.items()
+        if value.is_floating_point() and not bool(torch.isfinite(value).all())
+    ]
+    return _some(sorted(bad)) if bad else None
