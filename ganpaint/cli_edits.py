@@ -20,6 +20,7 @@ from ganpaint.destinations import check_writes, distinct_outputs, refuse_empty_p
 from ganpaint.device import check_device_name, resolve_device
 from ganpaint.errors import GanpaintError, ImageFileError, MaskError, ModelFileError
 from ganpaint.imageio import list_images, load_image, load_mask, save_image
+from ganpaint.ranges import add_number
 
 if TYPE_CHECKING:  # torch and the models load on use, so `ganpaint --help` starts at once
     import numpy as np
@@ -443,15 +444,21 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     p.add_argument("--mask", required=True, help="mask image (white = the hole) or folder")
     p.add_argument("-o", "--out", required=True, help="output image (or folder)")
     common(p, "GAN model (default: the bundled landscapes-dcgan64)")
-    p.add_argument("--restarts", type=_positive, help="candidates optimised at once")
-    p.add_argument("--iters", type=_positive, help="optimisation steps at most")
-    p.add_argument(
+    add_number(
+        p,
+        "--restarts",
+        key="restarts",
+        help="candidates optimised at once",
+    )
+    add_number(p, "--iters", key="iters", help="optimisation steps at most")
+    add_number(
+        p,
         "--refine-steps",
-        type=_non_negative,
+        key="refine_steps",
         help="steps tuning a copy of G on the photo around each hole after the search "
         "(default 100; 0 = off: about 5× faster, less faithful fills)",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _seed_option(p)
     p.add_argument("--blend", default="poisson", choices=["poisson", "mixed", "feather", "none"])
     p.add_argument(
         "--method",
@@ -499,23 +506,35 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     p.add_argument("--edges", metavar="SKETCH.png", help="edge sketch: dark strokes on white")
     p.add_argument("-o", "--out", required=True, help="the best result")
     common(p, "GAN model (default: the bundled landscapes-dcgan64)")
-    p.add_argument("--restarts", type=_positive, help="latents optimised at once (64)")
-    p.add_argument("--iters", type=_positive, help="optimisation steps at most")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_number(
+        p,
+        "--restarts",
+        key="restarts",
+        help="latents optimised at once (64)",
+    )
+    add_number(p, "--iters", key="iters", help="optimisation steps at most")
+    _seed_option(p)
     p.add_argument("--candidates", metavar="DIR", help="write the ranked candidates here")
     p.add_argument("--morph", metavar="DIR", help="write 16 frames from the start to the result")
     p.set_defaults(handler=cmd_generate)
 
     p = commands.add_parser("sample", help="a grid of random images from a GAN")
     common(p, "GAN model (default: the bundled landscapes-dcgan64)")
-    p.add_argument("-n", type=_positive, default=64, help="number of samples (64)")
+    add_number(
+        p,
+        "-n",
+        default=64,
+        key="sample_n",
+        help="number of samples (64)",
+    )
     p.add_argument("-o", "--out", required=True, help="output grid image")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument(
+    _seed_option(p)
+    add_number(
+        p,
         "--interpolate",
         nargs=2,
-        type=int,
         metavar=("SEED_A", "SEED_B"),
+        key="seed",
         help="instead, n frames walking from seed A's latent to seed B's",
     )
     p.set_defaults(handler=cmd_sample)
@@ -523,7 +542,13 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
 
 def _translation_options(parser: argparse.ArgumentParser) -> None:
     """--tile, --scale and --precision, shared by translate and sketch."""
-    parser.add_argument("--tile", type=_positive, default=512, help="tile side in pixels (512)")
+    add_number(
+        parser,
+        "--tile",
+        default=512,
+        key="tile",
+        help="tile side in pixels (512)",
+    )
     parser.add_argument(
         "--scale",
         choices=["trained", "full"],
@@ -541,18 +566,5 @@ def _translation_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, not {text}")
-    return value
+def _seed_option(parser: argparse.ArgumentParser) -> None:
+    add_number(parser, "--seed", default=0, key="seed", help="random seed (default 0)")

@@ -108,7 +108,7 @@ def test_inpaint_refuses_a_bad_refine_step_count(
         main(argv)
     assert exit_info.value.code == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
-    assert len(errors) == 1 and "--refine-steps" in errors[0] and "0 or more" in errors[0]
+    assert len(errors) == 1 and "--refine-steps" in errors[0] and "0 to 10000" in errors[0]
     assert not (tmp_path / "out.png").exists()
 
 

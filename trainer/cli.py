@@ -14,18 +14,12 @@ from pathlib import Path
 
 from ganpaint import __version__
 from ganpaint.errors import GanpaintError
+from ganpaint.ranges import add_number
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
-    return value
 
 
 def _cmd_synth_landscapes(args: argparse.Namespace) -> int:
@@ -72,23 +66,59 @@ def _add_loop_flags(
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --out at its next step"
     )
-    parser.add_argument("--iters", type=_positive_int, help=f"total steps (default {iters})")
-    parser.add_argument("--batch", type=_positive_int, help=f"batch per process (default {batch})")
-    parser.add_argument("--lr", type=float, help="learning rate")
-    parser.add_argument("--seed", type=int, help="seed of every RNG (default 0)")
+    add_number(
+        parser,
+        "--iters",
+        key="train_iters",
+        help=f"total steps (default {iters})",
+    )
+    add_number(
+        parser,
+        "--batch",
+        key="batch",
+        help=f"batch per process (default {batch})",
+    )
+    add_number(parser, "--lr", key="lr", help="learning rate")
+    add_number(parser, "--seed", key="seed", help="seed of every RNG (default 0)")
     parser.add_argument("--device", help=DEVICE_CHOICES_HELP)
     parser.add_argument(
         "--amp", action=argparse.BooleanOptionalAction, help="bf16 autocast on CUDA"
     )
-    parser.add_argument(
-        "--max-minutes", type=float, help="stop cleanly with a checkpoint after this long"
+    add_number(
+        parser,
+        "--max-minutes",
+        key="max_minutes",
+        help="stop cleanly with a checkpoint after this long",
     )
-    parser.add_argument("--workers", type=int, help="DataLoader worker processes (default 2)")
-    parser.add_argument("--log-every", type=_positive_int, help="steps between logged scalars")
-    parser.add_argument("--sample-every", type=_positive_int, help="steps between sample grids")
-    parser.add_argument("--checkpoint-every", type=_positive_int, help="steps between checkpoints")
-    parser.add_argument(
-        "--keep-checkpoints", type=_positive_int, help="checkpoints kept (default 3)"
+    add_number(
+        parser,
+        "--workers",
+        key="workers",
+        help="DataLoader worker processes (default 2)",
+    )
+    add_number(
+        parser,
+        "--log-every",
+        key="every",
+        help="steps between logged scalars",
+    )
+    add_number(
+        parser,
+        "--sample-every",
+        key="every",
+        help="steps between sample grids",
+    )
+    add_number(
+        parser,
+        "--checkpoint-every",
+        key="every",
+        help="steps between checkpoints",
+    )
+    add_number(
+        parser,
+        "--keep-checkpoints",
+        key="keep_checkpoints",
+        help="checkpoints kept (default 3)",
     )
     parser.add_argument(
         "--sync-bn", action=argparse.BooleanOptionalAction, help="SyncBatchNorm under torchrun"
@@ -106,32 +136,45 @@ def _add_loop_flags(
 def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, str]) -> None:
     """Flags CycleGAN and pix2pix share (see trainer.translation.TranslationConfig)."""
     parser.add_argument("--data", help=f"data set folder or {defaults['data']} (the default)")
-    parser.add_argument("--size", type=_positive_int, help="training crop in pixels (default 256)")
-    parser.add_argument(
-        "--load-size", type=_positive_int, help="images are resized to this, then cropped "
-        "(default round(size * 286 / 256))"
-    )  # fmt: skip
+    add_number(
+        parser,
+        "--size",
+        key="size",
+        help="training crop in pixels (default 256)",
+    )
+    add_number(
+        parser,
+        "--load-size",
+        key="size",
+        help="images are resized to this, then cropped (default round(size * 286 / 256))",
+    )
     parser.add_argument(
         "--flip", action=argparse.BooleanOptionalAction, help="random mirrors (default on)"
     )
-    parser.add_argument(
-        "--zoom", type=float, metavar="Z",
+    add_number(
+        parser, "--zoom", metavar="Z", key="zoom",
         help="scale augmentation: see each training image at a random scale up to Z× the "
         "load size (default 1 = off; rendered sharp for synthetic data, upsampled for "
         "folders); teaches a model trained on small crops features at bigger scales",
     )  # fmt: skip
-    parser.add_argument(
-        "--synthetic-n", type=_positive_int, help="procedural training images (default 1000)"
+    add_number(
+        parser,
+        "--synthetic-n",
+        key="synthetic_n",
+        help="procedural training images (default 1000)",
     )
     parser.add_argument(
         "--netG", "--net-g", dest="net_g",
         help=f"generator: resnet_9blocks, resnet_6blocks, unet_256, unet_128, or unet "
         f"(depth log2(size)) (default {defaults['net_g']})",
     )  # fmt: skip
-    parser.add_argument("--ngf", type=_positive_int, help="generator width (default 64)")
-    parser.add_argument("--ndf", type=_positive_int, help="discriminator width (default 64)")
-    parser.add_argument(
-        "--n-layers-d", type=_positive_int, help="PatchGAN layers (default 3: 70x70 patches)"
+    add_number(parser, "--ngf", key="width", help="generator width (default 64)")
+    add_number(parser, "--ndf", key="width", help="discriminator width (default 64)")
+    add_number(
+        parser,
+        "--n-layers-d",
+        key="n_layers_d",
+        help="PatchGAN layers (default 3: 70x70 patches)",
     )
     parser.add_argument("--norm", choices=("instance", "batch", "none"),
                         help=f"normalisation (default {defaults['norm']})")  # fmt: skip
@@ -142,16 +185,31 @@ def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, 
     )
     parser.add_argument("--gan-mode", choices=("lsgan", "vanilla"),
                         help=f"adversarial loss (default {defaults['gan_mode']})")  # fmt: skip
-    parser.add_argument("--beta1", type=float, help="Adam beta1 (default 0.5)")
-    parser.add_argument("--n-epochs", type=int, help="epochs at the initial rate (default 100)")
-    parser.add_argument("--n-epochs-decay", type=int,
-                        help="epochs of linear decay to 0 (default 100)")  # fmt: skip
-    parser.add_argument(
+    add_number(parser, "--beta1", key="fraction", help="Adam beta1 (default 0.5)")
+    add_number(
+        parser,
+        "--n-epochs",
+        key="epochs",
+        help="epochs at the initial rate (default 100)",
+    )
+    add_number(
+        parser,
+        "--n-epochs-decay",
+        key="epochs",
+        help="epochs of linear decay to 0 (default 100)",
+    )
+    add_number(
+        parser,
         "--test-every",
-        type=_positive_int,
+        key="every",
         help="steps between test-set outputs (default: every 5 epochs)",
     )
-    parser.add_argument("--test-n", type=_positive_int, help="test images shown (default 8)")
+    add_number(
+        parser,
+        "--test-n",
+        key="test_n",
+        help="test images shown (default 8)",
+    )
     parser.add_argument(
         "--init-from", metavar="FILE.pth|BUNDLE|RUN",
         help="start the generator(s) from a reference .pth, a ganpaint model or a run",
@@ -184,20 +242,39 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     gan.add_argument("--arch", choices=("dcgan", "mlp"), help="network (default dcgan)")
     gan.add_argument("--loss", choices=("gan", "wgan-gp"), help="loss (default gan)")
     gan.add_argument("--data", help="folder of images, or synthetic:landscapes (the default)")
-    gan.add_argument("--size", type=_positive_int, help="image side: 32, 64 or 128 for DCGAN")
-    gan.add_argument("--nz", type=_positive_int, help="latent size (default 100)")
-    gan.add_argument("--ngf", type=_positive_int, help="generator width (default 64)")
-    gan.add_argument("--ndf", type=_positive_int, help="discriminator width (default 64)")
-    gan.add_argument("--channels", type=int, choices=(1, 3), help="1 = grey, 3 = RGB")
-    gan.add_argument("--n-critic", type=_positive_int, help="WGAN-GP critic steps (default 5)")
-    gan.add_argument("--gp-weight", type=float, help="WGAN-GP penalty weight (default 10)")
-    gan.add_argument(
-        "--synthetic-n", type=_positive_int, help="procedural training images (default 50000)"
+    add_number(
+        gan,
+        "--size",
+        key="size",
+        help="image side: 32, 64 or 128 for DCGAN",
     )
-    gan.add_argument(
+    add_number(gan, "--nz", key="nz", help="latent size (default 100)")
+    add_number(gan, "--ngf", key="width", help="generator width (default 64)")
+    add_number(gan, "--ndf", key="width", help="discriminator width (default 64)")
+    gan.add_argument("--channels", type=int, choices=(1, 3), help="1 = grey, 3 = RGB")
+    add_number(
+        gan,
+        "--n-critic",
+        key="n_critic",
+        help="WGAN-GP critic steps (default 5)",
+    )
+    add_number(
+        gan,
+        "--gp-weight",
+        key="weight",
+        help="WGAN-GP penalty weight (default 10)",
+    )
+    add_number(
+        gan,
+        "--synthetic-n",
+        key="synthetic_n",
+        help="procedural training images (default 50000)",
+    )
+    add_number(
+        gan,
         "--ema",
-        type=float,
         metavar="DECAY",
+        key="fraction",
         help="also keep an exponential moving average of G's weights (e.g. 0.999 per step) "
         "and export it instead of G; 0 = off (the default, as in the papers)",
     )
@@ -213,14 +290,30 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     )
     encoder.add_argument("--model", required=True, help="a gan run folder or .safetensors model")
     encoder.add_argument("--data", help="real images (default: the model's training data)")
-    encoder.add_argument("--ndf", type=_positive_int, help="encoder width (default: D's)")
-    encoder.add_argument(
-        "--fake-fraction", type=float, help="share of steps on G's own samples (default 0.5)"
+    add_number(encoder, "--ndf", key="width", help="encoder width (default: D's)")
+    add_number(
+        encoder,
+        "--fake-fraction",
+        key="fraction",
+        help="share of steps on G's own samples (default 0.5)",
     )
-    encoder.add_argument("--z-weight", type=float, help="latent loss weight (default 1)")
-    encoder.add_argument("--image-weight", type=float, help="image loss weight (default 1)")
-    encoder.add_argument(
-        "--synthetic-n", type=_positive_int, help="procedural training images (default 50000)"
+    add_number(
+        encoder,
+        "--z-weight",
+        key="weight",
+        help="latent loss weight (default 1)",
+    )
+    add_number(
+        encoder,
+        "--image-weight",
+        key="weight",
+        help="image loss weight (default 1)",
+    )
+    add_number(
+        encoder,
+        "--synthetic-n",
+        key="synthetic_n",
+        help="procedural training images (default 50000)",
     )
     encoder.add_argument("--name", help="name stored in the exported model")
     _add_loop_flags(encoder)
@@ -239,12 +332,30 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         {"data": "synthetic:landscapes:day2night", "net_g": "resnet_9blocks",
          "norm": "instance", "dropout": "off", "gan_mode": "lsgan"},
     )  # fmt: skip
-    cyclegan.add_argument("--lambda-a", type=float, help="cycle loss weight A->B->A (default 10)")
-    cyclegan.add_argument("--lambda-b", type=float, help="cycle loss weight B->A->B (default 10)")
-    cyclegan.add_argument(
-        "--lambda-identity", type=float, help="identity loss, times lambda (default 0.5)"
+    add_number(
+        cyclegan,
+        "--lambda-a",
+        key="weight",
+        help="cycle loss weight A->B->A (default 10)",
     )
-    cyclegan.add_argument("--pool-size", type=int, help="fake images pooled for D (default 50)")
+    add_number(
+        cyclegan,
+        "--lambda-b",
+        key="weight",
+        help="cycle loss weight B->A->B (default 10)",
+    )
+    add_number(
+        cyclegan,
+        "--lambda-identity",
+        key="weight",
+        help="identity loss, times lambda (default 0.5)",
+    )
+    add_number(
+        cyclegan,
+        "--pool-size",
+        key="pool_size",
+        help="fake images pooled for D (default 50)",
+    )
     cyclegan.set_defaults(handler=_command("train_cyclegan"))
 
     pix2pix = commands.add_parser(
@@ -261,9 +372,17 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
          "norm": "batch", "dropout": "on", "gan_mode": "vanilla"},
     )  # fmt: skip
     pix2pix.add_argument("--direction", choices=("AtoB", "BtoA"), help="default AtoB")
-    pix2pix.add_argument("--lambda-l1", type=float, help="L1 loss weight (default 100)")
-    pix2pix.add_argument(
-        "--lambda-gan", type=float, help="GAN loss weight (default 1; 0 = L1-only baseline)"
+    add_number(
+        pix2pix,
+        "--lambda-l1",
+        key="weight",
+        help="L1 loss weight (default 100)",
+    )
+    add_number(
+        pix2pix,
+        "--lambda-gan",
+        key="weight",
+        help="GAN loss weight (default 1; 0 = L1-only baseline)",
     )
     pix2pix.set_defaults(handler=_command("train_pix2pix"))
 
@@ -276,14 +395,24 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     report.add_argument("model", metavar="RUN|BUNDLE", help="a run folder or .safetensors model")
     report.add_argument("--data", help="real images (default: the model's training data)")
     report.add_argument("-o", "--out", required=True, metavar="REPORT_DIR")
-    report.add_argument("-n", "--samples", type=_positive_int, default=1024,
-                        help="generated and real images compared (default 1024)")  # fmt: skip
+    add_number(
+        report, "-n", "--samples", default=1024, key="eval_samples",
+        help="generated and real images compared (default 1024)",
+    )  # fmt: skip
     report.add_argument("--inception-weights", metavar="FILE", help="inception_v3 weights")
-    report.add_argument("--parzen-max-size", type=_positive_int, default=32,
-                        help="largest image side for the Parzen estimate (default 32)")  # fmt: skip
+    add_number(
+        report, "--parzen-max-size", default=32, key="parzen_max_size",
+        help="largest image side for the Parzen estimate (default 32)",
+    )  # fmt: skip
     report.add_argument("--device", default="auto")
-    report.add_argument("--seed", type=int, default=0)
-    report.add_argument("--batch", type=_positive_int, default=64)
+    add_number(report, "--seed", default=0, key="seed", help="random seed (default 0)")
+    add_number(
+        report,
+        "--batch",
+        default=64,
+        key="batch",
+        help="images per batch (default 64)",
+    )
     report.set_defaults(handler=_command("evaluate"))
 
     export = commands.add_parser(
@@ -321,10 +450,16 @@ def build_parser() -> argparse.ArgumentParser:
         "'folder' (images), 'unaligned' (trainA/trainB/testA/testB, for CycleGAN) or "
         "'aligned' (side-by-side A|B images in train/val/test, for pix2pix).",
     )
-    land.add_argument("-n", type=_positive_int, required=True, help="number of training images")
+    add_number(land, "-n", required=True, key="synth_n", help="number of training images")
     land.add_argument("-o", "--out", required=True, help="output folder")
-    land.add_argument("--size", type=_positive_int, default=64, help="image side in pixels")
-    land.add_argument("--seed", type=int, default=0, help="first seed (the data are deterministic)")
+    add_number(land, "--size", default=64, key="size", help="image side in pixels")
+    add_number(
+        land,
+        "--seed",
+        default=0,
+        key="seed",
+        help="first seed (the data are deterministic)",
+    )
     land.add_argument("--layout", choices=sorted(LAYOUTS), default="folder")
     land.add_argument("--pair", choices=sorted(PAIRS), help="A/B pair (unaligned and aligned)")
     land.set_defaults(handler=_cmd_synth_landscapes)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from ganpaint.atomic import atomic_write_bytes
 from ganpaint.errors import GanpaintError
+from ganpaint.ranges import check
 
 
 class ConfigError(GanpaintError):
@@ -123,6 +124,9 @@ def config_from_dict(cls: type[C], data: Mapping[str, Any], source: str = "confi
         )
     defaults = cls()
     values = {k: _coerce(k, v, getattr(defaults, k)) for k, v in data.items()}
+    for key, value in values.items():
+        if value != getattr(defaults, key):  # a default (0 = "automatic" too) always passes
+            check(key, value, source)
     return cls(**values)
 
 
