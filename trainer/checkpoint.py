@@ -19,6 +19,7 @@ torchrun job resumes in a single process and the other way round.
 
 from __future__ import annotations
 
+import pickle
 import random
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganpaint.atomic import atomic_path
+from ganpaint.atomic import atomic_path, remove_stale_parts
 from ganpaint.errors import GanpaintError
 from trainer.rundir import RunDir
 
@@ -90,8 +91,19 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"Checkpoint {path} does not exist.") from None
-    except Exception as error:  # truncated zip, bad pickle, refused global, ...
-        raise CheckpointError(f"Checkpoint {path} is unreadable ({error}).") from None
+    except IsADirectoryError:
+        raise CheckpointError(f"Checkpoint {path} is a folder; pass a step-N.pt file.") from None
+    except pickle.UnpicklingError:  # torch's six lines suggest weights_only=False: never
+        raise CheckpointError(
+            f"Checkpoint {path} needs pickle to load (it holds Python objects, not just "
+            "tensors), which could run any code, so it is refused; pass a ganpaint-train "
+            "checkpoint."
+        ) from None
+    except Exception as error:  # truncated zip, not a checkpoint at all, ...
+        raise CheckpointError(
+            f"Checkpoint {path} is unreadable ({_first_line(error)}); pass a ganpaint-train "
+            "checkpoint."
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a ganpaint-train checkpoint.")
     if payload.get("version", 0) > VERSION:
@@ -99,6 +111,12 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
             f"Checkpoint {path} was written by a newer ganpaint-train; upgrade ganpaint."
         )
     return payload
+
+
+def _first_line(error: BaseException) -> str:
+    """One line of an exception's message (torch's run to several)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def load_latest(run: RunDir) -> tuple[Path, dict[str, Any]] | None:
@@ -115,14 +133,17 @@ def load_latest(run: RunDir) -> tuple[Path, dict[str, Any]] | None:
 
 
 def prune_checkpoints(run: RunDir, keep: int) -> None:
-    """Delete all but the newest `keep` checkpoints, and stale temp files of killed writes."""
+    """Delete all but the newest `keep` checkpoints."""
     found = run.list_checkpoints()
     for _step, path in found[: max(0, len(found) - max(1, keep))]:
         path.unlink(missing_ok=True)
 
 
 def remove_partial_writes(run: RunDir) -> None:
-    """Temp files left by a write that was killed (the rename never happened)."""
-    if run.checkpoints.is_dir():
-        for path in run.checkpoints.glob(".step-*.part"):
-            path.unlink(missing_ok=True)
+    """Temp files left by writes that were killed (the rename never happened), at start.
+
+    Only stale ones (see `remove_stale_parts`): a checkpoint another process is
+    writing right now is never pulled from under it.
+    """
+    for folder in (run.root, run.checkpoints):
+        remove_stale_parts(folder)
