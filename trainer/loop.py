@@ -304,16 +304,7 @@ def fit(
 
 def _forget_after(run: RunDir, step: int) -> None:
     """Drop scalars logged after the checkpoint we resume from (they will be logged again)."""
-    if not run.scalars.is_file():
-        return
-    import json
-
-    kept = [
-        line
-        for line in run.scalars.read_text().splitlines()
-        if line.strip() and json.loads(line).get("step", 0) <= step
-    ]
-    run.scalars.write_text("".join(line + "\n" for line in kept))
+    run.keep_scalars_until(step)
 
 
 def _sample(task: Task, monitor: Monitor, step: int) -> None:

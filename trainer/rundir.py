@@ -16,14 +16,30 @@ RUN/
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ganpaint.atomic import atomic_write_bytes
+from ganpaint.errors import GanpaintError
 
 _CKPT = re.compile(r"^step-(\d{8,})\.pt$")
+
+# status.json fields and the types the trainer writes (None allowed where it writes None).
+_NUMBER = (int, float)
+_STATUS_TYPES: dict[str, tuple[type, ...]] = {
+    "state": (str,), "kind": (str,), "command": (str,), "step": (int,), "iters": (int,),
+    "losses": (dict,), "elapsed_s": _NUMBER, "steps_per_s": (*_NUMBER, type(None)),
+    "last_checkpoint": (str, type(None)), "world_size": (int,), "device": (str,),
+    "updated": (str,), "replica_hashes": (list,),
+}  # fmt: skip
+
+
+class RunFolderError(GanpaintError):
+    """A file of a run folder that is damaged: one sentence naming it and the fix."""
 
 
 @dataclass(frozen=True)
@@ -100,10 +116,110 @@ class RunDir:
         return self.config.is_file()
 
     def read_status(self) -> dict[str, Any]:
-        try:
-            return json.loads(self.status.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+        """status.json as written by the trainer ({} before the first step).
+
+        Any damage (a folder, not UTF-8 JSON, not an object, a field of the wrong
+        type) raises RunFolderError: it is only a summary, rewritten at every logged
+        step, so the fix is to delete it and resume.
+        """
+        fix = "delete it (training rewrites it) and resume the run."
+        text = _read_text(self.status, fix)
+        if text is None:
             return {}
+        try:
+            info = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RunFolderError(f"{self.status} is not valid JSON ({error}); {fix}") from None
+        if not isinstance(info, dict):
+            raise RunFolderError(
+                f"{self.status} holds a {type(info).__name__}, not a JSON object; {fix}"
+            )
+        for key, kinds in _STATUS_TYPES.items():
+            if key in info and not _is_instance(info[key], kinds):
+                raise RunFolderError(f"{self.status} has a bad {key!r} ({info[key]!r}); {fix}")
+        if not all(isinstance(v, _NUMBER) for v in info.get("losses", {}).values()):
+            raise RunFolderError(f"{self.status} has a non-numeric loss; {fix}")
+        return info
+
+    def read_scalars(self) -> list[dict[str, Any]]:
+        """The records of scalars.jsonl, oldest first ([] when there is none).
+
+        A last line without its newline that does not parse is what a kill during the
+        append leaves; it is dropped with a warning (its step is logged again when the
+        run resumes from an earlier checkpoint). Any other bad line is damage a person
+        should see: RunFolderError names the line instead of silently losing records.
+        """
+        fix = "fix or delete that line, then resume."
+        text = _read_text(self.scalars, "move it away and resume (a new one is started).")
+        if text is None:
+            return []
+        lines = text.split("\n")
+        torn = lines.pop()  # "" when the file ends with its newline
+        records = [_scalar_record(self.scalars, n, line, fix) for n, line in enumerate(lines, 1)]
+        records = [record for record in records if record is not None]
+        if torn.strip():
+            try:
+                record = _scalar_record(self.scalars, len(lines) + 1, torn, fix)
+            except RunFolderError:
+                print(
+                    f"ganpaint-train: warning: dropped a torn last line of {self.scalars} "
+                    "(a write was cut off; its step is logged again).",
+                    file=sys.stderr,
+                )
+            else:
+                records.append(record)
+        return records
+
+    def keep_scalars_until(self, step: int) -> None:
+        """Drop scalars logged after `step` (a resumed run logs them again), atomically."""
+        if not self.scalars.exists():
+            return
+        before = _read_text(self.scalars, "")
+        kept = [record for record in self.read_scalars() if record.get("step", 0) <= step]
+        text = "".join(json.dumps(record) + "\n" for record in kept)
+        if text != before:
+            atomic_write_bytes(self.scalars, text.encode())
+
+    def check_resumable(self) -> None:
+        """Read every file --resume reads or rewrites, so damage stops it before any write."""
+        self.read_status()
+        self.read_scalars()
 
     def write_status(self, status: dict[str, Any]) -> None:
         atomic_write_bytes(self.status, json.dumps(status, indent=2, sort_keys=True).encode())
+
+
+def _read_text(path: Path, fix: str) -> str | None:
+    """A run file's text; None when it does not exist; RunFolderError when unreadable."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise RunFolderError(f"{path} is a folder, not the run's file; {fix}") from None
+    except UnicodeDecodeError:
+        raise RunFolderError(f"{path} is not UTF-8 text; {fix}") from None
+    except OSError as error:
+        raise RunFolderError(f"Cannot read {path} ({error.strerror}); {fix}") from None
+
+
+def _scalar_record(path: Path, number: int, line: str, fix: str) -> dict[str, Any] | None:
+    """One line of scalars.jsonl as a record with an integer step; None for a blank line."""
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        record = None
+    if not isinstance(record, dict) or not _is_instance(record.get("step"), (int,)):
+        raise RunFolderError(f"{path} line {number} is not a scalars record; {fix}")
+    return record
+
+
+def _is_instance(value: Any, kinds: tuple[type, ...]) -> bool:
+    """isinstance without bool passing for a number, and without NaN step counts."""
+    if isinstance(value, bool):
+        return bool in kinds
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return isinstance(value, kinds)
