@@ -24,7 +24,7 @@ from trainer.cyclegan import CycleGanConfig, CycleGanTask
 from trainer.data.paired import open_aligned, open_unaligned
 from trainer.data.source import is_synthetic, open_images
 from trainer.distributed import DistContext
-from trainer.encoder import EncoderConfig, EncoderTask
+from trainer.encoder import EncoderConfig, EncoderTask, check_source
 from trainer.gan import GanConfig, GanTask
 from trainer.pix2pix import Pix2PixConfig, Pix2PixTask
 from trainer.registry import TrainingCommand, get_command, register
@@ -35,7 +35,8 @@ from trainer.task import Task
 
 
 def _overrides(args: argparse.Namespace, cls: type[LoopConfig]) -> dict[str, Any]:
-    """The config fields the user gave as flags (argparse dests match field names)."""
+    """The config fields the user gave as flags (argparse dests match field names); paths
+    are made absolute in one place, `trainer.session.absolute_paths`."""
     fields = {f.name for f in dataclasses.fields(cls)}
     return {k: v for k, v in vars(args).items() if k in fields and v is not None}
 
@@ -97,7 +98,8 @@ def train_gan(args: argparse.Namespace) -> int:
 
 # -- encoder ----------------------------------------------------------------------------
 def _encoder_source(config: EncoderConfig) -> ModelBundle:
-    return load_model(config.model)
+    """The DCGAN to invert (checked first: every encoder step reads it)."""
+    return check_source(load_model(config.model), config.model)
 
 
 def _encoder_task(runtime: Runtime, config: EncoderConfig) -> Task:
@@ -105,7 +107,7 @@ def _encoder_task(runtime: Runtime, config: EncoderConfig) -> Task:
 
 
 def _encoder_data(config: EncoderConfig, ctx: DistContext) -> Dataset[Any]:
-    meta = load_model(config.model).meta
+    meta = _encoder_source(config).meta
     data = config.data or meta.get("training", {}).get("data", "")
     if not data:
         raise GanpaintError(
@@ -120,16 +122,13 @@ ENCODER = register(
         config_cls=EncoderConfig,
         build_task=_encoder_task,
         build_data=_encoder_data,
-        channels=lambda config: load_model(config.model).meta.get("channels_out", 3),
+        channels=lambda config: _encoder_source(config).meta.get("channels_out", 3),
     )
 )
 
 
 def train_encoder(args: argparse.Namespace) -> int:
-    overrides = _overrides(args, EncoderConfig)
-    if args.model:
-        overrides["model"] = str(Path(args.model).resolve())
-    return _train(ENCODER, args, overrides)
+    return _train(ENCODER, args, _overrides(args, EncoderConfig))
 
 
 # -- cyclegan, pix2pix -------------------------------------------------------------------
@@ -167,22 +166,12 @@ PIX2PIX = register(
 )
 
 
-def _translation_overrides(args: argparse.Namespace, cls: type[LoopConfig]) -> dict[str, Any]:
-    """Flags as config values, with file paths made absolute (a run resumes from anywhere)."""
-    overrides = _overrides(args, cls)
-    if overrides.get("data") and not is_synthetic(overrides["data"]):
-        overrides["data"] = str(Path(overrides["data"]).expanduser().resolve())
-    if overrides.get("init_from"):
-        overrides["init_from"] = str(Path(overrides["init_from"]).expanduser().resolve())
-    return overrides
-
-
 def train_cyclegan(args: argparse.Namespace) -> int:
-    return _train(CYCLEGAN, args, _translation_overrides(args, CycleGanConfig))
+    return _train(CYCLEGAN, args, _overrides(args, CycleGanConfig))
 
 
 def train_pix2pix(args: argparse.Namespace) -> int:
-    return _train(PIX2PIX, args, _translation_overrides(args, Pix2PixConfig))
+    return _train(PIX2PIX, args, _overrides(args, Pix2PixConfig))
 
 
 # -- models from runs ---------------------------------------------------------------------

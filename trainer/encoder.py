@@ -51,16 +51,25 @@ class EncoderConfig(LoopConfig):
         return self
 
 
+def check_source(source: ModelBundle, spec: str) -> ModelBundle:
+    """Refuse a model an encoder cannot invert (a CycleGAN, pix2pix or MLP GAN) in one line."""
+    nets = source.meta.get("nets", {})
+    arch = nets.get("G", {}).get("arch") if isinstance(nets, dict) else None
+    if source.kind != "gan" or arch != "dcgan_generator" or "G" not in source.nets:
+        what = f"a {source.kind} model" + (f" with a {arch} G" if arch else "")
+        raise ConfigError(
+            f"encoder training needs a DCGAN model (ganpaint-train gan --arch dcgan); "
+            f"{spec} is {what}."
+        )
+    return source
+
+
 class EncoderTask(Task):
     kind = "gan"
 
     def __init__(self, runtime: Runtime, config: EncoderConfig, source: ModelBundle) -> None:
         super().__init__(runtime)
-        if source.kind != "gan" or source.meta["nets"]["G"]["arch"] != "dcgan_generator":
-            raise ConfigError(
-                f"encoder training needs a DCGAN model; {config.model} is "
-                f"{source.kind}/{source.meta['nets']['G']['arch']}."
-            )
+        check_source(source, config.model)
         self.config, self.source_meta = config, source.meta
         g_config = source.nets["G"].config
         d_ndf = source.nets["D"].config.get("ndf", 64) if "D" in source.nets else 64

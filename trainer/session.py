@@ -8,8 +8,9 @@ the data stream, builds the task and hands both to `trainer.loop.fit`. A new mod
 
 from __future__ import annotations
 
+import dataclasses
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,20 +45,48 @@ def resolve_config(
 ) -> tuple[RunDir, C]:
     """The run folder and its configuration; refuses to start over an existing run."""
     run = RunDir(Path(out))
+    cwd = Path.cwd()
     if resume:
         if not run.is_run():
             raise ConfigError(
                 f"{run.root} is not a run folder (no config.toml); start it without --resume."
             )
-        config = load_config(cls, run.config)
+        run.check_resumable()
+        stored = load_config(cls, run.config)
+        # Run folders before 0.x stored paths as typed: relative to where the run started.
+        config = absolute_paths(stored, [cwd, run.root.absolute().parent], skip=overrides)
     else:
         _check_new_run(run)
         config = load_config(cls, config_file) if config_file else cls()
-    config = merge(config, overrides)
+    config = absolute_paths(merge(config, overrides), [cwd])
     resolved = getattr(config, "resolved", None)
     if resolved is not None:
         config = resolved()
     return run, config
+
+
+# Config fields that name files or folders (a data spec may also be synthetic:...).
+PATH_FIELDS = ("data", "init_from", "model")
+
+
+def absolute_paths(config: C, bases: Sequence[Path], skip: dict[str, Any] | None = None) -> C:
+    """`config` with every relative path field made absolute, so a run resumes from anywhere.
+
+    A relative path is taken from the first of `bases` where it exists (the first base
+    when it exists nowhere, so that the data error names a full path); fields in
+    `skip` (flags that replace them) are left alone.
+    """
+    changes = {}
+    for name in PATH_FIELDS:
+        value = getattr(config, name, None)
+        if not isinstance(value, str) or not value or is_synthetic(value) or name in (skip or {}):
+            continue
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            found = [base / path for base in bases if (base / path).exists()]
+            path = found[0] if found else bases[0] / path
+        changes[name] = str(path.resolve())
+    return dataclasses.replace(config, **changes) if changes else config
 
 
 def _check_new_run(run: RunDir) -> None:
