@@ -137,8 +137,14 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"Config file {path} does not exist.") from None
+    except IsADirectoryError:
+        raise ConfigError(f"Config file {path} is a folder; pass a TOML file.") from None
+    except UnicodeDecodeError:  # tomllib decodes the bytes itself: a binary file lands here
+        raise ConfigError(f"Config file {path} is not UTF-8 text; pass a TOML file.") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"Config file {path} is not valid TOML ({error}).") from None
+    except OSError as error:
+        raise ConfigError(f"Cannot read config file {path} ({error.strerror}).") from None
 
 
 def load_config(cls: type[C], path: str | Path) -> C:
