@@ -48,8 +48,9 @@ def resolve_config(
     cwd = Path.cwd()
     if resume:
         if not run.is_run():
+            what = "config.toml is not a file" if run.config.exists() else "no config.toml"
             raise ConfigError(
-                f"{run.root} is not a run folder (no config.toml); start it without --resume."
+                f"{run.root} is not a run folder ({what}); start it without --resume."
             )
         run.check_resumable()
         stored = load_config(cls, run.config)

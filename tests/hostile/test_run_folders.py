@@ -109,6 +109,20 @@ def test_a_config_that_is_a_folder_or_binary_is_refused(
     assert_refused(train_cli.main, argv, capsys, tmp_path, "config.toml")
 
 
+@pytest.mark.parametrize("kind", ["folder", "binary"])
+def test_resume_refuses_a_damaged_config_toml(
+    trained_run: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    config = trained_run / "config.toml"
+    config.unlink()
+    if kind == "folder":
+        config.mkdir()
+    else:
+        config.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    argv = _resume(trained_run)
+    assert_refused(train_cli.main, argv, capsys, trained_run.parent, "config.toml")
+
+
 # --- group 7: damaged scalars.jsonl and status.json on --resume and status ---------------
 
 
