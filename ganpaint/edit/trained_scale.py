@@ -27,7 +27,12 @@ import numpy as np
 from torch import nn
 
 from ganpaint.edit.blend import blend
-from ganpaint.edit.translate import TranslateResult, required_multiple, translate
+from ganpaint.edit.translate import (
+    TranslateResult,
+    memory_estimate,
+    required_multiple,
+    translate,
+)
 
 InputKind = Literal["sketch", "labels", "photo"]
 Scale = Literal["trained", "full"]
@@ -35,6 +40,10 @@ SCALES: tuple[str, ...] = ("trained", "full")
 
 _SKETCH_WORDS = ("edge", "sketch", "line", "contour", "outline")
 _LABEL_WORDS = ("label", "segment", "semantic", "class", "map")
+
+
+# Bytes per photo pixel at the trained scale: the result scaled back (uint8 RGB), the blend.
+_FULL_SIZE_BYTES = 12
 
 
 def trained_side(meta: dict[str, Any]) -> int | None:
@@ -91,6 +100,30 @@ def shrink(image: np.ndarray, size: tuple[int, int], kind: InputKind) -> np.ndar
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
+def working_size(
+    shape: tuple[int, ...], meta: dict[str, Any], scale: Scale, multiple: int
+) -> tuple[int, int] | None:
+    """(height, width) the network runs at, or None when it runs on the photo itself."""
+    if scale not in SCALES:
+        raise ValueError(f"Unknown scale {scale!r}; use trained or full.")
+    side = trained_side(meta) if scale == "trained" else None
+    if not side or min(shape[:2]) <= side:
+        return None
+    return shrunk_size(shape, side, multiple)
+
+
+def memory_needed(shape: tuple[int, ...], meta: dict[str, Any], scale: Scale, multiple: int) -> int:
+    """Bytes `translate_at_scale` holds for a photo of `shape`, besides the network's tiles.
+
+    At the trained scale the network's side is small; the full-size result and its blend
+    still cost a few bytes per pixel of the photo.
+    """
+    small = working_size(shape, meta, scale, multiple)
+    if small is None:
+        return memory_estimate(shape[0], shape[1], multiple)
+    return memory_estimate(*small, multiple) + _FULL_SIZE_BYTES * shape[0] * shape[1]
+
+
 def translate_at_scale(
     image: np.ndarray,
     generator: nn.Module,
@@ -108,14 +141,12 @@ def translate_at_scale(
     the selection is blended in, so pixels away from it come back unchanged. Other
     keyword options go to `translate`.
     """
-    if scale not in SCALES:
-        raise ValueError(f"Unknown scale {scale!r}; use trained or full.")
     image = np.asarray(image)
-    side = trained_side(meta) if scale == "trained" else None
-    if not side or min(image.shape[:2]) <= side or (mask is not None and not np.any(mask)):
-        return translate(image, generator, mask=mask, blend_mode=blend_mode, **options)
     multiple = options.get("multiple") or required_multiple(generator)
-    small = shrink(image, shrunk_size(image.shape, side, multiple), input_kind(meta))
+    size = working_size(image.shape, meta, scale, multiple)
+    if size is None or (mask is not None and not np.any(mask)):
+        return translate(image, generator, mask=mask, blend_mode=blend_mode, **options)
+    small = shrink(image, size, input_kind(meta))
     result = translate(small, generator, **options)
     height, width = image.shape[:2]
     full = cv2.resize(result.image, (width, height), interpolation=cv2.INTER_CUBIC)

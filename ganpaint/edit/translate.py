@@ -17,6 +17,7 @@ import contextlib
 import math
 import time
 import types
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ __all__ = [
     "NORM_STATS",
     "TranslateResult",
     "generator_channels",
+    "memory_estimate",
+    "minimum_side",
     "plan_tiles",
     "required_multiple",
     "translate",
@@ -47,6 +50,14 @@ NORM_STATS = ("thumbnail", "tile")
 # (and at least _MIN_CONTEXT pixels): the network sees what surrounds the selection.
 _CONTEXT = 0.25
 _MIN_CONTEXT = 32
+
+# Bytes held per pixel of the (padded) photo outside the network: the float input and
+# output (3 + 3 channels), the tiles' weight sum, and the uint8 copies back.
+BYTES_PER_PIXEL = 48
+
+# Sides tried when looking for a generator's smallest input, in multiples of its stride.
+_MINIMUM_PROBES = (1, 2, 3, 4, 6, 8)
+_minimums: weakref.WeakKeyDictionary[nn.Module, int] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -80,6 +91,43 @@ def required_multiple(generator: nn.Module) -> int:
             stride = stride if isinstance(stride, tuple) else (stride, stride)
             multiple *= max(int(s) for s in stride)
     return multiple
+
+
+def minimum_side(generator: nn.Module, multiple: int | None = None) -> int:
+    """The smallest side, a multiple of `multiple`, that `generator` can translate.
+
+    Strides shrink the input to side / multiple at the bottleneck, where instance norm
+    needs more than one pixel and reflection padding more than its width: a ResNet
+    (multiple 4) needs 8 px, a U-Net its multiple. Rules differ per layer, so a blank
+    square of growing sides is run once per generator (in eval mode) and the first
+    that works is remembered; smaller photos and tiles are padded up to it.
+    """
+    multiple = required_multiple(generator) if multiple is None else multiple
+    if generator in _minimums:
+        return max(_minimums[generator], multiple)
+    first = next(generator.parameters(), None)
+    device = first.device if first is not None else torch.device("cpu")
+    dtype = first.dtype if first is not None and first.is_floating_point() else torch.float32
+    channels = generator_channels(generator)[0]
+    with _prepared(generator, device, channels_last=False) as net, torch.inference_mode():
+        for factor in _MINIMUM_PROBES:
+            side = factor * multiple
+            try:
+                net(torch.zeros(1, channels, side, side, device=device, dtype=dtype))
+            except (RuntimeError, ValueError):
+                continue
+            _minimums[generator] = side
+            return side
+    raise ValueError(
+        f"{type(generator).__name__} fails on every side up to "
+        f"{_MINIMUM_PROBES[-1] * multiple} px; it cannot translate photos."
+    )
+
+
+def memory_estimate(height: int, width: int, multiple: int = 1) -> int:
+    """Bytes `translate` holds for a height×width photo besides the network's tiles."""
+    padded = math.ceil(height / multiple) * multiple * math.ceil(width / multiple) * multiple
+    return padded * BYTES_PER_PIXEL
 
 
 def generator_channels(generator: nn.Module) -> tuple[int, int]:
@@ -129,12 +177,13 @@ def _axis_plan(n: int, tile: int, overlap: int, multiple: int, align: int) -> tu
 
 
 def plan_tiles(
-    height: int, width: int, tile: int | None, overlap: int, multiple: int
+    height: int, width: int, tile: int | None, overlap: int, multiple: int, minimum: int = 0
 ) -> tuple[tuple[int, int], list[tuple[int, int]]]:
     """((tile height, tile width), [(top, left), ...]) covering a height×width image.
 
     height and width must be multiples of `multiple` (translate pads the photo first);
-    tile sides are multiples of it too, and neighbouring tiles share >= `overlap` pixels.
+    tile sides are multiples of it too, at least `minimum` (the net's smallest input),
+    and neighbouring tiles share >= `overlap` pixels.
     """
     if height % multiple or width % multiple:
         raise ValueError(f"{height}×{width} is not a multiple of {multiple}; pad it first")
@@ -142,7 +191,7 @@ def plan_tiles(
         return (height, width), [(0, 0)]
     if tile < 1 or overlap < 0:
         raise ValueError(f"tile must be >= 1 and overlap >= 0, got tile={tile}, {overlap=}")
-    tile = max(tile // multiple * multiple, multiple)
+    tile = max(tile // multiple * multiple, multiple, minimum)
     # At most half a tile, so every tile keeps a middle that only it covers.
     overlap = min(overlap, tile // 2)
     align = _alignment(multiple, overlap)
@@ -182,11 +231,14 @@ def _ramps(starts: list[int], side: int) -> list[torch.Tensor]:
     return ramps
 
 
-def _pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, int, int]:
-    """Reflect-pad NCHW up to multiples, half on each side; return it and the offsets."""
+def _pad_to_multiple(
+    x: torch.Tensor, multiple: int, minimum: int = 0
+) -> tuple[torch.Tensor, int, int]:
+    """Reflect-pad NCHW up to multiples (and to `minimum`, the net's smallest side), half on
+    each side; return it and the offsets."""
     height, width = x.shape[-2:]
-    pad_h = -height % multiple
-    pad_w = -width % multiple
+    pad_h = max(-height % multiple, minimum - height)
+    pad_w = max(-width % multiple, minimum - width)
     if pad_h == 0 and pad_w == 0:
         return x, 0, 0
     top, left = pad_h // 2, pad_w // 2
@@ -243,6 +295,7 @@ class _Run:
     channels_last: bool
     multiple: int
     batch_size: int
+    minimum: int = 0  # the net's smallest side (minimum_side)
 
     def forward(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Run the net on a CPU NCHW batch whose sides are multiples; result on its device."""
@@ -263,7 +316,7 @@ def _live_instance_norms(net: nn.Module) -> list[nn.Module]:
     ]
 
 
-def _thumbnail(x: torch.Tensor, area: int, multiple: int) -> torch.Tensor:
+def _thumbnail(x: torch.Tensor, area: int, multiple: int, minimum: int) -> torch.Tensor:
     """`x` shrunk (area-averaged) to at most about `area` pixels, reflect-padded to multiples.
 
     Padding rather than resizing to the multiple keeps a small image exactly as it is.
@@ -273,7 +326,7 @@ def _thumbnail(x: torch.Tensor, area: int, multiple: int) -> torch.Tensor:
     if scale < 1.0:
         size = (max(1, round(height * scale)), max(1, round(width * scale)))
         x = F.interpolate(x, size=size, mode="area")
-    return _pad_to_multiple(x, multiple)[0]
+    return _pad_to_multiple(x, multiple, minimum)[0]
 
 
 @contextlib.contextmanager
@@ -304,7 +357,7 @@ def _thumbnail_statistics(net: nn.Module, x: torch.Tensor, area: int, run: _Run)
 
     handles = [m.register_forward_hook(record) for m in norms]
     try:
-        run.forward(net, _thumbnail(x, area, run.multiple))
+        run.forward(net, _thumbnail(x, area, run.multiple, run.minimum))
     finally:
         for handle in handles:
             handle.remove()
@@ -470,12 +523,18 @@ def translate(
 
     # Pad once, the same way for the whole image and for tiles, so tiles sit on the
     # very grid the whole padded image would be computed on.
-    x, pad_top, pad_left = _pad_to_multiple(image_to_tensor(crop, channels=in_channels), multiple)
-    plan = plan_tiles(x.shape[-2], x.shape[-1], tile, overlap, multiple)
+    # Only a photo or tile smaller than the largest probe can be below the net's minimum.
+    sides = (*crop.shape[:2], *((tile,) if tile else ()))
+    small = min(sides) < _MINIMUM_PROBES[-1] * multiple
+    minimum = minimum_side(generator, multiple) if small else multiple
+    x, pad_top, pad_left = _pad_to_multiple(
+        image_to_tensor(crop, channels=in_channels), multiple, minimum
+    )
+    plan = plan_tiles(x.shape[-2], x.shape[-1], tile, overlap, multiple, minimum)
     with _prepared(generator, torch_device, channels_last) as net:
         param = next(net.parameters(), None)
         dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
-        run = _Run(torch_device, dtype, amp, channels_last, multiple, batch_size)
+        run = _Run(torch_device, dtype, amp, channels_last, multiple, batch_size, minimum)
         # As many pixels as a batch of tiles (no more memory than the tiles need), but
         # at most a quarter of the image (no more than a quarter of its work).
         thumbnail = min(batch_size * plan[0][0] * plan[0][1], x.shape[-2] * x.shape[-1] // 4)
