@@ -284,9 +284,11 @@ def _run_translation(
     from ganpaint.edit.trained_scale import translate_at_scale
 
     generator = bundle.translator(direction)
+    _check_tile(args.tile, generator, bundle)
     inputs = []
     for image_path, mask_path, out_path in jobs:
         loaded = load_image(image_path)
+        _check_translation_memory(loaded.path, loaded.rgb.shape, generator, bundle, args.scale)
         mask = None
         if mask_path is not None:
             mask = load_mask(mask_path, expected_size=loaded.size)  # type: ignore[arg-type]
@@ -316,6 +318,34 @@ def _run_translation(
     target = inputs[0][2] if not many else f"{len(inputs)} images to {args.out}"
     print(f"Wrote {target}", file=sys.stderr)
     return 0
+
+
+def _check_tile(tile: int, generator: object, bundle: ModelBundle) -> None:
+    """Refuse a --tile below the smallest input the model can run on (before any work)."""
+    from ganpaint.edit.translate import minimum_side
+
+    minimum = minimum_side(generator)  # type: ignore[arg-type]
+    if tile < minimum:
+        raise GanpaintError(
+            f"--tile {tile} is smaller than the model {bundle.name} can translate; "
+            f"pass --tile {minimum} or more."
+        )
+
+
+def _check_translation_memory(
+    path: Path, shape: tuple[int, ...], generator: object, bundle: ModelBundle, scale: str
+) -> None:
+    """Refuse a photo whose translation would not fit in memory, before any output."""
+    from ganpaint.edit.trained_scale import memory_needed
+    from ganpaint.edit.translate import required_multiple
+    from ganpaint.memory import check_memory
+
+    multiple = required_multiple(generator)  # type: ignore[arg-type]
+    check_memory(
+        memory_needed(shape, bundle.meta, scale, multiple),  # type: ignore[arg-type]
+        f"Translating {path} ({shape[1]}×{shape[0]} px)",
+        "translate a smaller copy of it (half the side needs a quarter of the memory)",
+    )
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
@@ -410,6 +440,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     check_writes([out], reads=_model_file(args.model))
     device = resolve_device(args.device)
     model = _gan(args.model, "generate", args.device)
+    _check_sample_memory(args.n, model)
     if args.interpolate:
         ends = [latents.sample(model, 1, seed, device).z[0] for seed in args.interpolate]
         samples = latents.interpolation(model, *ends, frames=args.n, device=device)
@@ -422,6 +453,22 @@ def cmd_sample(args: argparse.Namespace) -> int:
     save_image(out, np.ascontiguousarray(grid.permute(1, 2, 0).numpy()))
     print(f"Wrote {out} ({args.n} samples)", file=sys.stderr)
     return 0
+
+
+# Bytes per sample pixel: the images, their stack, the grid and its contiguous copy (RGB).
+_SAMPLE_BYTES_PER_PIXEL = 16
+
+
+def _check_sample_memory(count: int, model: GanModel) -> None:
+    """Refuse a grid that would not fit in memory, before generating any sample."""
+    from ganpaint.memory import check_memory
+
+    side = model.resolution + 2  # each sample and its grid padding
+    check_memory(
+        count * side * side * _SAMPLE_BYTES_PER_PIXEL,
+        f"A grid of {count} samples of {model.resolution} px",
+        "pass a smaller -n",
+    )
 
 
 # --- the parser -------------------------------------------------------------------------------
