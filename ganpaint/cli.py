@@ -15,6 +15,7 @@ from ganpaint import __version__
 from ganpaint.cli_edits import add_edit_commands
 from ganpaint.device import DEVICE_CHOICES_HELP
 from ganpaint.errors import GanpaintError
+from ganpaint.ranges import CommandParser
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -75,7 +76,7 @@ def _human_size(size: int | None) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="ganpaint",
         description="Edit photos with GANs: inpaint, sketch to image, translate. "
         "With no command (`ganpaint [IMAGE] [--model M] [--device D] [--screenshot OUT.png]`), "
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_app_parser() -> argparse.ArgumentParser:
     """`ganpaint [IMAGE]`: the desktop app, or `--screenshot` of its window."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="ganpaint",
         description="Open the ganpaint desktop app (commands: see `ganpaint --help`).",
     )

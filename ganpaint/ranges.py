@@ -13,12 +13,22 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ganpaint.errors import GanpaintError
 
-__all__ = ["RANGES", "Range", "RangeError", "check", "number", "with_range"]
+__all__ = [
+    "RANGES",
+    "CommandParser",
+    "Range",
+    "RangeError",
+    "add_number",
+    "check",
+    "number",
+    "with_range",
+]
 
 #: Seeds go to torch's 64-bit generators (signed on some paths): 0 … 2**63 - 1.
 MAX_SEED = 2**63 - 1
@@ -172,3 +182,20 @@ def add_number(
 ) -> None:
     """Add a numeric option checked against `RANGES[key]`, its range shown in `--help`."""
     parser.add_argument(*flags, type=number(key), help=with_range(key, help), **options)  # type: ignore[arg-type]
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors read like every other error of the command.
+
+    argparse names the subcommand (`ganpaint inpaint: error: …`) after a usage of up to
+    twenty lines; this names the program (`ganpaint: error: …`, as a GanpaintError does)
+    and points to the subcommand's help instead, so an option out of range is one line
+    like any other refusal. Only the program's own short usage (the list of commands)
+    is still shown. Subparsers inherit the class.
+    """
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        program = self.prog.split()[0]
+        if self.prog == program:
+            self.print_usage(sys.stderr)
+        self.exit(2, f"{program}: error: {message} (see `{self.prog} --help`)\n")

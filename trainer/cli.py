@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ganpaint import __version__
 from ganpaint.errors import GanpaintError
-from ganpaint.ranges import add_number
+from ganpaint.ranges import CommandParser, add_number
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -433,7 +433,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from trainer.synth import LAYOUTS, PAIRS
 
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="ganpaint-train", description="Train and evaluate the models ganpaint uses."
     )
     parser.add_argument("--version", action="version", version=f"ganpaint {__version__}")
