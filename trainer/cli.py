@@ -278,6 +278,20 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         help="also keep an exponential moving average of G's weights (e.g. 0.999 per step) "
         "and export it instead of G; 0 = off (the default, as in the papers)",
     )
+    gan.add_argument(
+        "--diffaugment",
+        metavar="POLICIES",
+        help="DiffAugment (Zhao et al. 2020) on every image D sees, real and generated, in "
+        "both steps: a comma-separated list of color, translation, cutout (for a few "
+        "hundred images or fewer: all three); default off",
+    )
+    gan.add_argument(
+        "--crops",
+        metavar="MIN,MAX",
+        help="train on random square crops of the --data photos, MIN to MAX of the short "
+        "side (log-uniform, e.g. 0.125,1.0), a new view on every draw, instead of one "
+        "centre crop per photo; default off",
+    )
     gan.add_argument("--name", help="name stored in the exported model")
     _add_loop_flags(gan)
     gan.set_defaults(handler=_command("train_gan"))

@@ -43,6 +43,11 @@ def _overrides(args: argparse.Namespace, cls: type[LoopConfig]) -> dict[str, Any
 
 # -- gan --------------------------------------------------------------------------------
 def _gan_data(config: GanConfig, ctx: DistContext) -> Dataset[Any]:
+    if config.crops:  # a few large photos: a new random crop on every draw
+        from trainer.data.crops import PhotoCrops, parse_crops
+
+        crops = parse_crops(config.crops)
+        return PhotoCrops(config.data, config.size, crops, seed=config.seed)
     return open_images(config.data, config.size, config.synthetic_n, show_progress=ctx.is_main)
 
 

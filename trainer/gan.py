@@ -17,7 +17,10 @@ from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.dcgan import DCGAN_SIZES
 from ganpaint.models.registry import build_net
 from trainer.config import ConfigError, LoopConfig
+from trainer.data.crops import parse_crops
+from trainer.data.source import is_synthetic
 from trainer.data.stream import mix_seed
+from trainer.diffaugment import diff_augment, parse_policy
 from trainer.ema import average_copy, standing_stats, update_average
 from trainer.losses import (
     LOSSES,
@@ -56,6 +59,12 @@ class GanConfig(LoopConfig):
     gp_weight: float = 10.0
     flip: bool = True
     ema: float = 0.0  # decay of G's weight average (e.g. 0.999), exported instead of G; 0: off
+    # DiffAugment (Zhao et al. 2020) on every image D sees, in both steps: "" = off, or a
+    # comma-separated list of color, translation, cutout (few-shot data: all three).
+    diffaugment: str = ""
+    # Random crops of the --data photos instead of one centre crop each: "MIN,MAX"
+    # fractions of the short side (log-uniform), e.g. "0.125,1.0"; "" = off.
+    crops: str = ""
     name: str = ""  # the exported model's name (default: the run folder's name)
 
     def resolved(self) -> GanConfig:
@@ -77,6 +86,14 @@ class GanConfig(LoopConfig):
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)}.")
         if not 0.0 <= self.ema < 1.0:
             raise ConfigError(f"--ema must lie in [0, 1) (0 = off), not {self.ema}.")
+        try:
+            parse_policy(self.diffaugment)
+            if self.crops:
+                parse_crops(self.crops)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        if self.crops and is_synthetic(self.data):
+            raise ConfigError("--crops needs --data FOLDER of photos, not procedural images.")
         if self.channels not in (0, 1, 3):
             raise ConfigError(f"channels must be 1 (grey) or 3 (RGB), not {self.channels}.")
         lr, beta1, beta2 = ADAM_DEFAULTS[self.loss]
@@ -136,6 +153,7 @@ class GanTask(Task):
         self.batch_multiple = config.n_critic if config.loss == "wgan-gp" else 1
         fixed = torch.Generator().manual_seed(mix_seed(config.seed, 3))
         self.fixed_z = uniform_latent(SAMPLE_COUNT, config.nz, runtime.device, fixed)
+        self.augment = parse_policy(config.diffaugment)
         self.G_ema: torch.nn.Module | None = None
         if config.ema > 0:
             self.G_ema = average_copy(self.G)
@@ -166,6 +184,11 @@ class GanTask(Task):
 
         return standing_stats(self.G_ema, latents, seed=mix_seed(self.config.seed, 4))
 
+    def _seen(self, images: torch.Tensor) -> torch.Tensor:
+        """What D sees of real or generated images: with --diffaugment, an augmented
+        copy (fresh draws each call; the gradient passes through to G)."""
+        return diff_augment(images, self.augment) if self.augment else images
+
     def _z(self, n: int) -> torch.Tensor:
         return uniform_latent(n, self.config.nz, self.runtime.device)
 
@@ -179,7 +202,7 @@ class GanTask(Task):
         set_requires_grad(self.D, False)
         try:
             with self.runtime.autocast():
-                loss = loss_fn(self.D(fake))
+                loss = loss_fn(self.D(self._seen(fake)))
             self.optimizers["G"].zero_grad(set_to_none=True)
             loss.backward()
             self.optimizers["G"].step()
@@ -193,8 +216,8 @@ class GanTask(Task):
         run = self.runtime
         with run.autocast():
             fake = self.G_train(self._z(real.shape[0]))
-            real_logits = self.D_train(real)
-            fake_logits = self.D_train(fake.detach())
+            real_logits = self.D_train(self._seen(real))
+            fake_logits = self.D_train(self._seen(fake.detach()))
             loss_d = gan_d_loss(real_logits, fake_logits)
         self.optimizers["D"].zero_grad(set_to_none=True)
         loss_d.backward()
@@ -213,6 +236,7 @@ class GanTask(Task):
             real = run.images(real)
             with torch.no_grad(), run.autocast():
                 fake = self.G(self._z(real.shape[0]))
+            real, fake = self._seen(real), self._seen(fake)
             with run.autocast():
                 real_scores = self.D_train(real)
                 fake_scores = self.D_train(fake)

@@ -308,3 +308,35 @@ def test_an_ema_decay_outside_0_1_is_refused(
     err = capsys.readouterr().err
     assert "--ema must lie in [0, 1)" in err and err.count("\n") <= 2
     assert not RunDir(out).list_checkpoints()
+
+
+def test_few_shot_options_resume_exactly(image_folder: Path, tmp_path: Path) -> None:
+    """DiffAugment and random crops draw from the run's seeded streams: an interrupted
+    and resumed run equals an uninterrupted one."""
+    few_shot = ("--diffaugment", "color,translation,cutout", "--crops", "0.25,1.0")
+    whole = _gan(image_folder, tmp_path / "whole", "--iters", "4", *few_shot)
+    assert main([*whole, "--checkpoint-every", "2"]) == 0
+    parts = _gan(image_folder, tmp_path / "parts", *few_shot, "--checkpoint-every", "2")
+    assert main([*parts, "--iters", "2"]) == 0
+    assert main([*parts, "--iters", "4", "--resume"]) == 0
+    _assert_same(_nets(tmp_path / "parts"), _nets(tmp_path / "whole"))
+    plain = _gan(image_folder, tmp_path / "plain", "--iters", "4", "--checkpoint-every", "2")
+    assert main(plain) == 0
+    assert not torch.equal(
+        _nets(tmp_path / "plain")["G"]["main.0.weight"],
+        _nets(tmp_path / "whole")["G"]["main.0.weight"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "needle"),
+    [("--diffaugment", "color,zoom", "Unknown DiffAugment policy 'zoom'"),
+     ("--crops", "0.5,0.25", "--crops needs 0 < MIN ≤ MAX ≤ 1")],
+)  # fmt: skip
+def test_bad_few_shot_options_are_one_line(
+    flag: str, value: str, needle: str, image_folder: Path, tmp_path: Path, capsys
+) -> None:
+    assert main(_gan(image_folder, tmp_path / "run", "--iters", "2", flag, value)) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and needle in errors[0]
+    assert not (tmp_path / "run").exists()

@@ -59,6 +59,8 @@ class PhotoCrops(Dataset[torch.Tensor]):
     """`(epoch, index)` -> float CHW tensor in [-1, 1]: a random crop of photo
     `index % photos`, `size` × `size` pixels."""
 
+    wants_epoch = True  # the training stream passes (epoch, index): a new view each epoch
+
     def __init__(
         self,
         folder: str | Path,
@@ -70,6 +72,8 @@ class PhotoCrops(Dataset[torch.Tensor]):
     ) -> None:
         self.size, self.crops, self.seed = size, crops, seed
         self.views_per_photo = views_per_photo
+        if not str(folder).strip():  # Path("") is the current folder: never by accident
+            raise DatasetError("--data is empty; pass a folder of photos to crop.")
         try:
             paths = list_images(Path(folder), recursive=True)
         except ImageFileError as error:
