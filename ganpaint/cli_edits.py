@@ -321,14 +321,20 @@ def _run_translation(
 
 
 def _check_tile(tile: int, generator: object, bundle: ModelBundle) -> None:
-    """Refuse a --tile below the smallest input the model can run on (before any work)."""
-    from ganpaint.edit.translate import minimum_side
+    """Refuse a --tile below the smallest input the model runs on (before any work).
 
-    minimum = minimum_side(generator)  # type: ignore[arg-type]
-    if tile < minimum:
+    A tile is rounded up to the model's size multiple, as it always was (512 for a
+    U-Net 256 means 512); below that, some nets still fail (a ResNet needs two
+    multiples: its bottleneck must be 2×2), and that is refused rather than changed.
+    """
+    from ganpaint.edit.translate import minimum_side, required_multiple
+
+    multiple = required_multiple(generator)  # type: ignore[arg-type]
+    minimum = minimum_side(generator, multiple)  # type: ignore[arg-type]
+    if max(tile // multiple * multiple, multiple) < minimum:
         raise GanpaintError(
-            f"--tile {tile} is smaller than the model {bundle.name} can translate; "
-            f"pass --tile {minimum} or more."
+            f"--tile {tile} is below the smallest tile the model {bundle.name!r} runs on "
+            f"({minimum} px); pass --tile {minimum} or more."
         )
 
 
