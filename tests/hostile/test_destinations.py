@@ -110,7 +110,10 @@ def work(tmp_path: Path) -> Path:
     sketch[14:16] = 0
     save_image(tmp_path / "edges.png", sketch)
     torch.manual_seed(0)
-    gan = {"G": DCGANGenerator(nz=8, ngf=4, image_size=32), "D": DCGANDiscriminator(4, 32)}
+    gan = {
+        "G": DCGANGenerator(nz=8, ngf=4, image_size=32),
+        "D": DCGANDiscriminator(ndf=4, image_size=32),
+    }
     ModelBundle.create("gan", gan, {"name": "g"}).save(tmp_path / "gan.safetensors")
     cycle = {"G_A": ResnetGenerator(ngf=4, n_blocks=6), "G_B": ResnetGenerator(ngf=4, n_blocks=6)}
     meta = {"name": "a2b", "domains": {"A": "a", "B": "b"}}
