@@ -48,6 +48,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget  # noqa: E402
 
 JOB_TIMEOUT_S = 120.0
+QUIT_WAIT_S = 15  # how long closing the window may take
 CORNER_ZOOMS = ("fit", "actual_size", "zoom_in")  # Ctrl+0, Ctrl+1, Ctrl++ (twice)
 
 
@@ -463,12 +464,31 @@ class Driver:
 
     def quit(self) -> None:
         """File › Quit (Ctrl+Q) on the main window, discarding the session's edits."""
-        self.window.activateWindow()
+        # The shortcut acts in the active window only, and the window manager activates
+        # it asynchronously (after the explorer closed, under load, that took a while).
+        for attempt in range(50):
+            if QApplication.activeWindow() is self.window:
+                break
+            if attempt % 5 == 0:
+                self.window.activateWindow()
+            self.wait(100)
         self.view.setFocus()
         with self.answering_discard() as answered:
             self.key(Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
-            self.wait(200)
+            # Closing stops the workers and flushes the autosave: on a loaded 2-core CI
+            # machine that took longer than the 0.2 s first allowed here.
+            for _ in range(QUIT_WAIT_S * 10):
+                self.wait(100)
+                if not self.window.isVisible():
+                    break
         self.summary["closed"] = not self.window.isVisible()
+        if not self.summary["closed"]:  # say what held it open
+            modal = QApplication.activeModalWidget()
+            held = "none" if modal is None else type(modal).__name__
+            if isinstance(modal, QMessageBox):
+                held += f" {modal.text()!r}"
+            focus = QApplication.focusWidget()
+            self.summary["steps"].append(f"after quit: modal {held}; focus {focus}")
         self.summary["steps"].append(f"quit answered {answered}")
 
 

@@ -190,5 +190,6 @@ def check(summary: dict) -> list[str]:
             if not texts or not all(t.startswith(f"{x}, {y}") for t in texts):
                 problems.append(f"readout over pixel {corner} ({label}): {texts or 'never shown'}")
     if not summary.get("closed"):
-        problems.append("File › Quit did not close the window")
+        held = [step for step in summary.get("steps", []) if step.startswith("after quit")]
+        problems.append("File › Quit did not close the window " + "; ".join(held))
     return problems
