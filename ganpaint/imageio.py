@@ -36,7 +36,7 @@ import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from ganpaint.atomic import atomic_path
-from ganpaint.errors import ImageFileError, MaskError
+from ganpaint.errors import GanpaintError, ImageFileError, MaskError
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -48,8 +48,10 @@ __all__ = [
     "load_image",
     "load_mask",
     "max_pixels_from_env",
+    "pillow_open_without_bomb_check",
     "save_image",
     "save_mask",
+    "whole_number_from_env",
 ]
 
 #: Refuse images larger than this many pixels (16384 x 16384, 256 Mi pixels) unless the
@@ -120,12 +122,16 @@ class LoadedImage:
 # --------------------------------------------------------------------------- loading
 
 
-def max_pixels_from_env(default: int | None = DEFAULT_MAX_PIXELS) -> int | None:
-    """The pixel limit `GANPAINT_MAX_PIXELS` asks for (None = no limit), else `default`.
+def whole_number_from_env(
+    name: str, default: int | None, error: type[GanpaintError], what: str = "a whole number"
+) -> int | None:
+    """A limit from the environment variable `name` (None = no limit), else `default`.
 
     Accepts a whole number (underscores allowed); 0 or "none" switches the limit off.
+    Anything else is `error`, one sentence naming the variable. Shared by every limit a
+    user raises this way (pixels, .ora layers, depth and bytes).
     """
-    raw = os.environ.get(MAX_PIXELS_ENV, "").strip()
+    raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     if raw.lower() in {"none", "off", "unlimited"}:
@@ -135,11 +141,17 @@ def max_pixels_from_env(default: int | None = DEFAULT_MAX_PIXELS) -> int | None:
     except ValueError:
         value = -1
     if value < 0:
-        raise ImageFileError(
-            f"{MAX_PIXELS_ENV}={raw!r} is not a pixel count; set it to a whole number "
-            f"such as {DEFAULT_MAX_PIXELS * 2} (0 for no limit) or unset it."
+        example = (default or 1) * 2
+        raise error(
+            f"{name}={raw!r} is not {what}; set it to a whole number such as {example} "
+            "(0 for no limit) or unset it."
         )
     return value or None
+
+
+def max_pixels_from_env(default: int | None = DEFAULT_MAX_PIXELS) -> int | None:
+    """The pixel limit `GANPAINT_MAX_PIXELS` asks for (None = no limit), else `default`."""
+    return whole_number_from_env(MAX_PIXELS_ENV, default, ImageFileError, "a pixel count")
 
 
 def load_image(
@@ -196,7 +208,7 @@ def _check_readable_file(path: Path) -> None:
 
 def _decode(path: Path, handle: BinaryIO, max_pixels: int | None) -> LoadedImage:
     try:
-        with _pillow_open_without_bomb_check():
+        with pillow_open_without_bomb_check():
             img = Image.open(handle, formats=_available_formats())
     except UnidentifiedImageError as exc:
         raise ImageFileError(
@@ -279,7 +291,7 @@ def _available_formats() -> list[str]:
 
 
 @contextlib.contextmanager
-def _pillow_open_without_bomb_check() -> Iterator[None]:
+def pillow_open_without_bomb_check() -> Iterator[None]:
     """Open with Pillow's own pixel limit off: `_check_pixel_limit` replaces it.
 
     Pillow's limit (about 89 megapixels, an error at twice that) is lower than ours

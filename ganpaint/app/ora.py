@@ -40,7 +40,7 @@ from ganpaint.app.ora_limits import (
 )
 from ganpaint.atomic import atomic_path
 from ganpaint.errors import DocumentFileError
-from ganpaint.imageio import _pillow_open_without_bomb_check
+from ganpaint.imageio import pillow_open_without_bomb_check
 
 MIMETYPE = "image/openraster"
 THUMBNAIL_SIZE = 256
@@ -506,7 +506,7 @@ def _decode_png(
     try:
         with archive.open(info) as handle:
             stream = _CappedStream(handle, info.file_size, name, budget)
-            with _pillow_open_without_bomb_check():
+            with pillow_open_without_bomb_check():
                 img = Image.open(stream, formats=["PNG"])  # type: ignore[arg-type]
             with img:
                 pixels.spend(f"layer {name}", *img.size)

@@ -9,11 +9,15 @@ raises it. The pixel limit is the image loader's own (`GANPAINT_MAX_PIXELS`).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from ganpaint.errors import DocumentFileError
-from ganpaint.imageio import DEFAULT_MAX_PIXELS, MAX_PIXELS_ENV, max_pixels_from_env
+from ganpaint.imageio import (
+    DEFAULT_MAX_PIXELS,
+    MAX_PIXELS_ENV,
+    max_pixels_from_env,
+    whole_number_from_env,
+)
 
 MAX_LAYERS_ENV = "GANPAINT_ORA_MAX_LAYERS"
 MAX_DEPTH_ENV = "GANPAINT_ORA_MAX_DEPTH"
@@ -68,21 +72,8 @@ class OraLimits:
 
 def _env_limit(name: str, default: int) -> int:
     """A whole number from the environment (0 or "none" = no limit), else `default`."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if raw.lower() in {"none", "off", "unlimited"}:
-        return _NO_LIMIT
-    try:
-        value = int(raw.replace("_", ""))
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise DocumentFileError(
-            f"{name}={raw!r} is not a whole number; set it to one such as {default * 2} "
-            "(0 for no limit) or unset it."
-        )
-    return value or _NO_LIMIT
+    value = whole_number_from_env(name, default, DocumentFileError)
+    return _NO_LIMIT if value is None else value
 
 
 def over_limit(path: object, found: str, limit: str, env: str) -> DocumentFileError:
