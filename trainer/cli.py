@@ -408,6 +408,18 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     )
     report.add_argument("model", metavar="RUN|BUNDLE", help="a run folder or .safetensors model")
     report.add_argument("--data", help="real images (default: the model's training data)")
+    report.add_argument(
+        "--held-out",
+        metavar="DIR",
+        help="photos the model was not trained on, for the memorisation check and SWD "
+        "(default: a third of --data)",
+    )
+    report.add_argument(
+        "--crops",
+        metavar="MIN,MAX",
+        help="compare random crops of the photos, as `gan --crops` trains (default: as the "
+        "model was trained; '' for whole images)",
+    )
     report.add_argument("-o", "--out", required=True, metavar="REPORT_DIR")
     add_number(
         report, "-n", "--samples", default=1024, key="eval_samples",

@@ -21,6 +21,7 @@ from trainer.checkpoint import CheckpointError, load_checkpoint, load_latest
 from trainer.cli import EXIT_INTERRUPTED
 from trainer.config import LoopConfig, config_from_dict
 from trainer.cyclegan import CycleGanConfig, CycleGanTask
+from trainer.data.crops import parse_crops
 from trainer.data.paired import open_aligned, open_unaligned
 from trainer.data.source import is_synthetic, open_images
 from trainer.distributed import DistContext
@@ -308,12 +309,21 @@ def evaluate(args: argparse.Namespace) -> int:
         device=args.device,
         seed=args.seed,
         batch=args.batch,
+        held_out=args.held_out,
+        crops=args.crops,
     )
+    if args.crops:
+        try:
+            parse_crops(args.crops)
+        except ValueError as error:
+            raise GanpaintError(str(error)) from None
     refuse_empty_paths(
         {"RUN|BUNDLE": args.model, "-o": args.out, "--data": args.data,
-         "--inception-weights": args.inception_weights}
+         "--inception-weights": args.inception_weights, "--held-out": args.held_out}
     )  # fmt: skip
-    _check_report_destination(Path(args.model), Path(args.out), args.data, args.inception_weights)
+    _check_report_destination(
+        Path(args.model), Path(args.out), args.data, args.inception_weights, args.held_out
+    )
     bundle = load_model(args.model)
     metrics = run_evaluation(bundle, args.data, Path(args.out), options)
     summary = ", ".join(
@@ -324,16 +334,16 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def _check_report_destination(
-    model: Path, out: Path, data: str | None, weights: str | None
+    model: Path, out: Path, data: str | None, weights: str | None, held_out: str | None = None
 ) -> None:
     """The report folder must not be a run's own folder, the model, or inside the data."""
     run = RunDir(model)
     reads = [p for p in (model, Path(weights) if weights else None) if p is not None]
-    folder_data = data and not is_synthetic(data) and Path(data).expanduser().is_dir()
+    trees = [Path(d).expanduser() for d in (data, held_out) if d and not is_synthetic(d)]
     check_writes(
         folders=[out],
         reads=[*reads, *(run.record_files() if model.is_dir() else [])],
         read_folders=[model] if model.is_dir() else [],
-        read_trees=[Path(data).expanduser()] if folder_data else [],
+        read_trees=[t for t in trees if t.is_dir()],
         protected=run.own_folders() if model.is_dir() else [],
     )

@@ -4,7 +4,10 @@
 - interpolation.png: rows of linear paths between pairs of latents (straight lines
   stay inside the U(-1, 1) cube the prior lives in);
 - nearest.png: each sample (left) beside its nearest training images in pixel space,
-  the memorisation check; metrics compare those distances with held-out images';
+  the memorisation check; metrics compare those distances with held-out images'
+  (`--held-out DIR`: photos the model never saw; otherwise a third of the data);
+- a model trained on random crops of photos (`--crops`) is compared with crops drawn
+  the same way, not with whole photos squeezed to its size;
 - sliced Wasserstein distance on Laplacian-pyramid patches (no pretrained network);
 - FID when --inception-weights names a local file (otherwise a clear note);
 - the Parzen-window log-likelihood for small images, sigma chosen on validation data.
@@ -26,6 +29,7 @@ from ganpaint.atomic import atomic_write_bytes
 from ganpaint.device import resolve_device
 from ganpaint.errors import DatasetError, GanpaintError
 from ganpaint.models.bundle import ModelBundle
+from trainer.data.crops import PhotoCrops, parse_crops
 from trainer.data.source import is_synthetic, open_images
 from trainer.data.stream import mix_seed, to_grey
 from trainer.gan import uniform_latent
@@ -52,6 +56,8 @@ class EvalOptions:
     device: str = "auto"
     seed: int = 0
     batch: int = 64
+    held_out: str | None = None  # a folder of photos the model was not trained on
+    crops: str | None = None  # "MIN,MAX"; None: as the model was trained ("" = whole images)
 
 
 def _stack(dataset: Dataset[torch.Tensor], count: int, seed: int, channels: int) -> torch.Tensor:
@@ -83,6 +89,28 @@ def _real_sets(
     # A folder has no held-out split of its own: thirds for train / validation / test.
     third = max(1, everything.shape[0] // 3)
     return everything[:third], everything[third : 2 * third], everything[2 * third :]
+
+
+def _crop_views(photos: PhotoCrops, count: int, epoch: int) -> torch.Tensor:
+    order = torch.randperm(len(photos), generator=torch.Generator().manual_seed(epoch))[:count]
+    return torch.stack([photos[(epoch, int(i))] for i in order])
+
+
+def _crop_sets(
+    data: str, held_out: str | None, crops: tuple[float, float], size: int, count: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(train, validation, test) crop views. Whole photos go to one side only, so a
+    held-out view never shares pixels with a training view."""
+    train = PhotoCrops(data, size, crops, seed=seed)
+    if held_out:
+        held = PhotoCrops(held_out, size, crops, seed=seed + 1)
+    else:  # the last third of the photos stands in for unseen ones
+        if len(train.photos) < 3:
+            raise DatasetError(f"--data {data} has fewer than 3 photos to split; pass --held-out.")
+        held = PhotoCrops(data, size, crops, seed=seed + 1)
+        cut = len(train.photos) * 2 // 3
+        train.photos, held.photos = train.photos[:cut], held.photos[cut:]
+    return _crop_views(train, count, 0), _crop_views(held, count, 1), _crop_views(held, count, 2)
 
 
 @torch.no_grad()
@@ -121,7 +149,23 @@ def run_evaluation(
     inception = load_inception(weights, device) if weights else None
     nz, size = int(bundle.meta["nz"]), bundle.resolution
     count = options.samples
-    train, val, test = _real_sets(data, bundle, count, options.seed)
+    crops = options.crops
+    if crops is None:
+        crops = bundle.meta.get("training", {}).get("config", {}).get("crops") or ""
+    if crops and not is_synthetic(data):
+        if int(bundle.meta.get("channels_out", 3)) != 3:
+            raise DatasetError("--crops compares colour photos; this model draws grey images.")
+        train, val, test = _crop_sets(
+            data, options.held_out, parse_crops(crops), size, count, options.seed
+        )
+    elif options.held_out:
+        train, val, test = _real_sets(data, bundle, count, options.seed)
+        held = _stack(open_images(options.held_out, size), 2 * count, options.seed,
+                      int(bundle.meta.get("channels_out", 3)))  # fmt: skip
+        half = max(1, held.shape[0] // 2)
+        train, val, test = torch.cat([train, val, test]), held[:half], held[half:]
+    else:
+        train, val, test = _real_sets(data, bundle, count, options.seed)
     latents = torch.Generator().manual_seed(mix_seed(options.seed, 5))
     z = uniform_latent(count, nz, torch.device("cpu"), latents)
     fake = _generate(bundle, z, options.batch)
@@ -129,6 +173,8 @@ def run_evaluation(
     metrics: dict[str, Any] = {
         "model": str(bundle.path or bundle.name),
         "data": data,
+        "held_out": options.held_out,
+        "crops": crops or None,
         "samples": count,
         "real_images": int(test.shape[0]),
         "resolution": size,

@@ -91,3 +91,50 @@ def test_metrics_tell_same_from_different() -> None:
     x = torch.randn(500, 8, generator=gen, dtype=torch.float64)
     assert frechet_distance(x, x) == pytest.approx(0, abs=1e-6)
     assert frechet_distance(x, x + 1) == pytest.approx(8, rel=1e-6)
+
+
+def _solid_photos(folder: Path, colours: list[int]) -> Path:
+    import cv2
+    import numpy as np
+
+    folder.mkdir()
+    for value in colours:
+        cv2.imwrite(str(folder / f"{value}.png"), np.full((90, 120, 3), value, np.uint8))
+    return folder
+
+
+def test_crop_views_keep_held_out_photos_apart(tmp_path: Path) -> None:
+    from trainer.evaluate import _crop_sets
+
+    data = _solid_photos(tmp_path / "train", [0, 40, 80, 120, 160, 200])
+    train, val, test = _crop_sets(str(data), None, (0.25, 1.0), 16, 64, seed=0)
+    seen = set(train.mean((1, 2, 3)).round(decimals=3).tolist())
+    unseen = set(torch.cat([val, test]).mean((1, 2, 3)).round(decimals=3).tolist())
+    assert len(seen) == 4 and len(unseen) == 2 and not seen & unseen
+    held = _solid_photos(tmp_path / "held", [250])
+    _, val, test = _crop_sets(str(data), str(held), (0.25, 1.0), 16, 8, seed=0)
+    assert torch.allclose(torch.cat([val, test]), torch.tensor(250 / 127.5 - 1))
+
+
+def test_eval_of_a_crops_model_compares_crops_of_held_out_photos(
+    image_folder: Path, tiny: list[str], tmp_path: Path
+) -> None:
+    run = tmp_path / "crops"
+    args = ["gan", "--data", str(image_folder), "--out", str(run), *tiny, "--iters", "2",
+            "--crops", "0.5,1.0"]  # fmt: skip
+    assert main(args) == 0
+    held = _solid_photos(tmp_path / "held", [30, 220])
+    report = tmp_path / "report"
+    args = ["eval", str(run), "--held-out", str(held), "-o", str(report), "-n", "16",
+            "--device", "cpu"]  # fmt: skip
+    assert main(args) == 0
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert metrics["crops"] == "0.5,1.0" and metrics["held_out"] == str(held)
+    assert metrics["nn_ratio"] > 0
+
+
+def test_eval_refuses_bad_crops_in_one_line(gan_run: Path, tmp_path: Path, capsys) -> None:
+    args = ["eval", str(gan_run), "-o", str(tmp_path / "r"), "--crops", "2,1"]
+    assert main(args) == 2
+    assert "--crops needs 0 < MIN" in capsys.readouterr().err.strip().splitlines()[-1]
+    assert not (tmp_path / "r").exists()
