@@ -550,13 +550,41 @@ def license_table(photos: list[Photo]) -> str:
     return "\n".join(lines)
 
 
+def export_split(cache: Path, photos: list[Photo], split: str, folder: Path) -> list[Path]:
+    """Write one split's photos as PNGs named after their ids into a new `folder`: the
+    training folder of the photo GAN is `--export tune`, its held-out photos `report`."""
+    if folder.exists() and any(folder.iterdir()):
+        raise SystemExit(f"photo_sources: {folder} is not empty; export into a new folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for photo in select(photos, split):
+        target = folder / (photo.id.replace("/", "_").replace("#", "_") + ".png")
+        Image.fromarray(read_photo(cache, photo)).save(target)
+        written.append(target)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--refresh", action="store_true", help="fetch again even if cached")
     parser.add_argument("--list", action="store_true", help="also list every photo")
+    parser.add_argument(
+        "--export",
+        nargs=2,
+        metavar=("SPLIT", "DIR"),
+        help="write the photos of SPLIT (tune, report or all) as PNGs into a new DIR",
+    )
     args = parser.parse_args(argv)
-    photos = ensure_photos(args.cache.expanduser(), refresh=args.refresh)
+    cache = args.cache.expanduser()
+    photos = ensure_photos(cache, refresh=args.refresh)
+    if args.export:
+        split, folder = args.export
+        if split not in (*SPLITS, "all"):
+            parser.error(f"--export SPLIT must be tune, report or all, not {split!r}")
+        written = export_split(cache, photos, split, Path(folder).expanduser())
+        print(f"Wrote {len(written)} {split} photos into {folder}")
+        return 0
     print(license_table(photos))
     if args.list:
         for p in photos:
