@@ -11,8 +11,19 @@ APP_NAME = "ganpaint"
 
 
 def resources_dir() -> Path:
-    """The installed `resources/` folder (package data `ganpaint.resources`)."""
-    return Path(str(files("ganpaint.resources")))
+    """The installed `resources/` folder (package data `ganpaint.resources`).
+
+    Run from a source checkout that was never installed (`PYTHONPATH=.`, as on a
+    borrowed GPU machine), the package does not exist; the checkout's own
+    `resources/` beside `ganpaint/` is the same folder.
+    """
+    try:
+        return Path(str(files("ganpaint.resources")))
+    except ModuleNotFoundError:
+        checkout = Path(__file__).resolve().parent.parent / "resources"
+        if checkout.is_dir():
+            return checkout
+        raise
 
 
 def bundled_models_dir() -> Path:
