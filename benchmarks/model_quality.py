@@ -90,12 +90,14 @@ def run_model(
     inputs: list[np.ndarray],
     scale: str = "trained",
     direction: str | None = None,
+    device: str = "cpu",
 ) -> tuple[list[np.ndarray], float]:
     """The model's outputs as the app and CLI make them (`translate_at_scale`)."""
     generator, meta = bundle.translator(direction), bundle.meta
     started = time.perf_counter()
     outputs = [
-        translate_at_scale(image, generator, meta, scale=scale, tile=None).image for image in inputs
+        translate_at_scale(image, generator, meta, scale=scale, tile=None, device=device).image
+        for image in inputs
     ]
     return outputs, (time.perf_counter() - started) / max(1, len(inputs))
 
@@ -133,7 +135,9 @@ def print_table(title: str, rows: list[Row]) -> None:
         print(f"| {row.name} | {row.l1:.2f} ± {row.l1_sem:.2f} | {row.realism:.2f} | {seconds} |")
 
 
-def evaluate_day2night(path: Path, seeds: np.ndarray, size: int, grids: Path | None) -> dict:
+def evaluate_day2night(
+    path: Path, seeds: np.ndarray, size: int, grids: Path | None, device: str = "cpu"
+) -> dict:
     bundle = load(path)
     batch = render_landscapes(seeds, size, kinds=("day", "night"))
     days, nights = list(batch.day), list(batch.night)
@@ -141,7 +145,7 @@ def evaluate_day2night(path: Path, seeds: np.ndarray, size: int, grids: Path | N
         seed_range("train", BASELINE_IMAGES), size, kinds=("night",)
     ).night.astype(np.float64)
     mean, std = train_nights.mean(axis=(0, 1, 2)), train_nights.std(axis=(0, 1, 2))
-    outputs, seconds = run_model(bundle, days, direction="AtoB")
+    outputs, seconds = run_model(bundle, days, direction="AtoB", device=device)
     rows = [
         score("day2night (G_A)", outputs, nights, seconds),
         score("unchanged day image", days, nights),
@@ -165,7 +169,7 @@ def evaluate_day2night(path: Path, seeds: np.ndarray, size: int, grids: Path | N
 
 def evaluate_pix2pix(
     name: str, path: Path, kind: str, baseline: Path | None, seeds: np.ndarray, size: int,
-    grids: Path | None, scale: str = "trained",
+    grids: Path | None, scale: str = "trained", device: str = "cpu",
 ) -> dict:  # fmt: skip
     batch = render_landscapes(seeds, size, kinds=(kind, "day"))
     inputs, truths = list(as_rgb(batch, kind)), list(batch.day)
@@ -175,13 +179,13 @@ def evaluate_pix2pix(
         .mean(axis=0)
     )
     mean_image = np.clip(np.rint(mean_image), 0, 255).astype(np.uint8)
-    outputs, seconds = run_model(load(path), inputs, scale)
+    outputs, seconds = run_model(load(path), inputs, scale, device=device)
     rows = [
         score(name, outputs, truths, seconds),
         score("mean training image", [mean_image] * len(truths), truths),
     ]
     if baseline is not None:
-        l1_outputs, l1_seconds = run_model(load(baseline), inputs, scale)
+        l1_outputs, l1_seconds = run_model(load(baseline), inputs, scale, device=device)
         rows.append(score("same network, L1 only (λ_GAN 0)", l1_outputs, truths, l1_seconds))
     title = f"{name}: {kind} -> photo on {len(truths)} held-out scenes at {size} px"
     print_table(f"{title} ({scale} scale)", rows)
@@ -216,6 +220,7 @@ def main() -> None:
         help="pix2pix at the model's trained scale (as the app runs it) or at full size",
     )
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or mps")
     parser.add_argument("--grids", type=Path, help="write PNG grids here (e.g. docs/models)")
     parser.add_argument(
         "--only", help="comma-separated: day2night,edges2landscape,labels2landscape"
@@ -230,7 +235,7 @@ def main() -> None:
     print("## Bundled translators against their baselines")
     if "day2night" in wanted:
         results["day2night"] = evaluate_day2night(
-            args.models / "day2night.safetensors", seeds, args.size, args.grids
+            args.models / "day2night.safetensors", seeds, args.size, args.grids, args.device
         )
     for name, kind, baseline in (
         ("edges2landscape", "sketch", args.edges_l1_only),
@@ -239,7 +244,7 @@ def main() -> None:
         if name in wanted:
             results[name] = evaluate_pix2pix(
                 name, args.models / f"{name}.safetensors", kind, baseline, seeds, args.size,
-                args.grids, args.scale,
+                args.grids, args.scale, args.device,
             )  # fmt: skip
     print(
         f"\nRun: {(time.perf_counter() - started) / 60:.1f} min on "
