@@ -457,7 +457,8 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from trainer.synth import LAYOUTS, PAIRS
+    from ganpaint.landscapes import PAIRS
+    from trainer.synth import LAYOUTS
 
     parser = CommandParser(
         prog="ganpaint-train", description="Train and evaluate the models ganpaint uses."

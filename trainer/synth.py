@@ -17,28 +17,14 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
 
 from ganpaint.atomic import atomic_path
 from ganpaint.errors import DatasetError
-from trainer.data.landscapes import MIN_SIZE, render_landscapes, seed_range
-from trainer.data.pairs import PAIRS, as_rgb, check_pair
-
-if TYPE_CHECKING:  # imported on first use (it needs torch): see __getattr__
-    from trainer.data.dataset import LandscapeDataset
-
-__all__ = [
-    "DATASETS",
-    "LAYOUTS",
-    "PAIRS",
-    "LandscapeDataset",
-    "SyntheticSpec",
-    "parse_synthetic_spec",
-    "write_dataset",
-]
+from ganpaint.landscapes import MIN_SIZE, PAIRS, as_rgb, check_pair, render_landscapes, seed_range
 
 LAYOUTS: tuple[str, ...] = ("folder", "unaligned", "aligned")
 DATASETS: tuple[str, ...] = ("landscapes",)
@@ -204,12 +190,3 @@ def write_dataset(
         "folders": {job.folder or "train": str(out / job.folder) for job in jobs},
         "images": total,
     }
-
-
-def __getattr__(name: str) -> object:
-    """LandscapeDataset (see trainer.data.dataset), imported with torch only when used."""
-    if name == "LandscapeDataset":
-        from trainer.data.dataset import LandscapeDataset
-
-        return LandscapeDataset
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

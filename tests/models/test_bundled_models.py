@@ -19,11 +19,10 @@ from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.trained_scale import translate_at_scale
 from ganpaint.edit.translate import translate
+from ganpaint.landscapes import as_rgb, render_landscapes, seed_range
+from ganpaint.landscapes.patches import patches_at, sliced_wasserstein, unit_projections
 from ganpaint.models import DEFAULT_MODELS, ModelBundle, load, resolve_model
 from ganpaint.paths import bundled_models_dir
-from trainer.data.landscapes import render_landscapes, seed_range
-from trainer.data.pairs import as_rgb
-from trainer.metrics.patches import patches_at, sliced_wasserstein, unit_projections
 
 KINDS = {
     "landscapes-dcgan64": "gan",

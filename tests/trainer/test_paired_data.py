@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from ganpaint.errors import DatasetError
-from trainer.data.landscapes import render_landscapes
+from ganpaint.landscapes import as_rgb, render_landscapes
 from trainer.data.paired import (
     AlignedFolderDataset,
     UnalignedDataset,
@@ -23,7 +23,6 @@ from trainer.data.paired import (
     squash,
     unaligned_test_set,
 )
-from trainer.data.pairs import as_rgb
 from trainer.data.stream import BatchStream
 from trainer.data.zoom import ZoomedDataset
 from trainer.synth import write_dataset

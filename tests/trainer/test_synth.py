@@ -10,15 +10,10 @@ import torch
 from PIL import Image
 
 from ganpaint.errors import DatasetError
-from trainer.data import HELD_OUT_SEED_START, colorize_labels, render_landscapes, seed_range
-from trainer.synth import (
-    LAYOUTS,
-    PAIRS,
-    LandscapeDataset,
-    SyntheticSpec,
-    parse_synthetic_spec,
-    write_dataset,
-)
+from ganpaint.labels import colorize_labels
+from ganpaint.landscapes import HELD_OUT_SEED_START, PAIRS, render_landscapes, seed_range
+from trainer.data.dataset import LandscapeDataset
+from trainer.synth import LAYOUTS, SyntheticSpec, parse_synthetic_spec, write_dataset
 
 
 def _read(path: Path) -> np.ndarray:

@@ -201,9 +201,6 @@ def test_config_file_and_flags(image_folder: Path, tmp_path: Path) -> None:
 
 
 def test_the_procedural_data_trains_on_the_fly(tmp_path: Path) -> None:
-    landscapes = pytest.importorskip("trainer.data.landscapes")
-    if not hasattr(landscapes, "LandscapeDataset"):
-        pytest.skip("LandscapeDataset is not in trainer.data.landscapes yet")
     out = tmp_path / "run"
     args = ["gan", "--data", "synthetic:landscapes", "--synthetic-n", "32", "--out", str(out),
             *TINY, "--iters", "2"]  # fmt: skip

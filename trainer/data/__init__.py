@@ -1,27 +1,3 @@
-"""Training data for ganpaint-train: the procedural landscapes and their label classes."""
-
-from trainer.data.landscapes import (
-    HELD_OUT_SEED_START,
-    KINDS,
-    LABEL_NAMES,
-    LABEL_PALETTE,
-    SPLITS,
-    LandscapeBatch,
-    colorize_labels,
-    labels_from_colors,
-    render_landscapes,
-    seed_range,
-)
-
-__all__ = [
-    "HELD_OUT_SEED_START",
-    "KINDS",
-    "LABEL_NAMES",
-    "LABEL_PALETTE",
-    "SPLITS",
-    "LandscapeBatch",
-    "colorize_labels",
-    "labels_from_colors",
-    "render_landscapes",
-    "seed_range",
-]
+"""Training data for ganpaint-train: image folders, photo crops, paired data sets, the
+procedural landscapes as a torch Dataset (rendered by `ganpaint.landscapes`), and the
+resumable batch stream."""

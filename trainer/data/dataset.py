@@ -15,8 +15,7 @@ from torch.utils.data import Dataset
 
 from ganpaint.convert import image_to_tensor
 from ganpaint.errors import DatasetError
-from trainer.data.landscapes import render_landscapes, seed_range
-from trainer.data.pairs import as_rgb, check_pair
+from ganpaint.landscapes import as_rgb, check_pair, render_landscapes, seed_range
 
 Sample = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 

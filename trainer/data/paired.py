@@ -30,6 +30,7 @@ from torch.utils.data import Dataset
 
 from ganpaint.convert import image_to_tensor
 from ganpaint.errors import DatasetError
+from ganpaint.landscapes import as_rgb, check_pair, render_landscapes, seed_range
 from trainer.data.folder import ImageFolderDataset
 from trainer.data.source import is_synthetic, read_folder
 from trainer.data.stream import mix_seed
@@ -131,9 +132,6 @@ class LandscapeDomain(Dataset[torch.Tensor]):
         return self._render(self.seeds[[index]], side)[0]
 
     def _render(self, seeds: np.ndarray, side: int) -> np.ndarray:
-        from trainer.data.landscapes import render_landscapes
-        from trainer.data.pairs import as_rgb
-
         return as_rgb(render_landscapes(seeds, side, kinds=(self.kind,)), self.kind)
 
 
@@ -230,9 +228,6 @@ def _unaligned_domains(
     spec: str, load: int, synthetic_n: int, show_progress: bool
 ) -> tuple[Dataset[torch.Tensor], Dataset[torch.Tensor]]:
     if is_synthetic(spec):
-        from trainer.data.landscapes import seed_range
-        from trainer.data.pairs import check_pair
-
         kind_a, kind_b = check_pair(_synthetic_pair(spec, "cyclegan"))
         seeds = seed_range("train", 2 * synthetic_n)  # as `synth --layout unaligned` writes them
         a = LandscapeDomain(seeds[:synthetic_n], load, kind_a)
@@ -286,9 +281,6 @@ def _first(dataset: Dataset[Any], n: int) -> list[Any]:
 def unaligned_test_set(spec: str, size: int, n: int) -> tuple[torch.Tensor, torch.Tensor] | None:
     """The first `n` test images of each domain (testA/testB) squashed to `size`, or None."""
     if is_synthetic(spec):
-        from trainer.data.landscapes import seed_range
-        from trainer.data.pairs import check_pair
-
         kind_a, kind_b = check_pair(_synthetic_pair(spec, "cyclegan"))
         seeds = seed_range("test", 2 * n)
         sets = [LandscapeDomain(seeds[:n], size, kind_a), LandscapeDomain(seeds[n:], size, kind_b)]

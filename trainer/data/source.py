@@ -29,7 +29,7 @@ def open_images(
 ) -> Dataset[torch.Tensor]:
     """Single images (CHW float in [-1, 1]) from `spec`, resized and cropped to `size`."""
     if is_synthetic(spec):
-        from trainer.data.landscapes import LandscapeDataset
+        from trainer.data.dataset import LandscapeDataset
         from trainer.synth import parse_synthetic_spec
 
         parsed = parse_synthetic_spec(spec)

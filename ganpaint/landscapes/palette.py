@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainer.data.hashrand import SeedRandom
+from ganpaint.landscapes.hashrand import SeedRandom
 
 Colour = tuple[float, float, float]
 

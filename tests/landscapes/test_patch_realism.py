@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from trainer.data.landscapes import render_landscapes, seed_range
-from trainer.metrics.patches import patches_at, realism, sliced_wasserstein, unit_projections
+from ganpaint.landscapes import render_landscapes, seed_range
+from ganpaint.landscapes.patches import patches_at, realism, sliced_wasserstein, unit_projections
 
 
 def test_patches_are_centred_on_the_chosen_pixels_and_fully_inside() -> None:

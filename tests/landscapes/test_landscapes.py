@@ -10,16 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ganpaint.errors import DatasetError
-from trainer.data import (
-    HELD_OUT_SEED_START,
-    KINDS,
-    LABEL_NAMES,
-    LABEL_PALETTE,
-    colorize_labels,
-    labels_from_colors,
-    render_landscapes,
-    seed_range,
-)
+from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE, colorize_labels, labels_from_colors
+from ganpaint.landscapes import HELD_OUT_SEED_START, KINDS, render_landscapes, seed_range
 
 SKY, CLOUD, MOUNTAIN, WATER, GRASS, TREE, SUN = range(7)
 

@@ -15,12 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
-from trainer.data.palette import Palette
-from trainer.data.raster import Canvas
-from trainer.data.scene import Scene
-from trainer.data.sky import sky_layers
-from trainer.data.terrain import PLAIN_RISE, hill_layer, lake_layer, ridge_layers
-from trainer.data.trees import tree_layer
+from ganpaint.landscapes.palette import Palette
+from ganpaint.landscapes.raster import Canvas
+from ganpaint.landscapes.scene import Scene
+from ganpaint.landscapes.sky import sky_layers
+from ganpaint.landscapes.terrain import PLAIN_RISE, hill_layer, lake_layer, ridge_layers
+from ganpaint.landscapes.trees import tree_layer
 
 FOREST_HAZE = 0.3
 HILL_TREE_HAZE = (0.12, 0.0)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganpaint import labels as L
-from trainer.data.hashrand import hash_index, hash_stream, to_unit
-from trainer.data.palette import Palette
-from trainer.data.raster import F32, MAX_SLOPE, Canvas, Edge, Rows, colour3, pixel_centres
-from trainer.data.scene import Cloud, Scene
+from ganpaint.landscapes.hashrand import hash_index, hash_stream, to_unit
+from ganpaint.landscapes.palette import Palette
+from ganpaint.landscapes.raster import F32, MAX_SLOPE, Canvas, Edge, Rows, colour3, pixel_centres
+from ganpaint.landscapes.scene import Cloud, Scene
 
 FAR = 9.0  # a profile value below the image: "nothing in this column"
 STAR_GRID = 60  # star cells per image width

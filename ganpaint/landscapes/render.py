@@ -8,7 +8,7 @@ coordinates, rendered to any size as four pixel-aligned views:
 - ``day``: the photo, by day or at dusk (drawn from the seed),
 - ``night``: the same scene at night,
 - ``sketch``: dark strokes on white along the outlines a person would draw,
-- ``labels``: class ids (see ``LABEL_NAMES``).
+- ``labels``: class ids (see ``ganpaint.labels.LABEL_NAMES``).
 
 Rendering is vectorised over whole chunks of seeds; a scene's pixels depend on its
 seed alone, never on the batch it was rendered in.
@@ -18,33 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ganpaint.errors import DatasetError
-from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE, colorize_labels, labels_from_colors
-from trainer.data.hashrand import as_seed_array
-from trainer.data.layers import prepare_layers
-from trainer.data.raster import Canvas
-from trainer.data.scene import make_scene
-
-if TYPE_CHECKING:  # imported on first use (it needs torch): see __getattr__
-    from trainer.data.dataset import LandscapeDataset
-
-__all__ = [
-    "HELD_OUT_SEED_START",
-    "KINDS",
-    "LABEL_NAMES",
-    "LABEL_PALETTE",
-    "SPLITS",
-    "LandscapeBatch",
-    "LandscapeDataset",
-    "colorize_labels",
-    "labels_from_colors",
-    "render_landscapes",
-    "seed_range",
-]
+from ganpaint.landscapes.hashrand import as_seed_array
+from ganpaint.landscapes.layers import prepare_layers
+from ganpaint.landscapes.raster import Canvas
+from ganpaint.landscapes.scene import make_scene
 
 KINDS: tuple[str, ...] = ("day", "night", "sketch", "labels")
 SPLITS: tuple[str, ...] = ("train", "val", "test")
@@ -154,12 +135,3 @@ def seed_range(split: str, n: int, base_seed: int = 0) -> np.ndarray:
         )
     start = {"train": 0, "val": HELD_OUT_SEED_START, "test": HELD_OUT_SEED_START + TEST_OFFSET}
     return np.arange(n, dtype=np.int64) + (start[split] + int(base_seed))
-
-
-def __getattr__(name: str) -> object:
-    """LandscapeDataset lives in trainer.data.dataset: importing torch only when it is used."""
-    if name == "LandscapeDataset":
-        from trainer.data.dataset import LandscapeDataset
-
-        return LandscapeDataset
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,10 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import ganpaint.landscapes.palette as pal
 from ganpaint import labels as L
-from trainer.data import palette as pal
-from trainer.data.raster import F32, Canvas, Edge, Rows, colour3, columns3, pixel_centres, planes
-from trainer.data.scene import Scene, TreeRow
+from ganpaint.landscapes.raster import (
+    F32,
+    Canvas,
+    Edge,
+    Rows,
+    colour3,
+    columns3,
+    pixel_centres,
+    planes,
+)
+from ganpaint.landscapes.scene import Scene, TreeRow
 
 FAR = 9.0
 _NO_TRUNK = -64.0  # pixels "inside" a trunk for columns without one

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import ganpaint.landscapes.palette as pal
 from ganpaint import labels as L
-from trainer.data import palette as pal
-from trainer.data.raster import (
+from ganpaint.landscapes.raster import (
     F32,
     Canvas,
     Edge,
@@ -19,8 +19,8 @@ from trainer.data.raster import (
     planes,
     smoothstep_coverage,
 )
-from trainer.data.scene import Hill, Ridge, Scene, take
-from trainer.data.sky import BOTTOM_MARGIN
+from ganpaint.landscapes.scene import Hill, Ridge, Scene, take
+from ganpaint.landscapes.sky import BOTTOM_MARGIN
 
 FAR = 9.0
 PLAIN_RISE = 0.03  # the plain never rises more than this above the horizon

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from trainer.data.palette import Palette
+from ganpaint.landscapes.palette import Palette
 
 F32 = np.float32
 MAX_SLOPE = 8.0  # steeper edges are treated as this steep (distances stay finite)

@@ -13,9 +13,9 @@ from typing import TypeVar
 
 import numpy as np
 
-from trainer.data import palette as pal
-from trainer.data.hashrand import SeedRandom
-from trainer.data.noise import fbm
+import ganpaint.landscapes.palette as pal
+from ganpaint.landscapes.hashrand import SeedRandom
+from ganpaint.landscapes.noise import fbm
 
 MAX_RIDGES = 3
 MAX_CLOUDS = 4

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainer.data.hashrand import hash_index, hash_stream, mix, to_unit
+from ganpaint.landscapes.hashrand import hash_index, hash_stream, mix, to_unit
 
 
 def value_noise(stream: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 
 from ganpaint.errors import DatasetError
 from ganpaint.labels import colorize_labels
-from trainer.data.landscapes import LandscapeBatch
+from ganpaint.landscapes.render import LandscapeBatch
 
 #: pair name -> (kind of A, kind of B, what it teaches)
 PAIRS: dict[str, tuple[str, str, str]] = {
