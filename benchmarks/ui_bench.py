@@ -26,9 +26,9 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ganpaint.app.config import Settings
-from ganpaint.app.document import Document
 from ganpaint.app.main import _application, _leave_a_core_for_the_gui
 from ganpaint.app.window import MainWindow, sample_paths
+from ganpaint.documents.document import Document
 from ganpaint.imageio import load_image
 from ganpaint.models import (
     DCGANDiscriminator,

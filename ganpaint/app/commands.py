@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-from ganpaint.app.document import Document, Patch
+from ganpaint.documents.document import Document, Patch
 
 
 class PatchCommand(QUndoCommand):

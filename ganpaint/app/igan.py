@@ -25,7 +25,6 @@ import cv2
 import numpy as np
 import torch
 
-from ganpaint.app.document import Box
 from ganpaint.app.inpainting import InpaintOutcome, ModelSlot
 from ganpaint.atomic import atomic_path
 from ganpaint.edit.blend import blend
@@ -33,6 +32,7 @@ from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.region import Region, covering_region, paste_region
 from ganpaint.edit.sketch import SketchConfig, generate, strokes_in_region
 from ganpaint.errors import MaskError
+from ganpaint.geometry import Box
 
 BLEND_MODE = "poisson"  # results inside a mask, as inpainting blends them
 SCRUB_BLEND = "feather"  # the morph's frames while scrubbing: cheap enough per slider step
@@ -81,11 +81,6 @@ def strokes_of(request: IganRequest) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return colours, stroked, edges
 
 
-def _region_box(region: Region, shape: tuple[int, ...]) -> Box:
-    inside = region.box_in(shape)
-    return Box(inside.left, inside.top, inside.right, inside.bottom)
-
-
 def compose(outcome: IganOutcome, image: np.ndarray, mode: str = BLEND_MODE) -> np.ndarray:
     """A model-size image as the patch of the photo it would become (outcome.box)."""
     box = outcome.box
@@ -116,7 +111,7 @@ def make_igan_job(
     height, width = request.photo.shape[:2]
     hole = request.hole if request.hole is not None and request.hole.any() else None
     region = covering_region(hole) if hole is not None else None
-    box = Box(0, 0, width, height) if region is None else _region_box(region, request.photo.shape)
+    box = Box(0, 0, width, height) if region is None else region.box_in(request.photo.shape)
     base = np.ascontiguousarray(request.photo[box.slices])
     box_hole = hole[box.slices].copy() if hole is not None else None
     shell = IganOutcome(

@@ -13,7 +13,6 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ganpaint.app.commands import PatchCommand
-from ganpaint.app.document import Box, Patch, shrink_patch
 from ganpaint.app.inpainting import (
     NO_MODEL_MESSAGE,
     CandidateFinished,
@@ -27,7 +26,9 @@ from ganpaint.app.inpainting import (
 )
 from ganpaint.app.jobs import JobRunner
 from ganpaint.app.qtimage import thumbnail_icon
+from ganpaint.documents.document import Patch, shrink_patch
 from ganpaint.errors import GanpaintError
+from ganpaint.geometry import Box
 
 if TYPE_CHECKING:
     from ganpaint.app.window import MainWindow

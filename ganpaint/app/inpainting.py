@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ganpaint.app.document import Box, nonzero_box
 from ganpaint.edit.blend import blend_margin
 from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.refine import RefineConfig
 from ganpaint.errors import MaskError, ModelFileError
+from ganpaint.geometry import Box, nonzero_box
 from ganpaint.models import load as load_bundle
 
 PREVIEW_MARGIN = 8  # pixels of context shown around the hole in previews

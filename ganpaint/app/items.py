@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from ganpaint.app.document import Box
+from ganpaint.geometry import Box
 
 
 class BufferItem(QGraphicsItem):

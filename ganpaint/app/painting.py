@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ganpaint.app.document import Box
+from ganpaint.geometry import Box
 
 _SHIFT = 4  # OpenCV fixed-point bits for lasso vertices (1/16 px)
 _ONE = 1 << _SHIFT

@@ -12,9 +12,10 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsScene
 
-from ganpaint.app.document import LAYER_ORDER, Box, Document, content_box
 from ganpaint.app.items import BufferItem
 from ganpaint.app.render import MASK_COLOUR, labels_outline_bgra, photo_bgra, render_layer
+from ganpaint.documents.document import LAYER_ORDER, Document, content_box
+from ganpaint.geometry import Box
 
 HIDDEN_BY_PREVIEW = ("mask",)  # a preview hides the mask; the labels become outlines
 

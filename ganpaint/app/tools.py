@@ -13,7 +13,6 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from ganpaint.app.document import Box, Document, Patch, PatchRecorder, blank_value
 from ganpaint.app.painting import (
     draw_segment,
     fill_polygon,
@@ -21,6 +20,8 @@ from ganpaint.app.painting import (
     polygon_box,
     segment_box,
 )
+from ganpaint.documents.document import Document, Patch, PatchRecorder, blank_value
+from ganpaint.geometry import Box
 
 Button = Literal["left", "right"]
 Point = tuple[float, float]

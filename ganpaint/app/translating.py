@@ -18,11 +18,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ganpaint.app.document import nonzero_box
 from ganpaint.app.inpainting import InpaintOutcome
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.trained_scale import translate_at_scale
 from ganpaint.errors import MaskError
+from ganpaint.geometry import nonzero_box
 from ganpaint.models import ModelBundle, list_models
 from ganpaint.models import load as load_bundle
 

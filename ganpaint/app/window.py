@@ -44,13 +44,10 @@ from PySide6.QtWidgets import (
 )
 
 from ganpaint import __version__
-from ganpaint.app import recovery
 from ganpaint.app.actions import ACTIONS, MENUS
 from ganpaint.app.commands import InvertMaskCommand, PatchCommand
 from ganpaint.app.config import MAX_BRUSH, MIN_BRUSH, Settings
 from ganpaint.app.dialogs import NewImageDialog, ShortcutsDialog
-from ganpaint.app.docfile import ORA_SUFFIX, load_document, save_document
-from ganpaint.app.document import Document, Patch, blank_value, content_box, replace_patch
 from ganpaint.app.igan import (
     IganOutcome,
     IganRequest,
@@ -96,6 +93,9 @@ from ganpaint.app.translating import (
 from ganpaint.app.view import CanvasView
 from ganpaint.app.writer import BackgroundWriter
 from ganpaint.device import describe_device, resolve_device
+from ganpaint.documents import recovery
+from ganpaint.documents.docfile import ORA_SUFFIX, load_document, save_document
+from ganpaint.documents.document import Document, Patch, blank_value, content_box, replace_patch
 from ganpaint.errors import GanpaintError
 from ganpaint.imageio import IMAGE_EXTENSIONS, SAVE_EXTENSIONS, save_image
 from ganpaint.labels import label_map_in

@@ -16,8 +16,9 @@ import numpy as np
 
 from ganpaint.edit.gan_settings import InversionConfig, RefineConfig
 from ganpaint.edit.progress import CancelToken, ProgressFn
-from ganpaint.edit.region import Box, Region
+from ganpaint.edit.region import Region
 from ganpaint.edit.synthesis import SynthesisConfig
+from ganpaint.geometry import Box
 
 if TYPE_CHECKING:
     from ganpaint.edit.inversion import InversionResult

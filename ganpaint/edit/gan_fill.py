@@ -38,8 +38,9 @@ from ganpaint.edit.inversion import Candidate, InversionResult, invert
 from ganpaint.edit.losses import Term, contextual_loss, importance_weights, prior_loss
 from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, report
 from ganpaint.edit.refine import refine
-from ganpaint.edit.region import Box, Region
+from ganpaint.edit.region import Region
 from ganpaint.edit.synthesis import synthesize
+from ganpaint.geometry import Box
 
 # Seconds between two live previews of the search and the tuning.
 _PREVIEW_INTERVAL = 0.25

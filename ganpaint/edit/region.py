@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from ganpaint.edit.blend import blend_margin
 from ganpaint.errors import MaskError
+from ganpaint.geometry import Box
 
 __all__ = [
-    "Box",
     "Region",
     "crop_mask",
     "crop_region",
@@ -61,10 +60,10 @@ class Region:
         """The part of this square inside an image of `shape` (H, W, ...)."""
         height, width = shape[:2]
         return Box(
-            max(self.top, 0),
             max(self.left, 0),
-            min(self.bottom, height),
+            max(self.top, 0),
             min(self.right, width),
+            min(self.bottom, height),
         )
 
     def overlaps(self, other: Region) -> bool:
@@ -75,24 +74,6 @@ class Region:
             and self.left < other.right
             and other.left < self.right
         )
-
-
-class Box(NamedTuple):
-    """A rectangle of image pixels, rows `top:bottom`, columns `left:right` (half-open)."""
-
-    top: int
-    left: int
-    bottom: int
-    right: int
-
-    @property
-    def slices(self) -> tuple[slice, slice]:
-        """Index an image with it: `image[box.slices]`."""
-        return slice(self.top, self.bottom), slice(self.left, self.right)
-
-    @property
-    def empty(self) -> bool:
-        return self.bottom <= self.top or self.right <= self.left
 
 
 def reflect_indices(start: int, stop: int, n: int) -> np.ndarray:
@@ -227,7 +208,7 @@ def hole_regions(hole: np.ndarray, context: float = 0.5, min_size: int = 0) -> l
 
 def _crop_square(image: np.ndarray, region: Region) -> np.ndarray:
     inside = region.box_in(image.shape)
-    if (inside.bottom - inside.top, inside.right - inside.left) == (region.size, region.size):
+    if (inside.height, inside.width) == (region.size, region.size):
         return image[inside.slices]  # fully inside: a view, no copy
     rows = reflect_indices(region.top, region.bottom, image.shape[0])
     cols = reflect_indices(region.left, region.right, image.shape[1])
@@ -292,8 +273,8 @@ def paste_region(
         return generated[:0, :0], box
     square = _resize(generated, region.size)
     patch = square[
-        box.top - region.top : box.bottom - region.top,
-        box.left - region.left : box.right - region.left,
+        box.y0 - region.top : box.y1 - region.top,
+        box.x0 - region.left : box.x1 - region.left,
     ]
     return patch, box
 

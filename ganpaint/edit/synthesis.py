@@ -38,7 +38,8 @@ import numpy as np
 from ganpaint.edit import patch_kernels as kernels
 from ganpaint.edit.blend import harmonic
 from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, check, report
-from ganpaint.edit.region import Box, hole_regions
+from ganpaint.edit.region import hole_regions
+from ganpaint.geometry import Box
 
 __all__ = ["SynthesisConfig", "SynthesisResult", "synthesis_boxes", "synthesize"]
 
@@ -102,10 +103,10 @@ def synthesis_boxes(hole: np.ndarray, config: SynthesisConfig) -> list[Box]:
         grow = config.min_context  # squares are cut at the border: keep a minimum ring
         boxes.append(
             Box(
-                max(box.top - grow, 0) if box.top > 0 else 0,
-                max(box.left - grow, 0) if box.left > 0 else 0,
-                min(box.bottom + grow, shape[0]),
-                min(box.right + grow, shape[1]),
+                max(box.x0 - grow, 0) if box.x0 > 0 else 0,
+                max(box.y0 - grow, 0) if box.y0 > 0 else 0,
+                min(box.x1 + grow, shape[1]),
+                min(box.y1 + grow, shape[0]),
             )
         )
     return _merge_overlapping(boxes)
@@ -119,17 +120,12 @@ def _merge_overlapping(boxes: list[Box]) -> list[Box]:
         for box in boxes:
             for k, other in enumerate(out):
                 if (
-                    box.top < other.bottom
-                    and other.top < box.bottom
-                    and box.left < other.right
-                    and other.left < box.right
+                    box.y0 < other.y1
+                    and other.y0 < box.y1
+                    and box.x0 < other.x1
+                    and other.x0 < box.x1
                 ):
-                    out[k] = Box(
-                        min(box.top, other.top),
-                        min(box.left, other.left),
-                        max(box.bottom, other.bottom),
-                        max(box.right, other.right),
-                    )
+                    out[k] = box.union(other)
                     merged = True
                     break
             else:

@@ -15,8 +15,8 @@ from app_photos import photo
 from PySide6.QtCore import QSettings
 
 from ganpaint.app.config import Settings
-from ganpaint.app.document import Document
 from ganpaint.app.window import MainWindow
+from ganpaint.documents.document import Document
 from ganpaint.edit.inpaint import InpaintConfig
 from ganpaint.edit.inversion import InversionConfig
 from ganpaint.edit.refine import RefineConfig

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from app_photos import photo
 
-from ganpaint.app.docfile import load_document, save_document
-from ganpaint.app.document import Box, Document, PatchRecorder
-from ganpaint.app.ora import MIMETYPE, read_ora
 from ganpaint.app.painting import draw_segment, grow_mask, invert_mask, segment_box, shrink_mask
+from ganpaint.documents.docfile import load_document, save_document
+from ganpaint.documents.document import Document, PatchRecorder
+from ganpaint.documents.ora import MIMETYPE, read_ora
 from ganpaint.errors import ImageFileError
+from ganpaint.geometry import Box
 
 
 def test_patch_recorder_keeps_only_the_stroke_box() -> None:
@@ -81,7 +82,7 @@ def test_ora_round_trips_every_layer(tmp_path: Path) -> None:
 
 def test_ora_reader_places_cropped_layers(tmp_path: Path) -> None:
     """Krita writes layers cropped to their content at x/y: they land in place."""
-    from ganpaint.app.ora import OraImage, OraLayer, write_ora
+    from ganpaint.documents.ora import OraImage, OraLayer, write_ora
 
     small = np.zeros((4, 5, 4), np.uint8)
     small[..., 3] = 255
@@ -124,9 +125,9 @@ class NoQt(importlib.abc.MetaPathFinder):
         if name.split('.')[0] in {'PySide6', 'shiboken6', 'qtawesome'}:
             raise ImportError(name)
 sys.meta_path.insert(0, NoQt())
-for name in ('document', 'painting', 'tools', 'ora', 'docfile', 'recovery', 'render',
-             'inpainting', 'actions'):
-    __import__('ganpaint.app.' + name)
+for name in ('app.painting', 'app.tools', 'app.render', 'app.inpainting', 'app.actions',
+             'documents.document', 'documents.ora', 'documents.docfile', 'documents.recovery'):
+    __import__('ganpaint.' + name)
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -21,8 +21,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from ganpaint.app.config import Settings
-from ganpaint.app.document import Document
 from ganpaint.app.window import MainWindow
+from ganpaint.documents.document import Document
 from ganpaint.edit.inversion import InversionConfig
 from ganpaint.edit.sketch import SketchConfig
 from ganpaint.labels import SKY, WATER
@@ -231,7 +231,7 @@ def test_compare_builds_the_original_once_and_shows_it_on_each_press(
 def test_after_an_autosave_restore_the_original_is_the_photo_as_first_opened(
     qtbot, window: MainWindow, settings: Settings
 ) -> None:
-    from ganpaint.app import recovery
+    from ganpaint.documents import recovery
 
     first = window.document.original.copy()
     window.document.photo[10:30, 10:30] = 0  # an edit, as an accepted result makes

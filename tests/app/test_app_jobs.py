@@ -152,7 +152,7 @@ def test_other_candidates_are_drawn_at_full_resolution_when_chosen(
 ) -> None:
     import dataclasses
 
-    from ganpaint.app.document import Document
+    from ganpaint.documents.document import Document
 
     every = dataclasses.replace(fast_inpaint, distinct=0.0)  # the tiny GAN's fills look alike
     monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: every)

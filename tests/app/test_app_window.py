@@ -11,13 +11,13 @@ from app_photos import photo
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 
-from ganpaint.app import recovery
 from ganpaint.app.actions import ACTIONS
 from ganpaint.app.commands import PatchCommand
 from ganpaint.app.dialogs import shortcut_rows
-from ganpaint.app.document import Document
 from ganpaint.app.tools import scaled_brush_size
 from ganpaint.app.window import MainWindow
+from ganpaint.documents import recovery
+from ganpaint.documents.document import Document
 
 
 def viewport_point(window: MainWindow, x: float, y: float) -> QPoint:

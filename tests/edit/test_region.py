@@ -139,8 +139,8 @@ def test_non_square_photo_300_by_80() -> None:
         crop = crop_region(photo, region, 64)
         assert crop.shape == (64, 64, 3) and crop.dtype == np.uint8
         patch, box = paste_region(crop, region, photo.shape)
-        assert patch.shape[:2] == (box.bottom - box.top, box.right - box.left)
-        assert 0 <= box.top < box.bottom <= 80 and 0 <= box.left < box.right <= 300
+        assert patch.shape[:2] == (box.y1 - box.y0, box.x1 - box.x0)
+        assert 0 <= box.y0 < box.y1 <= 80 and 0 <= box.x0 < box.x1 <= 300
     # The big hole's square is taller than the photo: it overhangs evenly.
     big = max(regions, key=lambda r: r.size)
     assert big.size > 80

@@ -144,7 +144,7 @@ def test_a_big_photo_is_worked_on_around_the_hole_only() -> None:
     result = synthesize(photo, hole)
     assert len(result.boxes) == 1
     box = result.boxes[0]
-    assert (box.bottom - box.top) * (box.right - box.left) < 0.01 * hole.size
+    assert (box.y1 - box.y0) * (box.x1 - box.x0) < 0.01 * hole.size
     assert all(max(h, w) <= 300 for h, w in result.levels[0])
     assert np.array_equal(result.image[~hole], photo[~hole])
 
@@ -179,8 +179,8 @@ def test_bad_settings_are_refused_in_one_sentence(field: str, value: object, nee
 def test_synthesis_boxes_hold_each_hole_with_its_context() -> None:
     hole = _box((400, 600), 100, 200, 140, 260)
     (box,) = synthesis_boxes(hole, SynthesisConfig(context=1.0))
-    assert box.top <= 100 - 40 and box.bottom >= 140 + 40
-    assert box.left <= 200 - 60 and box.right >= 260 + 60
+    assert box.y0 <= 100 - 40 and box.y1 >= 140 + 40
+    assert box.x0 <= 200 - 60 and box.x1 >= 260 + 60
 
 
 # --- through inpaint ------------------------------------------------------------------

@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from ganpaint.app.docfile import load_document
-from ganpaint.app.ora import read_ora
-from ganpaint.app.ora_limits import OraLimits
+from ganpaint.documents.docfile import load_document
+from ganpaint.documents.ora import read_ora
+from ganpaint.documents.ora_limits import OraLimits
 from ganpaint.errors import DocumentFileError
 
 MIMETYPE = b"image/openraster"
@@ -269,7 +269,7 @@ def test_billion_laughs_is_refused(tmp_path: Path) -> None:
 _CHILD = textwrap.dedent(
     """
     import json, resource, sys
-    from ganpaint.app.docfile import load_document
+    from ganpaint.documents.docfile import load_document
     from ganpaint.errors import GanpaintError
 
     with open("/proc/self/statm") as handle:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ganpaint.app.document import Document
-from ganpaint.app.ora import OraImage, OraLayer, composite, read_ora, write_ora
+from ganpaint.documents.document import Document
+from ganpaint.documents.ora import OraImage, OraLayer, composite, read_ora, write_ora
 from ganpaint.errors import DocumentFileError
 from ganpaint.imageio import load_image
 from ganpaint.labels import LABEL_NAMES, UNLABELLED, colorize_labels, labels_from_colors

@@ -27,7 +27,8 @@ from typing import IO
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ganpaint.app.ora_limits import (
+from ganpaint.atomic import atomic_path
+from ganpaint.documents.ora_limits import (
     MAX_BYTES_ENV,
     MAX_DEPTH_ENV,
     MAX_LAYERS_ENV,
@@ -38,7 +39,6 @@ from ganpaint.app.ora_limits import (
     OraLimits,
     over_limit,
 )
-from ganpaint.atomic import atomic_path
 from ganpaint.errors import DocumentFileError
 from ganpaint.imageio import pillow_open_without_bomb_check
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ganpaint.app.docfile import load_document, save_document
-from ganpaint.app.document import Document
 from ganpaint.atomic import atomic_write_bytes
+from ganpaint.documents.docfile import load_document, save_document
+from ganpaint.documents.document import Document
 from ganpaint.paths import user_data_dir
 
 RECOVERY_NAME = "autosave.ora"

@@ -1,0 +1,1 @@
+"""The open document as plain numpy state and its files: OpenRaster, recovery. No Qt."""
