@@ -82,11 +82,11 @@ from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.inversion import InversionConfig
 from ganpaint.edit.refine import RefineConfig
+from ganpaint.landscapes import render_landscapes, seed_range
+from ganpaint.landscapes.patches import patches_at as hole_patches
+from ganpaint.landscapes.patches import sliced_wasserstein, unit_projections
 from ganpaint.models import load
-from trainer.data.landscapes import render_landscapes, seed_range
 from trainer.grids import save_grid
-from trainer.metrics.patches import patches_at as hole_patches
-from trainer.metrics.patches import sliced_wasserstein, unit_projections
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 FAMILIES = ("central", "pattern", "pixels80", "half")
