@@ -23,7 +23,7 @@ from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from trainer.data import HELD_OUT_SEED_START, render_landscapes  # noqa: E402
+from ganpaint.landscapes import HELD_OUT_SEED_START, render_landscapes  # noqa: E402
 from trainer.synth import write_dataset  # noqa: E402
 
 # images per measurement: batched, and one-per-call baseline (each takes about a second)
