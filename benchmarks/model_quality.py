@@ -47,10 +47,9 @@ import torch
 
 from ganpaint.edit.trained_scale import SCALES, translate_at_scale
 from ganpaint.imageio import save_image
+from ganpaint.landscapes import as_rgb, render_landscapes, seed_range
+from ganpaint.landscapes.patches import realism
 from ganpaint.models import ModelBundle, load
-from trainer.data.landscapes import render_landscapes, seed_range
-from trainer.data.pairs import as_rgb
-from trainer.metrics.patches import realism
 
 BASELINE_IMAGES = 256
 GRID_ROWS = 6
