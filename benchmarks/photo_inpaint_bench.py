@@ -103,7 +103,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from trainer.metrics.patches import PATCH, patches_at, sliced_wasserstein, unit_projections
+from ganpaint.landscapes.patches import PATCH, patches_at, sliced_wasserstein, unit_projections
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # photo_sources, run from anywhere
 import photo_sources
