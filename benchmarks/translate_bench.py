@@ -157,6 +157,9 @@ def main() -> None:
     parser.add_argument("--devices", default=None, help="comma-separated, default cpu[,cuda]")
     parser.add_argument("--large", type=int, default=None, help="side of the large image")
     parser.add_argument(
+        "--small", type=int, default=256, help="side of the small image (256; less for smoke runs)"
+    )
+    parser.add_argument(
         "--fp32-large", action="store_true", help="also time exact fp32 at the large size"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
@@ -180,13 +183,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for device in devices:
             on_cpu = device == "cpu"
-            for size in (256, large):
+            for size in (args.small, large):
                 if on_cpu:
-                    reps = (2 if args.quick else 3) if size == 256 else 1
+                    reps = (2 if args.quick else 3) if size == args.small else 1
                 else:
-                    reps = 10 if size == 256 else 3
+                    reps = 10 if size == args.small else 3
                 variants = ["plain", "translate"]
-                if size == 256 or args.fp32_large:
+                if size == args.small or args.fp32_large:
                     variants.append("translate-fp32")  # the exact path, for comparison
                 results = {}
                 for variant in variants:
