@@ -47,6 +47,14 @@ def test_views_repeat_for_a_seed_and_change_with_the_epoch(tmp_path: Path) -> No
     assert len(a) == 256  # views per photo and epoch
 
 
+def test_photos_are_seen_in_proportion_to_their_area(tmp_path: Path) -> None:
+    Image.fromarray(np.zeros((100, 100, 3), np.uint8)).save(tmp_path / "small.png")
+    Image.fromarray(np.full((200, 400, 3), 255, np.uint8)).save(tmp_path / "large.png")
+    crops = PhotoCrops(tmp_path, size=8, seed=0)
+    large = sum(int(crops.view(0, i)[0, 0, 0]) == 255 for i in range(len(crops)))
+    assert 0.83 < large / len(crops) < 0.95  # 8 parts in 9 of the pixels
+
+
 def test_a_stamp_is_composited_on_a_background(tmp_path: Path) -> None:
     rgba = np.zeros((120, 120, 4), np.uint8)
     rgba[40:80, 40:80] = (200, 30, 30, 255)

@@ -9,7 +9,10 @@ training size gives a new view on every draw.
 
 Items are `(epoch, index)` pairs from `ResumableSampler(with_epoch=True)`: the view is
 a pure function of (seed, epoch, index), so a resumed run sees what an uninterrupted
-one would, and DataLoader workers share no state. Photos with transparency (Tux Paint's
+one would. A view's photo is drawn in proportion to the photo's area (after the
+`MAX_SIDE` cap): every pixel is as likely to be seen as any other, so a few small
+stamps on a plain background do not weigh as much as a 12-megapixel landscape, and
+DataLoader workers share no state. Photos with transparency (Tux Paint's
 stamps) are composited on a background colour drawn with the view.
 """
 
@@ -56,8 +59,8 @@ def _shrunk(rgb: np.ndarray, max_side: int) -> np.ndarray:
 
 
 class PhotoCrops(Dataset[torch.Tensor]):
-    """`(epoch, index)` -> float CHW tensor in [-1, 1]: a random crop of photo
-    `index % photos`, `size` × `size` pixels."""
+    """`(epoch, index)` -> float CHW tensor in [-1, 1]: a random crop of a photo drawn
+    by area, `size` × `size` pixels."""
 
     wants_epoch = True  # the training stream passes (epoch, index): a new view each epoch
 
@@ -95,6 +98,8 @@ class PhotoCrops(Dataset[torch.Tensor]):
                 f"No readable images in {folder} (or its subfolders) to crop; put PNG, JPEG, "
                 "WebP, BMP or TIFF photos there."
             )
+        areas = np.array([p.shape[0] * p.shape[1] for p in self.photos], np.float64)
+        self.cumulative_area = np.cumsum(areas / areas.sum())
         if skipped:
             print(
                 f"ganpaint-train: warning: skipped {skipped} unreadable image(s) in {folder}.",
@@ -107,7 +112,9 @@ class PhotoCrops(Dataset[torch.Tensor]):
     def view(self, epoch: int, index: int) -> np.ndarray:
         """The uint8 size × size × 3 crop for (epoch, index)."""
         rng = np.random.default_rng(mix_seed(self.seed, epoch, index))
-        photo = self.photos[index % len(self.photos)]
+        # index keeps views of one epoch apart; the photo is drawn by area, as is the crop
+        pick = int(np.searchsorted(self.cumulative_area, rng.random(), side="right"))
+        photo = self.photos[min(pick, len(self.photos) - 1)]
         height, width = photo.shape[:2]
         low, high = self.crops
         fraction = math.exp(rng.uniform(math.log(low), math.log(high)))
