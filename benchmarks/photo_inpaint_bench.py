@@ -287,11 +287,26 @@ def _api_missing(error: Exception) -> bool:
     )
 
 
+def _priors(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(label, model) for each GAN prior: `--prior NAME=MODEL` (repeatable) runs the GAN
+    methods once per prior, named "ganpaint [NAME]"; otherwise `--model` (or bundled)."""
+    if not args.prior:
+        return [("", args.model)]
+    priors = []
+    for text in args.prior:
+        name, sep, model = text.partition("=")
+        if not sep or not name.strip() or not model.strip():
+            raise SystemExit(f"--prior takes NAME=MODEL, not {text!r}.")
+        priors.append((f" [{name.strip()}]", model.strip()))
+    return priors
+
+
 def build_methods(names: list[str], args: argparse.Namespace) -> list[Runner]:
     """The runners for `names`, loading torch and the model only when a GAN method is asked."""
     runners: list[Runner] = []
     needs_ganpaint = any(n in ("ganpaint", "gan only", "patch") for n in names)
-    inpaint = config_cls = model = None
+    inpaint = config_cls = None
+    models = {}
     if needs_ganpaint:
         import torch
 
@@ -302,27 +317,15 @@ def build_methods(names: list[str], args: argparse.Namespace) -> list[Runner]:
         torch.set_num_threads(args.threads)
         config_cls = InpaintConfig
         if any(n in ("ganpaint", "gan only") for n in names):
-            path = resolve_model(args.model, kind="gan", purpose="inpaint")
-            model = GanModel.from_bundle(load(path)).to(args.device)
-            print(f"GAN model: {path} ({model.resolution} px, nz {model.nz})")
+            for label, chosen in _priors(args):
+                path = resolve_model(chosen, kind="gan", purpose="inpaint")
+                models[label] = GanModel.from_bundle(load(path)).to(args.device)
+                print(f"GAN model{label}: {path} ({models[label].resolution} px)")
 
     for name in names:
         if name in ("ganpaint", "gan only"):
-            try:
-                config = config_cls() if name == "ganpaint" else config_cls(synthesis=None)
-            except (TypeError, ValueError) as error:
-                runners.append(Runner(name, None, f"InpaintConfig(synthesis=None): {error}"))
-                continue
-            runner = Runner(name, None, probe=True)
-            config = config.with_seed(args.seed)
-
-            def gan(image, hole, config=config, runner=runner):
-                result = inpaint(image, hole, model, config, method="gan", device=args.device)
-                runner.timings = dict(result.timings)
-                return result.image
-
-            runner.fn = gan
-            runners.append(runner)
+            for label, model in models.items():
+                runners.append(_gan_runner(name + label, name, model, config_cls, inpaint, args))
         elif name == "patch":
             runner = Runner(name, None, probe=True)
 
@@ -345,6 +348,25 @@ def build_methods(names: list[str], args: argparse.Namespace) -> list[Runner]:
         else:
             raise SystemExit(f"Unknown method {name!r}; use {', '.join(ALL_METHODS)}.")
     return runners
+
+
+def _gan_runner(
+    title: str, name: str, model: object, config_cls: type, inpaint: Callable, args
+) -> Runner:
+    try:
+        config = config_cls() if name == "ganpaint" else config_cls(synthesis=None)
+    except (TypeError, ValueError) as error:
+        return Runner(title, None, f"InpaintConfig(synthesis=None): {error}")
+    runner = Runner(title, None, probe=True)
+    config = config.with_seed(args.seed)
+
+    def gan(image, hole):
+        result = inpaint(image, hole, model, config, method="gan", device=args.device)
+        runner.timings = dict(result.timings)
+        return result.image
+
+    runner.fn = gan
+    return runner
 
 
 def _patchmatch_runner(patch_size: int, seed: int) -> Runner:
@@ -792,6 +814,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (2)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--model", help="GAN model for ganpaint / gan only (default: bundled)")
+    parser.add_argument(
+        "--prior",
+        action="append",
+        metavar="NAME=MODEL",
+        help="run ganpaint / gan only once per GAN prior, side by side (repeatable)",
+    )
     parser.add_argument("--max-side", type=int, default=768)
     parser.add_argument(
         "--patchmatch-size",

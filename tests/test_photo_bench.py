@@ -201,3 +201,19 @@ def test_the_contact_sheet_has_a_header_and_one_row_per_pair() -> None:
     sheet = bench.contact_sheet(kept, ["telea", "ns"])
     assert sheet.dtype == np.uint8 and sheet.shape[1] == 4 * bench.CELL
     assert sheet.shape[0] == 28 + bench.CELL // 2 + bench.CELL
+
+
+def test_two_priors_run_side_by_side_under_their_names(tmp_path: Path) -> None:
+    bundled = BENCHMARKS.parent / "resources" / "models" / "landscapes-dcgan64.safetensors"
+    args = bench.parse_args(["--prior", f"a={bundled}", "--prior", f"b={bundled}"])
+    runners = bench.build_methods(["ganpaint", "gan only"], args)
+    names = [r.name for r in runners]
+    assert names == ["ganpaint [a]", "ganpaint [b]", "gan only [a]", "gan only [b]"]
+    image, hole = _photo(64, 64), np.zeros((64, 64), bool)
+    hole[20:40, 20:40] = True
+    fills = [runners[0].fn(image, hole), runners[1].fn(image, hole)]
+    assert np.array_equal(fills[0], fills[1])  # the same prior twice: the same fill
+    assert np.array_equal(fills[0][~hole], image[~hole])
+    args.prior = ["no-equals-sign"]
+    with pytest.raises(SystemExit, match="NAME=MODEL"):
+        bench.build_methods(["ganpaint"], args)
