@@ -14,6 +14,7 @@ from pathlib import Path
 from ganpaint.atomic import atomic_path
 from ganpaint.errors import ModelFileError
 from ganpaint.models.bundle import SUFFIX, ModelBundle, PathLike, load, read_header
+from ganpaint.models.knowledge import what_it_knows
 from ganpaint.models.reference import import_reference
 from ganpaint.paths import bundled_models_dir, user_models_dir
 
@@ -38,6 +39,7 @@ class ModelEntry:
     kind: str | None = None
     resolution: int | None = None
     error: str | None = None  # why the file cannot be used; None when it is fine
+    knows: str = ""  # what it was trained on, in a few words (`what_it_knows`)
 
 
 def _entries(folder: Path, source: str) -> list[ModelEntry]:
@@ -65,6 +67,7 @@ def _entries(folder: Path, source: str) -> list[ModelEntry]:
                 size,
                 kind=meta["kind"],
                 resolution=int(resolution) if isinstance(resolution, int) else None,
+                knows=what_it_knows(meta),
             )
         )
     return entries
@@ -166,6 +169,7 @@ def describe(bundle_or_path: ModelBundle | PathLike) -> str:
         lines.append(
             f"  file:        {path} ({size / 2**20:.1f} MiB, {meta.get('dtype', 'float32')})"
         )
+    lines.append(f"  knows:       {what_it_knows(meta)}")
     lines.append(
         f"  resolution:  {meta.get('resolution')} px, images in {meta.get('normalisation')}"
     )

@@ -51,7 +51,7 @@ def check_configs(meta: dict[str, Any]) -> None:
 def check_fields(meta: dict[str, Any]) -> None:
     """Raise ValueError naming the first top-level field of the wrong type, absurd, or at
     odds with the nets' configs. `meta` has passed the loader's kind/arch checks."""
-    for key in ("name", "normalisation", "source", "ganpaint_version"):
+    for key in ("name", "normalisation", "source", "ganpaint_version", "knows"):
         _text(meta, key, required=False)
     if meta.get("dtype", "float32") not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {meta['dtype']!r}")
