@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ganpaint.destinations import check_writes, distinct_outputs, refuse_empty_paths
 from ganpaint.device import check_device_name, resolve_device
@@ -214,24 +214,27 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
                 raise
 
     many = len(inputs) > 1
-    files = _files_bar(len(inputs), "images") if many else contextlib.nullcontext()
-    with files as file_bar:
-        for loaded, hole, out_path in inputs:
-            with _progress_bar(f"inpaint {loaded.path.name}", enabled=not many) as progress:
-                result = inpaint(
-                    loaded.rgb,
-                    hole,
-                    model,
-                    config,
-                    method=args.method,
-                    blend_mode=args.blend,
-                    device=device,
-                    progress=progress,  # type: ignore[arg-type]
-                )
-            save_image(out_path, result.image, alpha=loaded.alpha)
-            _save_candidates(args.candidates, result.candidates, out_path.stem if many else "")
-            if file_bar is not None:
-                file_bar.update(1)
+
+    def run(item: tuple, progress: Any) -> Any:
+        loaded, hole, _out = item
+        return inpaint(
+            loaded.rgb,
+            hole,
+            model,
+            config,
+            method=args.method,
+            blend_mode=args.blend,
+            device=device,
+            progress=progress,  # type: ignore[arg-type]
+        )
+
+    def write(item: tuple, result: Any) -> None:
+        loaded, _hole, out_path = item
+        save_image(out_path, result.image, alpha=loaded.alpha)
+        stem = out_path.stem if many else ""
+        _save_candidates(args.candidates, result.candidates, stem)
+
+    result = _each_image(inputs, "inpaint", run, write)
     if not many:
         stages = _stage_summary(result.timings)
         print(
@@ -262,6 +265,28 @@ def _files_bar(total: int, unit: str):  # -> tqdm
     from tqdm import tqdm
 
     return tqdm(total=total, unit=unit.rstrip("s"), desc=unit, file=sys.stderr)
+
+
+def _each_image(
+    inputs: Sequence[tuple],
+    verb: str,
+    run: Callable[[tuple, Any], Any],
+    write: Callable[[tuple, Any], None],
+) -> Any:
+    """`run(item, progress)` then `write(item, result)` for every (loaded image, ...,
+    output) item: a bar of steps for one image, a bar of images for a folder. Returns
+    the last result."""
+    many = len(inputs) > 1
+    files = _files_bar(len(inputs), "images") if many else contextlib.nullcontext()
+    result = None
+    with files as file_bar:
+        for item in inputs:
+            with _progress_bar(f"{verb} {item[0].path.name}", enabled=not many) as progress:
+                result = run(item, progress)
+            write(item, result)
+            if file_bar is not None:
+                file_bar.update(1)
+    return result
 
 
 # --- translate and sketch (pix2pix / CycleGAN generators) ------------------------------------
@@ -297,24 +322,26 @@ def _run_translation(
         inputs.append((loaded, mask, out_path))
     device = resolve_device(args.device)
     many = len(inputs) > 1
-    files = _files_bar(len(inputs), "images") if many else contextlib.nullcontext()
-    with files as file_bar:
-        for loaded, mask, out_path in inputs:
-            with _progress_bar(f"translate {loaded.path.name}", enabled=not many) as progress:
-                result = translate_at_scale(
-                    loaded.rgb,
-                    generator,
-                    bundle.meta,
-                    scale=args.scale,
-                    tile=args.tile,
-                    device=device,
-                    mask=mask,
-                    amp={"auto": None, "bf16": True, "fp32": False}[args.precision],
-                    progress=progress,  # type: ignore[arg-type]
-                )
-            save_image(out_path, result.image, alpha=loaded.alpha)
-            if file_bar is not None:
-                file_bar.update(1)
+
+    def run(item: tuple, progress: Any) -> Any:
+        loaded, mask, _out = item
+        return translate_at_scale(
+            loaded.rgb,
+            generator,
+            bundle.meta,
+            scale=args.scale,
+            tile=args.tile,
+            device=device,
+            mask=mask,
+            amp={"auto": None, "bf16": True, "fp32": False}[args.precision],
+            progress=progress,  # type: ignore[arg-type]
+        )
+
+    def write(item: tuple, result: Any) -> None:
+        loaded, _mask, out_path = item
+        save_image(out_path, result.image, alpha=loaded.alpha)
+
+    _each_image(inputs, "translate", run, write)
     target = inputs[0][2] if not many else f"{len(inputs)} images to {args.out}"
     print(f"Wrote {target}", file=sys.stderr)
     return 0
@@ -382,13 +409,16 @@ def _strokes(path: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ganpaint.edit.sketch import SketchConfig, generate
+    from ganpaint.edit.sketch import SketchConfig, generate, generate_in_mask
 
     if args.colors is None and args.edges is None:
         raise MaskError("generate needs --colors STROKES.png, --edges SKETCH.png, or both.")
+    if args.mask is not None and args.photo is None:
+        raise MaskError("generate --mask needs --photo PHOTO: the picture to generate into.")
     refuse_empty_paths(
         {"-o": args.out, "--colors": args.colors, "--edges": args.edges, "--model": args.model,
-         "--candidates": args.candidates, "--morph": args.morph}
+         "--candidates": args.candidates, "--morph": args.morph, "--photo": args.photo,
+         "--mask": args.mask}
     )  # fmt: skip
     out = _check_output(Path(args.out))
     config = SketchConfig()
@@ -397,13 +427,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
         outputs += [_candidate_path(args.candidates, i) for i in range(max(1, config.candidates))]
     if args.morph:
         outputs += [_frame_path(args.morph, i) for i in range(config.frames)]
+    inputs = (args.colors, args.edges, args.photo, args.mask)
     check_writes(
         outputs,
         folders=[Path(f) for f in (args.candidates, args.morph) if f],
-        reads=[Path(p) for p in (args.colors, args.edges) if p] + _model_file(args.model),
+        reads=[Path(p) for p in inputs if p] + _model_file(args.model),
     )
     colors, color_mask = _strokes(args.colors) if args.colors else (None, None)
     edges = load_image(args.edges).rgb if args.edges else None
+    photo = load_image(args.photo) if args.photo else None
+    hole = None
+    if photo is not None and args.mask is not None:
+        hole = load_mask(args.mask, expected_size=photo.size)  # type: ignore[arg-type]
+        if not hole.any():
+            raise MaskError(f"The mask {args.mask} is empty: paint over where to generate.")
     model = _gan(args.model, "generate", args.device)
     inversion = replace(config.inversion, seed=args.seed)
     if args.restarts is not None:
@@ -411,18 +448,30 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.iters is not None:
         inversion = replace(inversion, iters=args.iters)
     config = replace(config, inversion=inversion, frames=16 if args.morph else 0)
+    device = resolve_device(args.device)
     with _progress_bar("generate") as progress:
-        result = generate(
-            model,
-            colors=colors,
-            color_mask=color_mask,
-            edges=edges,
-            config=config,
-            device=resolve_device(args.device),
-            progress=progress,  # type: ignore[arg-type]
-        )
-    save_image(out, result.best.image)
-    _save_candidates(args.candidates, [c.image for c in result.candidates])
+        if photo is None:  # the model's own picture, at its size
+            result = generate(
+                model, colors, color_mask, edges, config, device=device, progress=progress
+            )
+            images = [c.image for c in result.candidates]
+        else:  # into the photo: over all of it, or only inside the mask
+            done = generate_in_mask(
+                model,
+                photo.rgb,
+                hole,
+                colors,
+                color_mask,
+                edges,
+                config,
+                device=device,
+                progress=progress,
+            )
+            result = done.sketch
+            images = [done.image(photo.rgb, i) for i in range(len(done.patches))]
+    alpha = photo.alpha if photo is not None else None
+    save_image(out, images[0], alpha=alpha)
+    _save_candidates(args.candidates, images)
     if args.morph:
         for index, frame in enumerate(result.best.frames):
             save_image(_frame_path(args.morph, index), frame)
@@ -557,6 +606,17 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     )
     p.add_argument("--colors", metavar="STROKES.png", help="colour strokes (transparent = free)")
     p.add_argument("--edges", metavar="SKETCH.png", help="edge sketch: dark strokes on white")
+    p.add_argument(
+        "--photo",
+        metavar="PHOTO",
+        help="generate into this photo (the strokes drawn at its size): the result is the "
+        "photo, generated over all of it, or only inside --mask",
+    )
+    p.add_argument(
+        "--mask",
+        metavar="MASK",
+        help="with --photo: generate only in the white part, blended in as inpainting is",
+    )
     p.add_argument("-o", "--out", required=True, help="the best result")
     common(p, "GAN model (default: the bundled landscapes-dcgan64)")
     add_number(

@@ -190,6 +190,44 @@ def test_sample_and_generate(gan: Path, tmp_path: Path) -> None:
     assert len(list((tmp_path / "morph").iterdir())) == 16
 
 
+def test_generate_into_a_photo_changes_only_the_masked_part(
+    gan: Path, photo: Path, tmp_path: Path
+) -> None:
+    """`generate --photo --mask` runs the app's generation inside a mask: strokes drawn at
+    the photo's size, the result blended into the photo, the rest of it unchanged."""
+    picture = load_image(photo).rgb
+    strokes = np.zeros((70, 90, 3), np.uint8)
+    alpha = np.zeros((70, 90), np.uint8)
+    strokes[25:45, 30:60] = (40, 90, 200)
+    alpha[25:45, 30:60] = 255
+    save_image(tmp_path / "strokes.png", strokes, alpha=alpha)
+    hole = np.zeros((70, 90), bool)
+    hole[20:50, 25:65] = True
+    save_mask(tmp_path / "hole.png", hole)
+    argv = ["generate", "--model", str(gan), "--colors", "strokes.png", "--photo", str(photo)]
+    argv += ["--mask", "hole.png", "-o", "into.png", "--restarts", "2", "--iters", "3"]
+    assert main([*argv, "--candidates", "cands"]) == 0
+    out = load_image(tmp_path / "into.png").rgb
+    assert out.shape == picture.shape
+    from ganpaint.edit.blend import blend_margin
+
+    far = np.ones((70, 90), bool)
+    reach = blend_margin(hole.shape) + 1
+    far[20 - reach : 50 + reach, 25 - reach : 65 + reach] = False
+    np.testing.assert_array_equal(out[far], picture[far])
+    assert not np.array_equal(out[hole], picture[hole])
+    assert len(list((tmp_path / "cands").iterdir())) >= 1
+
+
+def test_generate_mask_without_a_photo_is_one_line(gan: Path, tmp_path: Path, capsys) -> None:
+    save_mask(tmp_path / "hole.png", np.ones((8, 8), bool))
+    save_image(tmp_path / "edges.png", np.full((8, 8, 3), 255, np.uint8))
+    argv = ["generate", "--model", str(gan), "--edges", "edges.png", "--mask", "hole.png"]
+    assert main([*argv, "-o", "x.png"]) == 2
+    assert "--photo" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
 @pytest.mark.parametrize(
     ("case", "needles"),
     [

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ganpaint.app.inpainting import InpaintOutcome
@@ -73,37 +72,6 @@ def directions(meta: dict) -> list[tuple[str, str]]:
     if meta.get("direction", "AtoB") == "BtoA":
         return [(f"{b} → {a}", "BtoA")]
     return [(f"{a} → {b}", "AtoB")]
-
-
-def edges_from_photo(photo: np.ndarray, low: int = 100, high: int = 200) -> np.ndarray:
-    """The photo's edges as a sketch layer (uint8 H×W, 255 where there is an edge), Canny."""
-    grey = cv2.cvtColor(np.ascontiguousarray(photo), cv2.COLOR_RGB2GRAY)
-    grey = cv2.GaussianBlur(grey, (3, 3), 0)
-    return cv2.Canny(grey, low, high)
-
-
-def drawing_strokes(photo: np.ndarray) -> np.ndarray | None:
-    """A line drawing's strokes as a sketch layer (uint8 H×W, 255 = stroke), else None.
-
-    A line drawing (the sketch sample, a scanned pen drawing) is mostly white paper with
-    dark lines, and its dark pixels already are the sketch; Canny would outline every
-    stroke twice. A photo is not taken for a drawing: it needs nine tenths near-white,
-    nearly grey paper.
-    """
-    rgb = np.asarray(photo)
-    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
-    spread = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)
-    paper = (grey >= 200) & (spread < 40)
-    ink = grey < 128
-    if paper.mean() < 0.9 or not ink.any():
-        return None
-    return np.where(ink, 255, 0).astype(np.uint8)
-
-
-def sketch_input(sketch: np.ndarray) -> np.ndarray:
-    """The sketch layer (255 = stroke) as pix2pix's input: dark strokes on white, H×W×3."""
-    ink = np.where(np.asarray(sketch) > 0, 0, 255).astype(np.uint8)
-    return np.repeat(ink[:, :, None], 3, axis=2)
 
 
 @dataclass

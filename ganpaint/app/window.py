@@ -62,7 +62,6 @@ from ganpaint.app.labelling import (
     LIVE_DEBOUNCE_MS,
     LIVE_MAX_SECONDS,
     NO_LABELS_MODEL_MESSAGE,
-    labels_input,
 )
 from ganpaint.app.messagebar import MessageBar
 from ganpaint.app.painting import grow_mask, shrink_mask
@@ -84,10 +83,7 @@ from ganpaint.app.translating import (
     TRANSLATOR_KINDS,
     BundleSlot,
     TranslateRequest,
-    drawing_strokes,
-    edges_from_photo,
     make_translate_job,
-    sketch_input,
     translator_models,
 )
 from ganpaint.app.view import CanvasView
@@ -96,6 +92,7 @@ from ganpaint.device import describe_device, resolve_device
 from ganpaint.documents import recovery
 from ganpaint.documents.docfile import ORA_SUFFIX, load_document, save_document
 from ganpaint.documents.document import Document, Patch, blank_value, content_box, replace_patch
+from ganpaint.edit.inputs import drawing_strokes, edges_from_photo, labels_input, sketch_input
 from ganpaint.errors import GanpaintError
 from ganpaint.imageio import IMAGE_EXTENSIONS, SAVE_EXTENSIONS, save_image
 from ganpaint.labels import label_map_in

@@ -1,5 +1,8 @@
 """Latent-space operations on a GAN: sample grids, interpolations and vector arithmetic.
 
+The one interpolation of the project: the latent explorer's rows, `ganpaint sample
+--interpolate` and iGAN's morphs from the start to the result all walk the same path.
+
 Plain functions on a `GanModel` (the same one inpainting and iGAN use): the app's latent
 explorer runs them on a worker and `ganpaint sample` calls them directly.
 A 64-sample grid of a 64 px DCGAN is ~50 ms on a CPU,
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -20,10 +24,11 @@ import torch
 from ganpaint.convert import tensor_to_image
 from ganpaint.edit.gan import GanModel
 from ganpaint.edit.progress import CancelToken, Progress
-from ganpaint.edit.sketch import interpolate_latents
 from ganpaint.errors import GanpaintError
 
 BATCH = 16  # latents per forward pass: progress and cancel between batches
+
+Interpolation = Literal["linear", "slerp"]
 
 
 @dataclass
@@ -37,7 +42,7 @@ class Samples:
 def render(
     model: GanModel,
     z: torch.Tensor,
-    device: str = "cpu",
+    device: torch.device | str = "cpu",
     progress: Callable[[Progress], None] | None = None,
     cancel: CancelToken | None = None,
     message: str = "Generating",
@@ -63,17 +68,49 @@ def sample(model: GanModel, count: int, seed: int, device: str = "cpu", **kwargs
     return render(model, model.sample_z(int(count), generator), device, **kwargs)
 
 
+def interpolate_latents(
+    z_start: torch.Tensor, z_end: torch.Tensor, frames: int = 16, mode: Interpolation = "linear"
+) -> torch.Tensor:
+    """`frames` latents (frames, nz) from z_start to z_end inclusive, linear or spherical.
+
+    Spherical interpolation keeps the norm from sagging mid-way (a linear mix of two
+    random latents is shorter than either, and often looks washed out); it falls back
+    to linear for (anti)parallel latents where the arc is undefined.
+    """
+    if frames < 1:
+        raise ValueError(f"frames must be at least 1, not {frames}.")
+    a = z_start.detach().reshape(-1).to(torch.float64)
+    b = z_end.detach().reshape(-1).to(torch.float64)
+    t = torch.linspace(0.0, 1.0, frames, dtype=torch.float64) if frames > 1 else torch.ones(1)
+    t = t.to(torch.float64)[:, None]
+    linear = (1 - t) * a + t * b
+    if mode == "linear":
+        out = linear
+    elif mode == "slerp":
+        cosine = torch.dot(a, b) / (a.norm() * b.norm()).clamp_min(1e-12)
+        omega = torch.arccos(cosine.clamp(-1.0, 1.0))
+        if float(torch.sin(omega)) < 1e-6:
+            out = linear
+        else:
+            out = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+            out[0], out[-1] = a, b
+    else:
+        raise ValueError(f"Unknown interpolation {mode!r}; use linear or slerp.")
+    return out.to(z_start.dtype if z_start.is_floating_point() else torch.float32)
+
+
 def interpolation(
     model: GanModel,
     z_a: torch.Tensor,
     z_b: torch.Tensor,
     frames: int = 8,
-    mode: str = "slerp",
-    device: str = "cpu",
+    mode: Interpolation = "slerp",
+    device: torch.device | str = "cpu",
     **kwargs,
 ) -> Samples:
-    """The row of `frames` images from G(z_a) to G(z_b), both ends included."""
-    latents = interpolate_latents(z_a, z_b, frames, mode)  # type: ignore[arg-type]
+    """The row of `frames` images from G(z_a) to G(z_b), both ends included; the path is
+    kept inside the latent range G was trained on (a slerp can bulge past it)."""
+    latents = interpolate_latents(z_a, z_b, frames, mode).clamp(-model.z_bound, model.z_bound)
     return render(model, latents, device, message="Interpolating", **kwargs)
 
 

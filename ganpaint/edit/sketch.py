@@ -5,6 +5,11 @@ The user's colour strokes and edge sketch become constraints on G(z): a colour t
 between differentiable HOG-like orientation features of G(z) and of the sketch), and
 after "keep this result" a pull towards the kept z. 64 latents are optimised in one
 batch and returned ranked by cost, each with the 16-frame morph from the start.
+
+On a photo (`generate_in_mask`, what the app and `ganpaint generate --mask` run): with
+a mask, the strokes are cut from one square around it, and each result is pasted back
+there and blended in as inpainting does, so the photo outside the mask stays as it
+is; without one, the whole photo is generated and the result scaled to its size.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Literal
 
 import cv2
 import numpy as np
@@ -21,14 +25,15 @@ import torch
 
 from ganpaint.convert import image_to_tensor, rgb_to_grey, tensor_to_image
 from ganpaint.device import resolve_device
+from ganpaint.edit.blend import blend
 from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inversion import InversionConfig, invert
+from ganpaint.edit.latents import Interpolation, interpolation
 from ganpaint.edit.losses import OrientationFeatures, Term, latent_pull, masked_l2, prior_loss
 from ganpaint.edit.progress import CancelToken, ProgressFn
-from ganpaint.edit.region import Region, crop_mask, crop_region
+from ganpaint.edit.region import Region, covering_region, crop_mask, crop_region, paste_region
 from ganpaint.errors import MaskError
-
-Interpolation = Literal["linear", "slerp"]
+from ganpaint.geometry import Box
 
 
 def _default_inversion() -> InversionConfig:
@@ -170,57 +175,6 @@ def _mask_tensor(mask: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(mask.astype(np.float32))[None, None].to(device)
 
 
-# --- interpolation ---------------------------------------------------------------------
-
-
-def interpolate_latents(
-    z_start: torch.Tensor, z_end: torch.Tensor, frames: int = 16, mode: Interpolation = "linear"
-) -> torch.Tensor:
-    """`frames` latents (frames, nz) from z_start to z_end inclusive, linear or spherical.
-
-    Spherical interpolation keeps the norm from sagging mid-way (a linear mix of two
-    random latents is shorter than either, and often looks washed out); it falls back
-    to linear for (anti)parallel latents where the arc is undefined.
-    """
-    if frames < 1:
-        raise ValueError(f"frames must be at least 1, not {frames}.")
-    a = z_start.detach().reshape(-1).to(torch.float64)
-    b = z_end.detach().reshape(-1).to(torch.float64)
-    t = torch.linspace(0.0, 1.0, frames, dtype=torch.float64) if frames > 1 else torch.ones(1)
-    t = t.to(torch.float64)[:, None]
-    linear = (1 - t) * a + t * b
-    if mode == "linear":
-        out = linear
-    elif mode == "slerp":
-        cosine = torch.dot(a, b) / (a.norm() * b.norm()).clamp_min(1e-12)
-        omega = torch.arccos(cosine.clamp(-1.0, 1.0))
-        if float(torch.sin(omega)) < 1e-6:
-            out = linear
-        else:
-            out = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
-            out[0], out[-1] = a, b
-    else:
-        raise ValueError(f"Unknown interpolation {mode!r}; use linear or slerp.")
-    return out.to(z_start.dtype if z_start.is_floating_point() else torch.float32)
-
-
-def interpolate(
-    model: GanModel,
-    z_start: torch.Tensor,
-    z_end: torch.Tensor,
-    frames: int = 16,
-    mode: Interpolation = "linear",
-    device: torch.device | str | None = None,
-) -> list[np.ndarray]:
-    """The morph from G(z_start) to G(z_end): `frames` uint8 SxSx3 images, ends included."""
-    latents = interpolate_latents(z_start, z_end, frames, mode).clamp(-model.z_bound, model.z_bound)
-    target = torch.device(device) if device is not None else model.device
-    model.to(target)
-    with model.frozen(), torch.no_grad():
-        images = model.generate(latents.to(target, torch.float32))
-    return list(tensor_to_image(images))
-
-
 # --- the edit --------------------------------------------------------------------------
 
 
@@ -309,14 +263,14 @@ def generate(
         frames = None
         if config.frames > 0:
             begin = start_z if start_z is not None else candidate.z_init
-            frames = interpolate(
+            frames = interpolation(
                 model,
                 begin.reshape(-1).cpu(),
                 candidate.z,
                 config.frames,
                 config.interpolation,
                 torch_device,
-            )
+            ).images
         candidates.append(
             SketchCandidate(
                 z=candidate.z,
@@ -347,3 +301,149 @@ def strokes_in_region(
     crop_stroked = crop_region(np.asarray(color_mask).astype(np.uint8) * 255, region, size) > 127
     crop_edges = np.where(crop_mask(np.asarray(edge_mask) != 0, region, size), 0, 255)
     return crop_colors, crop_stroked, crop_edges.astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class SketchArea:
+    """Where a generation on a photo lands: `box` of the photo, and how a model-size
+    image becomes the patch of that box (`compose`).
+
+    `region` is the square cut around the mask (None: the whole photo, scaled), `base`
+    and `hole` the photo's pixels and the mask (bool) in `box` at the start.
+    """
+
+    box: Box
+    shape: tuple[int, ...]
+    region: Region | None = None
+    base: np.ndarray | None = None
+    hole: np.ndarray | None = None
+
+    def compose(self, image: np.ndarray, mode: str = "poisson") -> np.ndarray:
+        """A model-size image as the patch of `box` it becomes: scaled to the photo
+        (whole photo), or pasted at the region and blended with `mode` (in a mask)."""
+        box = self.box
+        if self.region is None or self.base is None or self.hole is None:
+            return cv2.resize(image, (box.width, box.height), interpolation=cv2.INTER_CUBIC)
+        fill, _box = paste_region(image, self.region, self.shape)
+        return blend(self.base, fill.reshape(self.base.shape), self.hole, mode)
+
+
+def sketch_area(photo: np.ndarray, hole: np.ndarray | None) -> SketchArea:
+    """The area `generate_in_mask` changes: one square around all of `hole`, or the
+    whole photo when `hole` is None or empty."""
+    height, width = photo.shape[:2]
+    if hole is None or not np.asarray(hole).any():
+        return SketchArea(Box(0, 0, width, height), photo.shape)
+    hole = np.asarray(hole) != 0
+    if hole.shape != (height, width):
+        raise MaskError(
+            f"The mask is {hole.shape[1]}×{hole.shape[0]} pixels but the photo is "
+            f"{width}×{height}; give both at the same size."
+        )
+    region = covering_region(hole)
+    box = region.box_in(photo.shape)
+    base = np.ascontiguousarray(photo[box.slices])
+    return SketchArea(box, photo.shape, region, base, hole[box.slices].copy())
+
+
+@dataclass
+class PhotoSketchResult:
+    """`generate_in_mask`'s answer: the candidates as patches of `area.box` (best
+    first) beside the model-size result they came from."""
+
+    sketch: SketchResult
+    area: SketchArea
+    patches: list[np.ndarray]
+
+    def image(self, photo: np.ndarray, index: int = 0) -> np.ndarray:
+        """The photo with candidate `index` in place."""
+        out = np.array(photo, copy=True)
+        out[self.area.box.slices] = self.patches[index]
+        return out
+
+
+def _same_size(name: str, array: np.ndarray | None, shape: tuple[int, ...]) -> None:
+    if array is not None and np.asarray(array).shape[:2] != tuple(shape[:2]):
+        height, width = np.asarray(array).shape[:2]
+        raise MaskError(
+            f"The {name} are {width}×{height} pixels but the photo is {shape[1]}×{shape[0]}; "
+            "draw them at the photo's size."
+        )
+
+
+def generate_in_mask(
+    model: GanModel,
+    photo: np.ndarray,
+    hole: np.ndarray | None,
+    colors: np.ndarray | None = None,
+    color_mask: np.ndarray | None = None,
+    edges: np.ndarray | None = None,
+    config: SketchConfig | None = None,
+    *,
+    keep_z: torch.Tensor | None = None,
+    start_z: torch.Tensor | None = None,
+    blend_mode: str = "poisson",
+    device: torch.device | str = "cpu",
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> PhotoSketchResult:
+    """iGAN on a photo: images that honour the strokes, inside `hole` (bool H×W, True =
+    generate there) or, when it is None or empty, over the whole photo.
+
+    The strokes are drawn on the photo: `colors` (uint8 H×W×3) with `color_mask` (bool,
+    True = stroked; None = all of it) and `edges` (uint8, dark strokes on white), each
+    at the photo's size. Raises MaskError when there are no strokes to follow.
+    """
+    photo = np.asarray(photo)
+    for name, array in (("colour strokes", colors), ("stroke mask", color_mask), ("edges", edges)):
+        _same_size(name, array, photo.shape)
+    area = sketch_area(photo, hole)
+    if area.region is not None:
+        ink = None
+        if edges is not None:
+            edges = np.asarray(edges)
+            grey = rgb_to_grey(edges[:, :, :3]) if edges.ndim == 3 else edges
+            ink = np.asarray(grey).reshape(photo.shape[:2]) < 128
+        colors, color_mask, edges = _cut_strokes(
+            colors, color_mask, ink, area.region, model.resolution, photo.shape
+        )
+    result = generate(
+        model,
+        colors,
+        color_mask,
+        edges,
+        config,
+        keep_z=keep_z,
+        start_z=start_z,
+        device=device,
+        progress=progress,
+        cancel=cancel,
+    )
+    patches = [area.compose(candidate.image, blend_mode) for candidate in result.candidates]
+    return PhotoSketchResult(result, area, patches)
+
+
+def _cut_strokes(
+    colors: np.ndarray | None,
+    color_mask: np.ndarray | None,
+    ink: np.ndarray | None,
+    region: Region,
+    size: int,
+    shape: tuple[int, ...],
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """The strokes given (None where not) inside `region` at the model's size."""
+    blank = np.zeros(shape[:2], bool)
+    if colors is not None and color_mask is None:
+        color_mask = np.ones(shape[:2], bool)
+    c, m, e = strokes_in_region(
+        colors if colors is not None else np.zeros((*shape[:2], 3), np.uint8),
+        color_mask if color_mask is not None else blank,
+        ink if ink is not None else blank,
+        region,
+        size,
+    )
+    return (
+        c if colors is not None else None,
+        m if colors is not None else None,
+        e if ink is not None else None,
+    )

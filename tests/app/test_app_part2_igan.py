@@ -62,7 +62,7 @@ def test_whole_canvas_runs_previews_and_accepts_undoably(qtbot, igan_window: Mai
     outcome = run(qtbot, window)
     assert any(preview is not None for _update, preview in seen)  # live previews
     assert not window.igan_panel.live.pixmap().isNull()  # the live thumbnail
-    assert outcome.region is None
+    assert outcome.area.region is None
     document = window.document
     assert (outcome.box.width, outcome.box.height) == (document.width, document.height)
     assert len(outcome.candidates) == 3 and len(outcome.latents) == 3
@@ -115,7 +115,7 @@ def test_inside_the_mask_blends_in_and_clears_the_mask(qtbot, igan_window: MainW
     document.notify("mask")
     before = document.photo.copy()
     outcome = run(qtbot, window)
-    assert outcome.region is not None
+    assert outcome.area.region is not None
     box = outcome.box
     assert box.x0 <= 30 and box.x1 >= 60 and box.y0 <= 20 and box.y1 >= 44
     window.accept_result()

@@ -12,11 +12,11 @@ import pytest
 import torch
 from app_photos import photo
 
-from ganpaint.app.labelling import labels_input
 from ganpaint.app.render import labels_bgra
 from ganpaint.app.window import MainWindow
 from ganpaint.documents.docfile import load_document, save_document
 from ganpaint.documents.document import UNLABELLED, Document
+from ganpaint.edit.inputs import labels_input
 from ganpaint.edit.progress import Progress
 from ganpaint.imageio import load_image
 from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER, fill_unlabelled, label_map_in

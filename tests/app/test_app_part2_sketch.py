@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganpaint.app.translating import drawing_strokes
 from ganpaint.app.window import MainWindow
+from ganpaint.edit.inputs import drawing_strokes
 from ganpaint.imageio import load_image
 from ganpaint.models import ModelBundle, ResnetGenerator
 from ganpaint.paths import samples_dir, user_models_dir

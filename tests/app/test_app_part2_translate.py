@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganpaint.app.translating import directions, edges_from_photo, sketch_input
+from ganpaint.app.translating import directions
 from ganpaint.app.window import MainWindow
+from ganpaint.edit.inputs import edges_from_photo, sketch_input
 from ganpaint.edit.progress import Progress
 from ganpaint.models import ModelBundle, NLayerDiscriminator, ResnetGenerator
 

@@ -9,8 +9,9 @@ import torch
 
 from ganpaint.convert import image_to_tensor
 from ganpaint.edit.inversion import InversionConfig
+from ganpaint.edit.latents import interpolate_latents, interpolation
 from ganpaint.edit.losses import OrientationFeatures, masked_l2
-from ganpaint.edit.sketch import SketchConfig, generate, interpolate, interpolate_latents
+from ganpaint.edit.sketch import SketchConfig, generate
 from ganpaint.errors import MaskError
 
 CONFIG = SketchConfig(
@@ -113,7 +114,7 @@ def test_start_z_starts_candidate_zero_and_the_morphs(gan) -> None:
     config = SketchConfig(inversion=InversionConfig(restarts=4, iters=0), frames=5)
     result = generate(gan, colors, None, None, config, start_z=start)
     with torch.no_grad():
-        start_image = interpolate(gan, start, start, frames=1)[0]
+        start_image = interpolation(gan, start, start, frames=1).images[0]
     for candidate in result.candidates:
         assert candidate.frames is not None and len(candidate.frames) == 5
         assert np.abs(candidate.frames[0].astype(int) - start_image).max() <= 1
@@ -128,9 +129,9 @@ def test_interpolation_runs_from_the_start_image_to_the_result(gan) -> None:
         assert frames is not None and len(frames) == 16
         assert all(f.shape == (16, 16, 3) and f.dtype == np.uint8 for f in frames)
         assert np.abs(frames[-1].astype(int) - candidate.image).max() <= 1
-    frames = interpolate(gan, torch.zeros(8), torch.ones(8), frames=16, mode="slerp")
+    frames = interpolation(gan, torch.zeros(8), torch.ones(8), frames=16, mode="slerp").images
     with torch.no_grad():
-        ends = interpolate(gan, torch.zeros(8), torch.ones(8), frames=2, mode="linear")
+        ends = interpolation(gan, torch.zeros(8), torch.ones(8), frames=2, mode="linear").images
     assert np.abs(frames[0].astype(int) - ends[0]).max() <= 1
     assert np.abs(frames[-1].astype(int) - ends[-1]).max() <= 1
 
@@ -209,3 +210,23 @@ def test_strokes_in_region_are_cut_and_scaled_to_the_model() -> None:
     assert m[:, :7].all() and not m[:, 9:].any()
     assert tuple(c[0, 0]) == (200, 40, 40)
     assert e.dtype == np.uint8 and (e[8] == 0).any() and (e[0] == 255).all()  # dark on white
+
+
+def test_generate_in_mask_without_a_mask_scales_to_the_whole_photo(gan) -> None:
+    from ganpaint.edit.sketch import generate_in_mask
+
+    photo = np.full((40, 60, 3), 120, np.uint8)
+    colors = np.full((40, 60, 3), 200, np.uint8)
+    config = SketchConfig(inversion=InversionConfig(restarts=2, iters=2), candidates=2, frames=0)
+    done = generate_in_mask(gan, photo, None, colors, None, None, config)
+    assert done.area.region is None and tuple(done.area.box.slices[0].indices(40)[:2]) == (0, 40)
+    assert [patch.shape for patch in done.patches] == [(40, 60, 3)] * 2
+    assert done.image(photo).shape == photo.shape
+
+
+def test_generate_in_mask_refuses_strokes_of_another_size(gan) -> None:
+    from ganpaint.edit.sketch import generate_in_mask
+
+    photo = np.zeros((40, 60, 3), np.uint8)
+    with pytest.raises(MaskError, match=r"20×10.*60×40"):
+        generate_in_mask(gan, photo, None, np.zeros((10, 20, 3), np.uint8), None, None, CONFIG)
