@@ -155,7 +155,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1024² instead of 2048², fewer reps")
     parser.add_argument("--devices", default=None, help="comma-separated, default cpu[,cuda]")
-    parser.add_argument("--large", type=int, default=None, help="side of the large image")
+    parser.add_argument(
+        "--large", type=int, default=None, help="side of the large image (0: small size only)"
+    )
     parser.add_argument(
         "--small", type=int, default=256, help="side of the small image (256; less for smoke runs)"
     )
@@ -174,7 +176,7 @@ def main() -> None:
     devices = args.devices.split(",") if args.devices else ["cpu"]
     if args.devices is None and torch.cuda.is_available():
         devices.append("cuda")
-    large = args.large or (1024 if args.quick else 2048)
+    large = (1024 if args.quick else 2048) if args.large is None else args.large
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {_cpu_name()}")
     if "cuda" in devices:
         print(f"GPU: {torch.cuda.get_device_name(0)}")
@@ -183,7 +185,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for device in devices:
             on_cpu = device == "cpu"
-            for size in (args.small, large):
+            for size in (args.small, large) if large else (args.small,):
                 if on_cpu:
                     reps = (2 if args.quick else 3) if size == args.small else 1
                 else:
