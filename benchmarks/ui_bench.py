@@ -26,8 +26,9 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ganpaint.app.config import Settings
+from ganpaint.app.files import sample_paths
 from ganpaint.app.main import _application, _leave_a_core_for_the_gui
-from ganpaint.app.window import MainWindow, sample_paths
+from ganpaint.app.window import MainWindow
 from ganpaint.documents.document import Document
 from ganpaint.imageio import load_image
 from ganpaint.models import (
@@ -114,11 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         _leave_a_core_for_the_gui()
         settings = Settings(QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat))
         window = MainWindow(settings=settings, device="cpu")
-        window.autosave_timer.stop()
+        window.files.autosave_timer.stop()
         window.resize(1280, 820)
         window.show()
         window.set_document(Document.from_image(photo(args.size), title="bench"))
-        window.choose_model(tiny_model(folder), "tiny", remember=False)
+        window.models_ctl.choose_model(tiny_model(folder), "tiny", remember=False)
         spin(app, 0.5)
 
         beat = Heartbeat()
@@ -148,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             busy_runs.append(result)
             window.controller.runner.busyChanged.disconnect()
             window.controller.runner.busyChanged.connect(lambda _b: window.update_actions())
-            window.discard_result()
+            window.controller.discard_offered()
 
-        window._saved_index = window.undo_stack.index()
+        window.files.saved_index = window.undo_stack.index()
         window.close()
 
     worst = max(run["max_ms"] for run in busy_runs)

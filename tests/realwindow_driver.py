@@ -531,12 +531,12 @@ def _session(device: str, shots: Path | None, summary: dict) -> dict:
     summary.update(
         platform=QApplication.platformName(),
         exposed=QTest.qWaitForWindowExposed(window, 10_000),
-        device_setting=window.device,
+        device_setting=window.models_ctl.device,
     )
     window.activateWindow()
     summary["active"] = QTest.qWaitForWindowActive(window, 10_000)
     summary["photo"] = [window.document.width, window.document.height]
-    summary["model"] = window.controller.model.name
+    summary["model"] = window.models.name
     driver.park_pointer()
     steps: list[tuple[str, Callable[[], None]]] = [
         ("hover photo", lambda: driver.hover_edges("photo")),

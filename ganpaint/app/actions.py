@@ -1,4 +1,4 @@
-"""The actions table: every command's name, menu, shortcut and icon in one place.
+"""The actions table: every command's name, menu, shortcut, icon and enable rule in one place.
 
 Menus, toolbars and the Help → Keyboard shortcuts dialog are all built from this
 table, so a shortcut is defined once and the help can never disagree with it.
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ganpaint.app.tools import TOOL_CLASSES
+from ganpaint.session.tools import TOOL_CLASSES
 
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One command: `slot` names the window method it calls."""
+    """One command: `slot` names the method it calls, as a path from the window
+    ("files.save": the files controller's `save`; "select_tool:NAME" passes NAME)."""
 
     id: str
     text: str
@@ -62,7 +63,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&New Image…",
         "File",
         "Ctrl+N",
-        "new_image",
+        "files.new_image",
         "mdi6.file-image-plus-outline",
         "Start from a blank canvas of the size you choose",
     ),
@@ -71,7 +72,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Open…",
         "File",
         "Ctrl+O",
-        "open_dialog",
+        "files.open_dialog",
         "mdi6.folder-open",
         "Open an image or a ganpaint document (.ora)",
     ),
@@ -80,7 +81,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Open &Sample",
         "File",
         "Ctrl+Shift+O",
-        "open_sample",
+        "files.open_sample",
         "mdi6.image",
         "Open the sample landscape photo",
     ),
@@ -89,7 +90,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Paste Image",
         "File",
         "Ctrl+V",
-        "paste_image",
+        "files.paste_image",
         "mdi6.content-paste",
         "Open the image on the clipboard",
     ),
@@ -98,7 +99,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Save",
         "File",
         "Ctrl+S",
-        "save",
+        "files.save",
         "mdi6.content-save",
         "Save the document with its layers (.ora)",
     ),
@@ -107,7 +108,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Save &As…",
         "File",
         "Ctrl+Shift+S",
-        "save_as",
+        "files.save_as",
         "mdi6.content-save-edit",
         "Save the document under another name (.ora)",
     ),
@@ -116,7 +117,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Export Image…",
         "File",
         "Ctrl+E",
-        "export_dialog",
+        "files.export_dialog",
         "mdi6.export",
         "Write the photo as PNG, JPEG or WebP",
     ),
@@ -125,29 +126,31 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Close",
         "File",
         "Ctrl+W",
-        "close_document",
+        "files.close_document",
         "mdi6.close-box-outline",
         "Close the image (asks to save changes) and keep the window",
     ),
     _a("quit", "&Quit", "File", "Ctrl+Q", "close", "mdi6.exit-to-app"),
-    _a("undo", "&Undo", "Edit", "Ctrl+Z", "undo", "mdi6.undo"),
-    _a("redo", "&Redo", "Edit", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", "mdi6.redo"),
+    _a("undo", "&Undo", "Edit", "Ctrl+Z", "undo_stack.undo", "mdi6.undo"),
+    _a("redo", "&Redo", "Edit", ("Ctrl+Shift+Z", "Ctrl+Y"), "undo_stack.redo", "mdi6.redo"),
     _a(
         "clear_layer",
         "&Clear Layer",
         "Edit",
         "Delete",
-        "clear_layer",
+        "layers.clear_layer",
         "mdi6.delete-sweep",
         "Clear the selected layer",
     ),
-    _a("invert_mask", "&Invert Mask", "Edit", "Ctrl+I", "invert_mask", "mdi6.select-inverse"),
+    _a(
+        "invert_mask", "&Invert Mask", "Edit", "Ctrl+I", "layers.invert_mask", "mdi6.select-inverse"
+    ),
     _a(
         "grow_mask",
         "&Grow Mask",
         "Edit",
         "Ctrl+G",
-        "grow_mask",
+        "layers.grow_mask",
         "mdi6.arrow-expand-all",
         "Grow the mask by a few pixels",
     ),
@@ -156,40 +159,40 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "S&hrink Mask",
         "Edit",
         "Ctrl+Shift+G",
-        "shrink_mask",
+        "layers.shrink_mask",
         "mdi6.arrow-collapse-all",
         "Shrink the mask by a few pixels",
     ),
-    _a("fit", "&Fit in Window", "View", "Ctrl+0", "fit", "mdi6.fit-to-screen"),
+    _a("fit", "&Fit in Window", "View", "Ctrl+0", "view.fit", "mdi6.fit-to-screen"),
     _a(
         "actual_size",
         "&Actual Pixels (100%)",
         "View",
         "Ctrl+1",
-        "actual_size",
+        "view.actual_size",
         "mdi6.numeric-1-box-outline",
     ),
-    _a("zoom_in", "Zoom &In", "View", ("Ctrl++", "Ctrl+="), "zoom_in", "mdi6.magnify-plus"),
-    _a("zoom_out", "Zoom &Out", "View", "Ctrl+-", "zoom_out", "mdi6.magnify-minus"),
+    _a("zoom_in", "Zoom &In", "View", ("Ctrl++", "Ctrl+="), "view.zoom_in", "mdi6.magnify-plus"),
+    _a("zoom_out", "Zoom &Out", "View", "Ctrl+-", "view.zoom_out", "mdi6.magnify-minus"),
     _a(
         "toggle_mask",
         "Show &Mask",
         "View",
         "H",
-        "toggle_mask",
+        "layers.toggle_mask",
         "mdi6.eye-outline",
         "Show or hide the mask",
         checkable=True,
     ),
     *_TOOL_ACTIONS,
-    _a("brush_smaller", "&Smaller Brush", "Tools", "[", "brush_smaller"),
-    _a("brush_bigger", "&Bigger Brush", "Tools", "]", "brush_bigger"),
+    _a("brush_smaller", "&Smaller Brush", "Tools", "[", "brush.brush_smaller"),
+    _a("brush_bigger", "&Bigger Brush", "Tools", "]", "brush.brush_bigger"),
     _a(
         "choose_colour",
         "Choose &Colour…",
         "Tools",
         "Shift+C",
-        "choose_colour",
+        "brush.choose_colour",
         "mdi6.format-color-fill",
     ),
     _a(
@@ -197,7 +200,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Inpaint",
         "Inpaint",
         "Ctrl+Return",
-        "inpaint_gan",
+        "controller.inpaint_gan",
         "mdi6.auto-fix",
         "Fill the mask with the method chosen in the panel (GAN + photo texture by default)",
     ),
@@ -206,30 +209,50 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Quick Fill (OpenCV)",
         "Inpaint",
         "Ctrl+Shift+Return",
-        "inpaint_opencv",
+        "controller.inpaint_opencv",
         "mdi6.bandage",
         "Fill the mask smoothly from its edge with OpenCV's Telea (instant, no model)",
     ),
     _a(
-        "cancel_job", "&Cancel", "Inpaint", "Esc", "cancel_job", "mdi6.stop", "Stop the running job"
+        "cancel_job",
+        "&Cancel",
+        "Inpaint",
+        "Esc",
+        "controller.cancel",
+        "mdi6.stop",
+        "Stop the running job",
     ),
-    _a("accept", "&Accept Result", "Inpaint", "Return", "accept_result", "mdi6.check"),
-    _a("discard", "&Discard Result", "Inpaint", "Backspace", "discard_result", "mdi6.close"),
+    _a("accept", "&Accept Result", "Inpaint", "Return", "controller.accept", "mdi6.check"),
+    _a(
+        "discard",
+        "&Discard Result",
+        "Inpaint",
+        "Backspace",
+        "controller.discard_offered",
+        "mdi6.close",
+    ),
     _a(
         "prev_candidate",
         "&Previous Candidate",
         "Inpaint",
         ",",
-        "previous_candidate",
+        "controller.previous_candidate",
         "mdi6.chevron-left",
     ),
-    _a("next_candidate", "&Next Candidate", "Inpaint", ".", "next_candidate", "mdi6.chevron-right"),
+    _a(
+        "next_candidate",
+        "&Next Candidate",
+        "Inpaint",
+        ".",
+        "controller.next_candidate",
+        "mdi6.chevron-right",
+    ),
     _a(
         "translate",
         "&Translate…",
         "Generate",
         "Ctrl+T",
-        "translate_image",
+        "translate.translate_image",
         "mdi6.swap-horizontal-bold",
         "Translate the whole image or the selection with a CycleGAN or pix2pix model",
     ),
@@ -238,7 +261,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Sketch to Image",
         "Generate",
         "Ctrl+Shift+T",
-        "sketch_to_image",
+        "translate.sketch_to_image",
         "mdi6.draw",
         "Turn the sketch layer into an image with a pix2pix model",
     ),
@@ -247,7 +270,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Edges from Photo",
         "Generate",
         "Ctrl+Shift+E",
-        "edges_from_photo",
+        "translate.edges_from_photo",
         "mdi6.vector-polyline",
         "Start the sketch layer from the photo's edges (Canny)",
     ),
@@ -256,7 +279,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Image from &Labels",
         "Generate",
         "Ctrl+Shift+L",
-        "image_from_labels",
+        "labels.image_from_labels",
         "mdi6.image-filter-hdr",
         "Turn the label layer (semantic brushes) into a landscape with a pix2pix model",
     ),
@@ -265,7 +288,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&New Image from GAN…",
         "Generate",
         "Ctrl+Shift+N",
-        "new_image_from_gan",
+        "models_ctl.new_image_from_gan",
         "mdi6.dots-grid",
         "Explore the GAN: samples, interpolation and vector arithmetic; open one as an image",
     ),
@@ -274,7 +297,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Generate from Strokes",
         "Generate",
         "Ctrl+Alt+G",
-        "generate_from_strokes",
+        "igan.generate_from_strokes",
         "mdi6.brush-variant",
         "Find GAN images that follow the colour strokes and edges (iGAN); "
         "inside the mask when there is one",
@@ -284,7 +307,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Keep Result as Start",
         "Generate",
         "Ctrl+Alt+K",
-        "keep_igan_result",
+        "igan.keep_igan_result",
         "mdi6.pin",
         "The chosen result becomes the starting point of the next generation",
     ),
@@ -293,7 +316,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Restart from Random",
         "Generate",
         "Ctrl+Alt+R",
-        "restart_igan",
+        "igan.restart_igan",
         "mdi6.dice-multiple",
         "Generate again from new random starting points",
     ),
@@ -302,7 +325,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Play Morph",
         "Generate",
         "Ctrl+Alt+P",
-        "play_morph",
+        "igan.play_morph",
         "mdi6.play",
         "Play the morph from the starting image to the result",
         checkable=True,
@@ -312,7 +335,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "E&xport Morph…",
         "Generate",
         "Ctrl+Alt+E",
-        "export_morph",
+        "igan.export_morph",
         "mdi6.filmstrip",
         "Write the morph as an animated GIF or as PNG frames",
     ),
@@ -321,7 +344,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Open Model File…",
         "Model",
         "Ctrl+M",
-        "open_model_dialog",
+        "models_ctl.open_model_dialog",
         "mdi6.cube-outline",
         "Use a GAN model file (.safetensors)",
     ),
@@ -330,7 +353,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Model &Manager…",
         "Model",
         "Ctrl+Shift+M",
-        "open_model_manager",
+        "models_ctl.open_model_manager",
         "mdi6.database-cog",
         "Installed models and their cards; import, delete, choose; the device",
     ),
@@ -358,3 +381,32 @@ GESTURES: tuple[tuple[str, str], ...] = (
 
 def by_id() -> dict[str, ActionSpec]:
     return {spec.id: spec for spec in ACTIONS}
+
+
+#: When an action can be used, by the state it needs (`enabled_actions` reads it):
+#: idle = no job runs, offer = a result is on offer, igan = that result is iGAN's.
+ENABLED_WHEN: dict[str, tuple[str, ...]] = {
+    "cancel_job": ("busy",),
+    "accept": ("offer", "idle"),
+    "discard": ("offer",),
+    "prev_candidate": ("offer",),
+    "next_candidate": ("offer",),
+    "inpaint_gan": ("idle",),
+    "inpaint_cv": ("idle",),
+    "translate": ("idle",),
+    "sketch_to_image": ("idle",),
+    "image_from_labels": ("idle",),
+    "igan_generate": ("idle",),
+    "new_from_gan": ("idle",),
+    "igan_restart": ("idle",),
+    "igan_keep": ("igan", "idle"),
+    "igan_play": ("igan",),
+    "igan_export": ("igan",),
+    "undo": ("can_undo",),
+    "redo": ("can_redo",),
+}
+
+
+def enabled_actions(state: dict[str, bool]) -> dict[str, bool]:
+    """Each action of ENABLED_WHEN: whether every state it needs holds now."""
+    return {key: all(state[need] for need in needs) for key, needs in ENABLED_WHEN.items()}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from ganpaint.app.inpainting import METHOD_NAMES
 from ganpaint.app.render import MASK_COLOURS
-from ganpaint.app.tools import DEFAULT_SIZES
+from ganpaint.session.inpainting import METHOD_NAMES
+from ganpaint.session.tools import DEFAULT_SIZES
 
 MAX_RECENT = 10
 MIN_BRUSH, MAX_BRUSH = 1, 1000

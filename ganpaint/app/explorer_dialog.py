@@ -5,7 +5,6 @@ as a new document. The generation runs on the dialog's own worker (`ganpaint.edi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from ganpaint.app.jobs import JobRunner
@@ -30,9 +30,7 @@ from ganpaint.app.qtimage import thumbnail_icon
 from ganpaint.edit import latents
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.errors import GanpaintError
-
-if TYPE_CHECKING:
-    from ganpaint.app.window import MainWindow
+from ganpaint.session.models import ChosenModels
 
 GROUPS = ("A", "B", "C")
 
@@ -51,10 +49,18 @@ def _icon_list(size: int, flow_left_to_right: bool = True) -> QListWidget:
 class ExplorerDialog(QDialog):
     """Explore the inpainting GAN's latent space and open what you like as a new image."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(
+        self,
+        parent: QWidget,
+        models: ChosenModels,
+        job_device: Callable[[], str],
+        open_array: Callable[[np.ndarray, str], bool],
+    ) -> None:
+        super().__init__(parent)
         self.setWindowTitle("New image from the GAN")
-        self.window_ = window
+        self.models = models
+        self.job_device = job_device
+        self.open_array = open_array
         self.runner = JobRunner(self)
         self.samples: latents.Samples | None = None
         self.results: latents.Samples | None = None
@@ -138,13 +144,13 @@ class ExplorerDialog(QDialog):
     # -- jobs -------------------------------------------------------------------------
 
     def _start(self, name: str, work: Callable, done: Callable) -> bool:
-        if self.window_.controller.model.path is None:
+        if self.models.path is None:
             self.status.setText("No GAN model is chosen: use Model → Open Model File….")
             return False
         if self.runner.busy:
             self.runner.cancel()
             self.runner.wait()
-        slot, device = self.window_.controller.model, self.window_.job_device()
+        slot, device = self.models, self.job_device()
 
         def job(progress: Callable[[Progress], None], cancel: CancelToken):
             progress(Progress(0, 1, "Loading the model…"))
@@ -267,7 +273,7 @@ class ExplorerDialog(QDialog):
         if image is None:
             self.status.setText("Pick a sample or a result to open.")
             return False
-        if self.window_.open_array(image, "GAN sample"):
+        if self.open_array(image, "GAN sample"):
             self.accept()
             return True
         return False

@@ -62,13 +62,13 @@ def create_window(
     settings = settings or Settings()
     window = MainWindow(settings=settings, device=device if device != "auto" else None)
     if device != "auto":
-        window.set_device(device)
+        window.models_ctl.set_device(device)
     _choose_initial_model(window, model, settings)
-    recovered = offer_recovery and window.offer_recovery()
+    recovered = offer_recovery and window.files.offer_recovery()
     if image:
-        window.open_path(image)
+        window.files.open_path(image)
     elif not recovered and not window.document.mask.any():
-        window.open_sample()
+        window.files.open_sample()
     return window
 
 
@@ -84,9 +84,9 @@ def _choose_initial_model(window: MainWindow, model: str | None, settings: Setti
                 window.show_message(str(error))
                 return
             continue
-        window.choose_model(Path(path), remember=bool(model))
+        window.models_ctl.choose_model(Path(path), remember=bool(model))
         return
-    window.choose_model(None, remember=False)
+    window.models_ctl.choose_model(None, remember=False)
 
 
 def run_app(
@@ -127,12 +127,12 @@ def _render_window(
     window.show()
     for _ in range(5):
         app.processEvents()
-    window.fit()
+    window.view.fit()
     app.processEvents()
     pixmap = window.grab()
     ok = pixmap.save(str(out_path), "PNG")
     window.setWindowModified(False)
-    window._saved_index = window.undo_stack.index()  # nothing to ask about on close
+    window.files.saved_index = window.undo_stack.index()  # nothing to ask about on close
     QTimer.singleShot(0, window.close)
     app.processEvents()
     window.close()

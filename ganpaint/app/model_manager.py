@@ -7,8 +7,8 @@ import_into_user_models) and `ganpaint.device`; this module only lays it out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -28,14 +28,13 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
+from ganpaint.app.hosts import DeviceChoice, TranslatorChoice
 from ganpaint.device import available_devices, describe_device, resolve_device
 from ganpaint.errors import GanpaintError
 from ganpaint.models import describe, import_into_user_models, list_models
-
-if TYPE_CHECKING:
-    from ganpaint.app.window import MainWindow
 
 # Which actions can use a model of each kind: (purpose, menu text).
 USES = {
@@ -59,9 +58,19 @@ def device_text(name: str) -> str:
 class ModelManagerDialog(QDialog):
     """A list of models (bundled and user) beside the selected one's card."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        parent: QWidget,
+        choice: DeviceChoice,
+        translators: TranslatorChoice,
+        status: Callable[[str, int], None],
+        last_dir: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.choice = choice
+        self.translators = translators
+        self.status = status
+        self.last_dir = last_dir
         self.setWindowTitle("Model Manager")
         self.resize(860, 520)
 
@@ -102,7 +111,7 @@ class ModelManagerDialog(QDialog):
         self.device.setToolTip("Where the edits run; auto picks CUDA, then MPS, then the CPU")
         for name in available_devices():
             self.device.addItem(name, name)
-        self.device.setCurrentIndex(max(self.device.findData(window.device), 0))
+        self.device.setCurrentIndex(max(self.device.findData(choice.device), 0))
         self.device.currentIndexChanged.connect(self._device_chosen)
         self.device_info = QLabel("")
         self.device_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -179,7 +188,7 @@ class ModelManagerDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Import a model",
-            self.window.settings.last_dir(),
+            self.last_dir,
             "Models (*.pth *.pt *.safetensors)",
         )
         if path:
@@ -203,8 +212,8 @@ class ModelManagerDialog(QDialog):
         QApplication.restoreOverrideCursor()
         self.last_error = ""
         self.refresh(select=target)
-        self.window.refresh_translators()
-        self.window.statusBar().showMessage(f"Imported {path.name} as {target.stem}", 5000)
+        self.translators.refresh_translators()
+        self.status(f"Imported {path.name} as {target.stem}", 5000)
         return target
 
     def delete_selected(self, confirm: bool = True) -> bool:
@@ -227,10 +236,10 @@ class ModelManagerDialog(QDialog):
         except OSError as error:
             QMessageBox.warning(self, "Cannot delete the model", f"{entry.path}: {error}")
             return False
-        if self.window.controller.model.path == entry.path:
-            self.window.choose_model(None)
+        if self.choice.models.path == entry.path:
+            self.choice.choose_model(None)
         self.refresh()
-        self.window.refresh_translators()
+        self.translators.refresh_translators()
         return True
 
     # -- choosing ---------------------------------------------------------------------
@@ -245,12 +254,12 @@ class ModelManagerDialog(QDialog):
     def use(self, entry, purpose: str) -> bool:
         """Make `entry` the model of `purpose` ("inpaint", "translate" or "sketch")."""
         if purpose == "inpaint":
-            self.window.choose_model(entry.path, entry.name)
+            self.choice.choose_model(entry.path, entry.name)
             return True
-        return self.window.use_translator_file(purpose, entry.path)
+        return self.translators.use_translator_file(purpose, entry.path)
 
     def _device_chosen(self) -> None:
-        self.window.set_device(str(self.device.currentData()))
+        self.choice.set_device(str(self.device.currentData()))
         self._show_device()
 
     def _show_device(self) -> None:

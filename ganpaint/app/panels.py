@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganpaint.app.inpainting import METHOD_NAMES
 from ganpaint.app.statuslabel import StatusLabel
-from ganpaint.app.translating import directions
 from ganpaint.documents.document import LAYER_ORDER, Document
 from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
+from ganpaint.session.inpainting import METHOD_NAMES
+from ganpaint.session.translating import directions
 
 # The chosen candidate gets a frame, not the selection tint over its pixels.
 SELECTED_FRAME = (

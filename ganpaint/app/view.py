@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
 from ganpaint.app.scene import CanvasScene
-from ganpaint.app.tools import Tool
+from ganpaint.session.tools import Tool
 
 MIN_ZOOM = 1 / 64
 MAX_ZOOM = 64.0

@@ -15,6 +15,7 @@ from app_photos import photo
 from PySide6.QtCore import QSettings
 
 from ganpaint.app.config import Settings
+from ganpaint.app.files import FilesController
 from ganpaint.app.window import MainWindow
 from ganpaint.documents.document import Document
 from ganpaint.edit.inpaint import InpaintConfig
@@ -57,7 +58,7 @@ def fast_inpaint(monkeypatch: pytest.MonkeyPatch) -> InpaintConfig:
         refine=RefineConfig(steps=6, report_every=2),
         candidates=4,
     )
-    monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: config)
+    monkeypatch.setattr("ganpaint.session.inpainting.InpaintConfig", lambda: config)
     return config
 
 
@@ -69,13 +70,13 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def window(qtbot, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
     """A shown main window holding a 96×64 photo; closing never asks."""
-    monkeypatch.setattr(MainWindow, "confirm_discard", lambda self: True)
+    monkeypatch.setattr(FilesController, "confirm_discard", lambda self: True)
     win = MainWindow(settings=settings, device="cpu")
-    win.autosave_timer.stop()
+    win.files.autosave_timer.stop()
     qtbot.addWidget(win)
     win.set_document(Document.from_image(photo(), title="test.png"))
     win.show()
     qtbot.waitExposed(win)
     yield win
     win.controller.runner.shutdown()
-    win.writer.wait()
+    win.files.writer.wait()

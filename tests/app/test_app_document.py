@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from app_photos import photo
 
-from ganpaint.app.painting import draw_segment, grow_mask, invert_mask, segment_box, shrink_mask
 from ganpaint.documents.docfile import load_document, save_document
 from ganpaint.documents.document import Document, PatchRecorder
 from ganpaint.documents.ora import MIMETYPE, read_ora
 from ganpaint.errors import ImageFileError
 from ganpaint.geometry import Box
+from ganpaint.session.painting import draw_segment, grow_mask, invert_mask, segment_box, shrink_mask
 
 
 def test_patch_recorder_keeps_only_the_stroke_box() -> None:
@@ -125,7 +125,8 @@ class NoQt(importlib.abc.MetaPathFinder):
         if name.split('.')[0] in {'PySide6', 'shiboken6', 'qtawesome'}:
             raise ImportError(name)
 sys.meta_path.insert(0, NoQt())
-for name in ('app.painting', 'app.tools', 'app.render', 'app.inpainting', 'app.actions',
+for name in ('session.painting', 'session.tools', 'app.render', 'session.inpainting',
+             'session.results', 'session.models', 'session.igan', 'app.actions',
              'documents.document', 'documents.ora', 'documents.docfile', 'documents.recovery'):
     __import__('ganpaint.' + name)
 """

@@ -21,6 +21,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from ganpaint.app.config import Settings
+from ganpaint.app.files import FilesController
 from ganpaint.app.window import MainWindow
 from ganpaint.documents.document import Document
 from ganpaint.edit.inversion import InversionConfig
@@ -55,26 +56,26 @@ def auto_window(
     qtbot, settings: Settings, tiny_model: Path, fast_inpaint, monkeypatch: pytest.MonkeyPatch
 ) -> MainWindow:
     """A window as a new user gets it: the device setting left at its default, `auto`."""
-    monkeypatch.setattr(MainWindow, "confirm_discard", lambda self: True)
+    monkeypatch.setattr(FilesController, "confirm_discard", lambda self: True)
     config = SketchConfig(
         inversion=InversionConfig(restarts=2, iters=4, log_every=2, early_stop=False),
         candidates=2,
         frames=4,
     )
-    monkeypatch.setattr("ganpaint.app.igan.SketchConfig", lambda: config)
+    monkeypatch.setattr("ganpaint.session.igan.SketchConfig", lambda: config)
     install_tiny_translators()
     win = MainWindow(settings=settings)
-    assert win.device == "auto"
-    win.autosave_timer.stop()
+    assert win.models_ctl.device == "auto"
+    win.files.autosave_timer.stop()
     qtbot.addWidget(win)
     win.set_document(Document.from_image(photo(), title="test.png"))
-    win.choose_model(tiny_model, remember=False)
-    win.refresh_translators()
+    win.models_ctl.choose_model(tiny_model, remember=False)
+    win.translate.refresh_translators()
     win.show()
     qtbot.waitExposed(win)
     yield win
     win.controller.runner.shutdown()
-    win.writer.wait()
+    win.files.writer.wait()
 
 
 def run_job(qtbot, window: MainWindow, start) -> None:
@@ -87,37 +88,37 @@ def run_job(qtbot, window: MainWindow, start) -> None:
     runner.failed.disconnect(failures.append)
     assert not failures, failures
     assert window.message_bar.kind != "error", window.message_bar.text
-    assert window.controller.current is not None
-    window.discard_result()
+    assert window.results.current is not None
+    window.controller.discard_offered()
 
 
 def test_every_job_runs_with_the_default_device_auto(qtbot, auto_window: MainWindow) -> None:
     window = auto_window
-    assert window.job_device() != "auto"
+    assert window.models_ctl.job_device() != "auto"
     document = window.document
     document.mask[20:40, 30:60] = 255
     document.notify("mask")
-    run_job(qtbot, window, window.inpaint_gan)
-    run_job(qtbot, window, window.inpaint_opencv)
-    run_job(qtbot, window, window.translate_image)
+    run_job(qtbot, window, window.controller.inpaint_gan)
+    run_job(qtbot, window, window.controller.inpaint_opencv)
+    run_job(qtbot, window, window.translate.translate_image)
     document.sketch[30:32, 10:80] = 255
     document.notify("sketch")
-    run_job(qtbot, window, window.sketch_to_image)
+    run_job(qtbot, window, window.translate.sketch_to_image)
     document.colour[10:20, 10:40] = (220, 30, 30, 255)
     document.notify("colour")
-    run_job(qtbot, window, window.generate_from_strokes)
+    run_job(qtbot, window, window.igan.generate_from_strokes)
     document.labels[:32] = SKY
     document.labels[32:] = WATER
     document.notify("labels")
-    run_job(qtbot, window, window.image_from_labels)
+    run_job(qtbot, window, window.labels.image_from_labels)
 
 
 def test_the_explorer_generates_and_reseeds_with_the_default_device(
     qtbot, auto_window: MainWindow
 ) -> None:
     window = auto_window
-    assert window.new_image_from_gan()
-    dialog = window.explorer
+    assert window.models_ctl.new_image_from_gan()
+    dialog = window.models_ctl.explorer
     try:
         qtbot.waitUntil(lambda: not dialog.runner.busy, timeout=30_000)
         assert "Failed" not in dialog.status.text(), dialog.status.text()
@@ -183,17 +184,17 @@ def test_a_new_result_starts_at_full_opacity(qtbot, auto_window: MainWindow) -> 
     window.document.notify("mask")
     runner = window.controller.runner
     with qtbot.waitSignal(runner.finished, timeout=30_000):
-        window.translate_image()
+        window.translate.translate_image()
     window.inpaint_panel.opacity.setValue(49)  # the user fades the translation
-    assert window.controller.opacity == pytest.approx(0.49)
-    window.discard_result()
+    assert window.results.opacity == pytest.approx(0.49)
+    window.controller.discard_offered()
     with qtbot.waitSignal(runner.finished, timeout=30_000):
-        window.inpaint_opencv()
-    outcome = window.controller.current
-    assert window.controller.opacity == 1.0
+        window.controller.inpaint_opencv()
+    outcome = window.results.current
+    assert window.results.opacity == 1.0
     assert window.inpaint_panel.opacity.value() == 100
     assert window.inpaint_panel.opacity_label.text() == "100%"
-    window.accept_result()  # what is accepted is the candidate itself, not a mix
+    window.controller.accept()  # what is accepted is the candidate itself, not a mix
     assert np.array_equal(window.document.photo[outcome.box.slices], outcome.candidates[0])
 
 
@@ -237,15 +238,15 @@ def test_after_an_autosave_restore_the_original_is_the_photo_as_first_opened(
     window.document.photo[10:30, 10:30] = 0  # an edit, as an accepted result makes
     window.document.notify("photo")
     window.push(QUndoCommand("Edit"))
-    assert window.autosave(wait=True)
+    assert window.files.autosave(wait=True)
     stored = recovery.recovery_dir() / recovery.ORIGINAL_NAME
     written = stored.stat().st_mtime_ns
     window.push(QUndoCommand("Another edit"))
-    assert window.autosave(wait=True)
+    assert window.files.autosave(wait=True)
     assert stored.stat().st_mtime_ns == written  # the same original is written once
     other = MainWindow(settings=settings, device="cpu")
     qtbot.addWidget(other)
-    assert other.offer_recovery()
+    assert other.files.offer_recovery()
     next(b for b in other.message_bar.buttons if b.text() == "Restore").click()
     assert np.array_equal(other.document.photo, window.document.photo)
     assert np.array_equal(other.document.original, first)
@@ -253,7 +254,7 @@ def test_after_an_autosave_restore_the_original_is_the_photo_as_first_opened(
 
     # An autosave made before the original was stored still restores (photo as original).
     window.push(QUndoCommand("A third edit"))
-    assert window.autosave(wait=True)
+    assert window.files.autosave(wait=True)
     stored.unlink()
     document = recovery.load_recovery(recovery.find_recovery())
     assert np.array_equal(document.original, document.photo)
@@ -265,25 +266,25 @@ def test_status_follows_the_history_entry_shown_and_discard(qtbot, auto_window: 
     window.document.notify("mask")
     runner = window.controller.runner
     with qtbot.waitSignal(runner.finished, timeout=30_000):
-        window.inpaint_opencv()
-    first = window.controller.current.label
+        window.controller.inpaint_opencv()
+    first = window.results.current.label
     with qtbot.waitSignal(runner.finished, timeout=30_000):
-        window.translate_image()
-    last = window.controller.current.label
+        window.translate.translate_image()
+    last = window.results.current.label
     assert first != last and last in window.inpaint_panel.status.text()
     panel = window.inpaint_panel
     older = panel.history.item(1)  # newest first
     panel.history.itemClicked.emit(older)
-    assert window.controller.current.label == first
+    assert window.results.current.label == first
     assert first in panel.status.text() and last not in panel.status.text()
-    window.discard_result()
+    window.controller.discard_offered()
     assert "Discarded" in panel.status.text() and first in panel.status.text()
 
 
 def test_edges_from_photo_always_reports(window: MainWindow) -> None:
     window.document.photo[16:48, 30:70] = 255
     window.document.notify("photo")
-    window._set_layer_visible("sketch", False)
+    window.layers.set_layer_visible("sketch", False)
     window.actions_by_id["edges_from_photo"].trigger()  # Ctrl+Shift+E
     message = window.statusBar().currentMessage()
     assert "Edges from photo" in message and "px of edges" in message
@@ -316,8 +317,8 @@ def paint_labels(window: MainWindow, rows: slice, label: int) -> None:
     before = window.document.labels.copy()
     after = before.copy()
     after[rows, 8:88] = label
-    window._replace_layer("labels", after, "Paint labels")
-    window._labels_stroked()
+    window.layers.replace_layer("labels", after, "Paint labels")
+    window.labels.stroked()
 
 
 def test_a_labels_result_is_shown_unobstructed(qtbot, auto_window: MainWindow) -> None:
@@ -327,13 +328,13 @@ def test_a_labels_result_is_shown_unobstructed(qtbot, auto_window: MainWindow) -
     labels = window.scene.items_by_layer["labels"]
     assert labels._buffer[16, 40, 3] == 255 and labels.opacity() == 0.5  # filled, 50 %
     with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
-        window.image_from_labels()
-    assert window.controller.current is not None
+        window.labels.image_from_labels()
+    assert window.results.current is not None
     assert labels._buffer[16, 40, 3] == 0  # inside a class: the result shows through
     assert labels._buffer[31, 40, 3] == 255 and labels.opacity() == 1.0  # the border only
     paint_labels(window, slice(40, 50), SKY)  # strokes while it is offered: outlined too
     assert labels._buffer[45, 40, 3] == 0 and labels._buffer[40, 40, 3] == 255
-    window.discard_result()
+    window.controller.discard_offered()
     assert labels._buffer[45, 40, 3] == 255 and labels.opacity() == 0.5
 
 
@@ -345,9 +346,9 @@ def test_live_labels_keep_one_history_entry_per_session(qtbot, auto_window: Main
         with qtbot.waitSignal(runner.finished, timeout=30_000):
             paint_labels(window, rows, label)
     assert window.inpaint_panel.history.count() == 1
-    assert len(window.controller.history) == 1
-    assert window.controller.history[-1] is window.controller.current  # the latest run
-    window.accept_result()  # the session ends; the next stroke starts another
+    assert len(window.results.history) == 1
+    assert window.results.history[-1] is window.results.current  # the latest run
+    window.controller.accept()  # the session ends; the next stroke starts another
     with qtbot.waitSignal(runner.finished, timeout=30_000):
         paint_labels(window, slice(0, 10), WATER)
     assert window.inpaint_panel.history.count() == 2
@@ -356,13 +357,13 @@ def test_live_labels_keep_one_history_entry_per_session(qtbot, auto_window: Main
 def test_the_first_view_is_fitted_to_the_window(qtbot, settings: Settings) -> None:
     """A photo opened before the window is shown stays fitted once it is laid out."""
     win = MainWindow(settings=settings, device="cpu")
-    win.autosave_timer.stop()
+    win.files.autosave_timer.stop()
     qtbot.addWidget(win)
     win.set_document(Document.from_image(photo(1600, 1200), title="big.png"))
     win.show()
     qtbot.waitExposed(win)
     shown = win.view.zoom
-    win.fit()
+    win.view.fit()
     assert shown == pytest.approx(win.view.zoom)
     win.view.zoom_in()  # the user's zoom is kept when the window changes size
     zoom = win.view.zoom
@@ -380,23 +381,23 @@ def test_file_menu_has_new_close_and_one_open_sample(
     titles = [a.text().replace("&", "") for a in file_menu.actions() if not a.isSeparator()]
     assert "New Image…" in titles and "Close" in titles
     assert sum("Sample" in title for title in titles) == 1
-    window.samples_menu.aboutToShow.emit()
-    samples = [a.text() for a in window.samples_menu.actions()]
+    window.files.samples_menu.aboutToShow.emit()
+    samples = [a.text() for a in window.files.samples_menu.actions()]
     assert samples[0] == "Landscape" and len(samples) == len(set(samples)) >= 2
-    assert window.samples_menu.actions()[0] is window.actions_by_id["open_sample"]
+    assert window.files.samples_menu.actions()[0] is window.actions_by_id["open_sample"]
 
-    assert window.new_image((300, 200), (0, 0, 0))
+    assert window.files.new_image((300, 200), (0, 0, 0))
     assert window.document.size == (300, 200) and not window.document.photo.any()
     assert window.windowTitle().startswith("Untitled")
     monkeypatch.setattr(
-        "ganpaint.app.window.NewImageDialog.exec", lambda self: QDialog.DialogCode.Accepted
+        "ganpaint.app.files.NewImageDialog.exec", lambda self: QDialog.DialogCode.Accepted
     )
     QGuiApplication.clipboard().setImage(QImage(640, 480, QImage.Format.Format_RGB32))
-    assert window.new_image()  # the dialog offers the clipboard image's size
+    assert window.files.new_image()  # the dialog offers the clipboard image's size
     assert window.document.size == (640, 480)
     assert (window.document.photo == 255).all()  # white unless chosen
 
-    assert window.close_document()
+    assert window.files.close_document()
     assert window.windowTitle() == "ganpaint"
 
 
@@ -405,7 +406,7 @@ def test_model_manager_shows_whole_columns_and_wrapped_cards(qtbot, window: Main
 
     from ganpaint.app.model_manager import ModelManagerDialog
 
-    dialog = ModelManagerDialog(window)
+    dialog = ModelManagerDialog(window, window.models_ctl, window.translate, window.status)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -435,24 +436,24 @@ def test_the_mask_colour_is_offered_and_remembered(
     window.document.notify("mask")
     item = window.scene.items_by_layer["mask"]
     red = item._buffer[15, 15].copy()
-    window.mask_colour_actions["green"].trigger()
+    window.layers.mask_colour_actions["green"].trigger()
     assert settings.mask_colour() == "green"
     green = item._buffer[15, 15]
     assert tuple(green[2::-1]) == MASK_COLOURS["green"] and not np.array_equal(green, red)
     again = MainWindow(settings=settings, device="cpu")
     qtbot.addWidget(again)
-    assert again.mask_colour_actions["green"].isChecked()
+    assert again.layers.mask_colour_actions["green"].isChecked()
     assert again.scene.mask_rgb == MASK_COLOURS["green"]
 
 
 def test_brush_sizes_start_from_a_default_scaled_to_the_photo(window: MainWindow) -> None:
     window.set_document(Document.from_image(photo(3000, 2000), title="big.png"))
     window.select_tool("mask_brush")
-    assert window.size_spin.value() == 80  # 40 px per 1000 px of the short side
-    window.set_brush_size(150)  # the user's choice holds for this photo
+    assert window.brush.size_spin.value() == 80  # 40 px per 1000 px of the short side
+    window.brush.set_brush_size(150)  # the user's choice holds for this photo
     window.select_tool("sketch_pen")
     window.select_tool("mask_brush")
-    assert window.size_spin.value() == 150
+    assert window.brush.size_spin.value() == 150
     window.set_document(Document.from_image(photo(800, 500), title="small.png"))
     assert window.settings.brush_size("mask_brush") == 20
 
@@ -460,25 +461,25 @@ def test_brush_sizes_start_from_a_default_scaled_to_the_photo(window: MainWindow
 def test_the_bundled_gan_note_shows_once_on_a_photo(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
-    from ganpaint.app.window import BUNDLED_GAN_TEXT
+    from ganpaint.app.files import BUNDLED_GAN_TEXT
     from ganpaint.imageio import save_image
     from ganpaint.paths import bundled_models_dir, samples_dir
 
     bundled = bundled_models_dir() / "landscapes-dcgan64.safetensors"
-    window.choose_model(bundled, remember=False)
-    assert window.open_sample()  # a landscape sample: nothing to warn about
+    window.models_ctl.choose_model(bundled, remember=False)
+    assert window.files.open_sample()  # a landscape sample: nothing to warn about
     assert window.message_bar.text == ""
     relative = os.path.relpath(samples_dir() / "landscape-labels.png")  # as typed in a shell
-    assert window.open_path(relative)
+    assert window.files.open_path(relative)
     assert window.message_bar.text == ""
     assert samples_dir().is_dir()
     picture = save_image(tmp_path / "holiday.png", photo(120, 80))
-    assert window.open_path(picture)
+    assert window.files.open_path(picture)
     assert window.message_bar.text == BUNDLED_GAN_TEXT and window.message_bar.kind == "info"
     assert "ganpaint-train gan" in BUNDLED_GAN_TEXT and "patch" in BUNDLED_GAN_TEXT
     assert [b.text() for b in window.message_bar.buttons] == ["Use photo patches"]
     window.message_bar.buttons[0].click()
     assert window.inpaint_panel.selected_method() == "patch"
-    assert window.open_path(picture)
+    assert window.files.open_path(picture)
     assert window.message_bar.text == ""  # once
     assert window.settings.note_shown("bundled_gan")

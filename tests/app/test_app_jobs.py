@@ -26,41 +26,41 @@ def test_gan_inpaint_runs_in_a_worker_and_accept_is_undoable(
     tiny_model: Path,
     fast_inpaint,
 ) -> None:
-    window.choose_model(tiny_model, "tiny")
+    window.models_ctl.choose_model(tiny_model, "tiny")
     before = masked(window)
     runner = window.controller.runner
     seen: list = []
     threads: set[int] = set()
     runner.progress.connect(lambda payload: seen.append(payload[0]))
-    original_get = window.controller.model.get
+    original_get = window.models.get
 
     def get():
         threads.add(threading.get_ident())
         return original_get()
 
-    window.controller.model.get = get  # type: ignore[method-assign]
+    window.models.get = get  # type: ignore[method-assign]
     with qtbot.waitSignal(runner.finished, timeout=60_000):
         assert window.controller.start("gan", candidates=3)
         assert runner.busy and window.actions_by_id["cancel_job"].isEnabled()
     assert threading.get_ident() not in threads  # the model loaded off the GUI thread
     assert seen and seen[-1].step == seen[-1].total and seen[-1].total > 1
-    outcome = window.controller.current
+    outcome = window.results.current
     assert outcome is not None and 1 <= len(outcome.candidates) <= 3
     assert window.inpaint_panel.thumbnails.count() == len(outcome.candidates)
     assert window.scene.preview_box is not None
     assert np.array_equal(window.document.photo, before)  # only previewed so far
     assert window.inpaint_panel.history.count() == 1
 
-    window.next_candidate()
-    assert window.controller.candidate == (1 if len(outcome.candidates) > 1 else 0)
-    window.accept_result()
+    window.controller.next_candidate()
+    assert window.results.candidate == (1 if len(outcome.candidates) > 1 else 0)
+    window.controller.accept()
     assert not np.array_equal(window.document.photo, before)
     assert not window.document.mask.any()
     assert window.undo_stack.undoText() == "Accept inpainting"
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.photo, before)
     assert window.document.mask[30, 40] == 255
-    window.redo()
+    window.undo_stack.redo()
     assert not np.array_equal(window.document.photo, before)
 
 
@@ -68,7 +68,7 @@ def test_gan_inpaint_runs_in_a_worker_and_accept_is_undoable(
 def test_fit_to_photo_decides_whether_the_gan_is_tuned_and_is_remembered(
     qtbot, window: MainWindow, tiny_model: Path, fast_inpaint, monkeypatch, fit: bool
 ) -> None:
-    import ganpaint.app.inpainting as inpainting
+    import ganpaint.session.inpainting as inpainting
 
     used: list = []
     original = inpainting.inpaint
@@ -78,7 +78,7 @@ def test_fit_to_photo_decides_whether_the_gan_is_tuned_and_is_remembered(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(inpainting, "inpaint", spy)
-    window.choose_model(tiny_model, "tiny")
+    window.models_ctl.choose_model(tiny_model, "tiny")
     masked(window)
     window.inpaint_panel.fit.setChecked(fit)
     assert window.settings.fit_to_photo() is fit
@@ -88,7 +88,7 @@ def test_fit_to_photo_decides_whether_the_gan_is_tuned_and_is_remembered(
     with qtbot.waitSignal(window.controller.runner.finished, timeout=60_000):
         assert window.controller.start("gan", candidates=2)
     assert used[0].refine.steps == (fast_inpaint.refine.steps if fit else 0)
-    assert window.controller.current is not None
+    assert window.results.current is not None
 
 
 def test_inpaint_can_be_cancelled(qtbot, window: MainWindow, tiny_model: Path, monkeypatch) -> None:
@@ -98,30 +98,30 @@ def test_inpaint_can_be_cancelled(qtbot, window: MainWindow, tiny_model: Path, m
     slow = InpaintConfig(
         inversion=InversionConfig(restarts=2, iters=100_000, log_every=1, early_stop=False)
     )
-    monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: slow)
-    window.choose_model(tiny_model, "tiny")
+    monkeypatch.setattr("ganpaint.session.inpainting.InpaintConfig", lambda: slow)
+    window.models_ctl.choose_model(tiny_model, "tiny")
     before = masked(window)
     runner = window.controller.runner
     with qtbot.waitSignal(runner.progress, timeout=30_000):
         window.controller.start("gan", candidates=1)
     with qtbot.waitSignal(runner.cancelled, timeout=10_000):
-        window.cancel_job()
+        window.controller.cancel()
     assert not runner.busy
-    assert window.controller.current is None
+    assert window.results.current is None
     assert window.scene.preview_box is None
     assert np.array_equal(window.document.photo, before)
     assert "Cancelled" in window.inpaint_panel.status.text()
 
 
 def test_opencv_inpaint_needs_no_model(qtbot, window: MainWindow) -> None:
-    window.choose_model(None, remember=False)
+    window.models_ctl.choose_model(None, remember=False)
     before = masked(window)
-    window.inpaint_gan()  # no model: a clear message, no crash
+    window.controller.inpaint_gan()  # no model: a clear message, no crash
     assert "No GAN model is installed" in window.message_bar.label.text()
     assert "Open model file…" in [b.text() for b in window.message_bar.buttons]
     with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
-        window.inpaint_opencv()
-    window.accept_result()
+        window.controller.inpaint_opencv()
+    window.controller.accept()
     assert not np.array_equal(window.document.photo[20:40, 30:60], before[20:40, 30:60])
     assert np.array_equal(window.document.photo[:10], before[:10])
 
@@ -134,15 +134,16 @@ def _textured(height: int, width: int) -> np.ndarray:
 
 
 def test_the_panel_method_runs_and_is_remembered(qtbot, window: MainWindow) -> None:
-    window.choose_model(None, remember=False)
+    window.models_ctl.choose_model(None, remember=False)
     before = masked(window)
     window.inpaint_panel.select_method("patch")
     assert window.settings.inpaint_method() == "patch"
     assert not window.inpaint_panel.candidates.isEnabled()  # GAN settings do not apply
     with qtbot.waitSignal(window.controller.runner.finished, timeout=60_000):
-        window.inpaint_gan()  # the Inpaint action runs the panel's method: no model needed
-    assert window.controller.current is not None and window.controller.current.method == "patch"
-    window.accept_result()
+        # the Inpaint action runs the panel's method: no model needed
+        window.controller.inpaint_gan()
+    assert window.results.current is not None and window.results.current.method == "patch"
+    window.controller.accept()
     assert not np.array_equal(window.document.photo[20:40, 30:60], before[20:40, 30:60])
     assert np.array_equal(window.document.photo[:15], before[:15])
 
@@ -155,17 +156,17 @@ def test_other_candidates_are_drawn_at_full_resolution_when_chosen(
     from ganpaint.documents.document import Document
 
     every = dataclasses.replace(fast_inpaint, distinct=0.0)  # the tiny GAN's fills look alike
-    monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: every)
+    monkeypatch.setattr("ganpaint.session.inpainting.InpaintConfig", lambda: every)
 
     window.set_document(Document.from_image(_textured(192, 256), title="big.png"))
     window.document.mask[60:130, 80:160] = 255  # scaled up > 1.5× to the 32 px model
     window.document.notify("mask")
     before = window.document.photo.copy()
-    window.choose_model(tiny_model, "tiny")
+    window.models_ctl.choose_model(tiny_model, "tiny")
     controller, runner = window.controller, window.controller.runner
     with qtbot.waitSignal(runner.finished, timeout=120_000):
         assert controller.start("gan", candidates=3)
-    outcome = controller.current
+    outcome = window.results.current
     assert outcome is not None and len(outcome.candidates) >= 2
     assert 0 not in outcome.pending  # the best one is finished in the job
     assert set(outcome.pending) == set(range(1, len(outcome.candidates)))
@@ -173,10 +174,10 @@ def test_other_candidates_are_drawn_at_full_resolution_when_chosen(
 
     with qtbot.waitSignal(runner.finished, timeout=120_000):
         controller.choose(1)  # starts drawing candidate 2
-        assert runner.busy and controller.pending(1)
+        assert runner.busy and window.results.pending(1)
         assert not controller.accept()  # not while it is being drawn
         assert "still being drawn" in window.message_bar.label.text()
-    assert not controller.pending(1) and 1 not in outcome.pending
+    assert not window.results.pending(1) and 1 not in outcome.pending
     drawn = outcome.candidates[1]
     assert drawn.shape == rough.shape and not np.array_equal(drawn, rough)
     assert "Candidate 2 drawn" in window.inpaint_panel.status.text()
@@ -189,22 +190,22 @@ def test_other_candidates_are_drawn_at_full_resolution_when_chosen(
 
 
 def test_without_a_model_the_message_offers_the_photo_patches(qtbot, window: MainWindow) -> None:
-    window.choose_model(None, remember=False)
+    window.models_ctl.choose_model(None, remember=False)
     masked(window)
-    window.inpaint_gan()
+    window.controller.inpaint_gan()
     buttons = {b.text(): b for b in window.message_bar.buttons}
     with qtbot.waitSignal(window.controller.runner.finished, timeout=60_000):
         buttons["Use photo patches"].click()
-    assert window.controller.current is not None and window.controller.current.method == "patch"
+    assert window.results.current is not None and window.results.current.method == "patch"
 
 
 def test_a_bad_model_is_a_message(qtbot, window: MainWindow, tmp_path: Path) -> None:
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a model")
-    window.choose_model(bad, "bad")
+    window.models_ctl.choose_model(bad, "bad")
     masked(window)
     with qtbot.waitSignal(window.controller.runner.failed, timeout=30_000):
-        window.inpaint_gan()
+        window.controller.inpaint_gan()
     assert window.message_bar.isVisible() and "bad.safetensors" in window.message_bar.label.text()
     assert not window.controller.runner.busy
 
@@ -215,11 +216,11 @@ def test_out_of_memory_offers_a_retry(qtbot, window: MainWindow, monkeypatch) ->
     def explode(*args, **kwargs):
         raise oom("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr("ganpaint.app.inpainting.inpaint", explode)
-    window.device = "cuda"
+    monkeypatch.setattr("ganpaint.session.inpainting.inpaint", explode)
+    window.models_ctl.device = "cuda"
     masked(window)
-    window.choose_model(Path("whatever.safetensors"), "x")
-    monkeypatch.setattr(window.controller.model, "get", lambda: None)
+    window.models_ctl.choose_model(Path("whatever.safetensors"), "x")
+    monkeypatch.setattr(window.models, "get", lambda: None)
     with qtbot.waitSignal(window.controller.runner.failed, timeout=30_000):
         window.controller.start("gan", candidates=4)
     texts = [b.text() for b in window.message_bar.buttons]
@@ -227,7 +228,7 @@ def test_out_of_memory_offers_a_retry(qtbot, window: MainWindow, monkeypatch) ->
     assert "Retry with 2 candidates" in texts and "Retry on the CPU" in texts
     with qtbot.waitSignal(window.controller.runner.failed, timeout=30_000):
         next(b for b in window.message_bar.buttons if b.text() == "Retry on the CPU").click()
-    assert window.controller._last_request.device == "cpu"
+    assert window.results.last_request.device == "cpu"
 
 
 def test_one_job_at_a_time(qtbot, window: MainWindow, tiny_model: Path, monkeypatch) -> None:
@@ -237,15 +238,15 @@ def test_one_job_at_a_time(qtbot, window: MainWindow, tiny_model: Path, monkeypa
     slow = InpaintConfig(
         inversion=InversionConfig(restarts=1, iters=100_000, log_every=1, early_stop=False)
     )
-    monkeypatch.setattr("ganpaint.app.inpainting.InpaintConfig", lambda: slow)
-    window.choose_model(tiny_model, "tiny")
+    monkeypatch.setattr("ganpaint.session.inpainting.InpaintConfig", lambda: slow)
+    window.models_ctl.choose_model(tiny_model, "tiny")
     masked(window)
     with qtbot.waitSignal(window.controller.runner.progress, timeout=30_000):
         assert window.controller.start("gan", candidates=1)
     assert not window.controller.start("telea")
     assert "still running" in window.message_bar.label.text()
     with qtbot.waitSignal(window.controller.runner.cancelled, timeout=10_000):
-        window.cancel_job()
+        window.controller.cancel()
 
 
 @pytest.mark.parametrize("method", ["telea", "ns"])
@@ -255,10 +256,10 @@ def test_history_brings_back_earlier_results(qtbot, window: MainWindow, method: 
         with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
             window.controller.start(method)
     assert window.inpaint_panel.history.count() == 2
-    window.discard_result()
-    assert window.controller.current is None and window.scene.preview_box is None
+    window.controller.discard_offered()
+    assert window.results.current is None and window.scene.preview_box is None
     window.controller.show_history(0)
-    assert window.controller.current is window.controller.history[0]
+    assert window.results.current is window.results.history[0]
 
 
 def test_the_cycle_collector_is_paused_only_while_jobs_run() -> None:
@@ -282,14 +283,14 @@ def test_live_previews_show_on_a_photo_bigger_than_1024_pixels(qtbot, window: Ma
     blend reaches further than the preview margin the two boxes differed and every
     live preview was dropped."""
     photo = np.random.default_rng(1).integers(0, 255, (900, 1400, 3), dtype=np.uint8)
-    assert window.open_array(photo, "big")
+    assert window.files.open_array(photo, "big")
     window.document.mask[400:460, 600:700] = 255
     window.document.notify("mask")
     shown_while_running: list = []
     original = window.scene.show_preview
 
     def show_preview(box, rgb):
-        if window.controller.current is None:  # not yet the offered result
+        if window.results.current is None:  # not yet the offered result
             shown_while_running.append(box)
         original(box, rgb)
 

@@ -52,8 +52,10 @@ def test_samples_are_seeded_and_interpolation_has_both_ends(gan: GanModel) -> No
 
 @pytest.fixture
 def dialog(qtbot, window: MainWindow, tiny_model: Path) -> ExplorerDialog:
-    window.choose_model(tiny_model, remember=False)
-    dialog = ExplorerDialog(window)
+    window.models_ctl.choose_model(tiny_model, remember=False)
+    dialog = ExplorerDialog(
+        window, window.models, window.models_ctl.job_device, window.files.open_array
+    )
     qtbot.addWidget(dialog)
     yield dialog
     dialog.runner.shutdown()
@@ -99,14 +101,14 @@ def test_dialog_job_can_be_cancelled(qtbot, dialog: ExplorerDialog) -> None:
 
 
 def test_explorer_needs_a_model(window: MainWindow) -> None:
-    assert not window.new_image_from_gan()
+    assert not window.models_ctl.new_image_from_gan()
     assert "latent explorer" in window.message_bar.text
 
 
 def test_explorer_opens_from_the_menu(qtbot, window: MainWindow, tiny_model: Path) -> None:
-    window.choose_model(tiny_model, remember=False)
+    window.models_ctl.choose_model(tiny_model, remember=False)
     window.actions_by_id["new_from_gan"].trigger()
-    dialog = window.explorer
+    dialog = window.models_ctl.explorer
     qtbot.waitUntil(lambda: dialog.grid.count() == 64, timeout=30_000)
     dialog.reject()
     assert not dialog.runner.busy

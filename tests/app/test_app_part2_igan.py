@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganpaint.app.igan import IganOutcome, frame_patch, save_animation
 from ganpaint.app.window import MainWindow
+from ganpaint.documents.animation import save_animation
 from ganpaint.edit.inversion import InversionConfig
 from ganpaint.edit.sketch import SketchConfig
+from ganpaint.session.igan import IganOutcome, frame_patch
 
 
 @pytest.fixture
@@ -24,13 +25,13 @@ def fast_igan(monkeypatch: pytest.MonkeyPatch) -> SketchConfig:
         candidates=3,
         frames=16,
     )
-    monkeypatch.setattr("ganpaint.app.igan.SketchConfig", lambda: config)
+    monkeypatch.setattr("ganpaint.session.igan.SketchConfig", lambda: config)
     return config
 
 
 @pytest.fixture
 def igan_window(window: MainWindow, tiny_model: Path, fast_igan: SketchConfig) -> MainWindow:
-    window.choose_model(tiny_model, remember=False)
+    window.models_ctl.choose_model(tiny_model, remember=False)
     window.igan_panel.candidates.setValue(3)
     return window
 
@@ -47,8 +48,8 @@ def paint_strokes(window: MainWindow) -> None:
 def run(qtbot, window: MainWindow, start=None) -> IganOutcome:
     runner = window.controller.runner
     with qtbot.waitSignal(runner.finished, timeout=60_000):
-        assert (start or window.generate_from_strokes)()
-    outcome = window.controller.current
+        assert (start or window.igan.generate_from_strokes)()
+    outcome = window.results.current
     assert isinstance(outcome, IganOutcome)
     return outcome
 
@@ -69,10 +70,10 @@ def test_whole_canvas_runs_previews_and_accepts_undoably(qtbot, igan_window: Mai
     assert window.inpaint_panel.thumbnails.count() == 3
     assert np.array_equal(window.document.photo, before)  # only a preview so far
     assert window.actions_by_id["igan_keep"].isEnabled()
-    window.accept_result()
+    window.controller.accept()
     assert np.array_equal(window.document.photo, outcome.candidates[0])
     assert window.undo_stack.undoText() == "Accept generation from strokes"
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.photo, before)
 
 
@@ -84,26 +85,26 @@ def test_morph_slider_goes_from_the_start_to_the_result(qtbot, igan_window: Main
     controller.choose(1)
     assert slider.isEnabled() and (slider.minimum(), slider.maximum()) == (0, 15)
     assert slider.value() == 15
-    assert np.array_equal(controller._blended(1), outcome.candidates[1])
+    assert np.array_equal(window.results.blended(window.document, 1), outcome.candidates[1])
     slider.setValue(0)
     start = frame_patch(outcome, 1, 0)
-    assert np.array_equal(controller._blended(1), start)
+    assert np.array_equal(window.results.blended(window.document, 1), start)
     assert not np.array_equal(start, outcome.candidates[1])
     # frame 0 is the image the optimisation started from (its own random start)
     assert outcome.frames[1][0].shape == outcome.images[1].shape
     slider.setValue(15)
-    assert np.array_equal(controller._blended(1), outcome.candidates[1])
+    assert np.array_equal(window.results.blended(window.document, 1), outcome.candidates[1])
     # Play runs the morph from the start to the end, then stops.
-    window.play_morph()
-    assert window.morph_timer.isActive() and slider.value() == 0
-    qtbot.waitUntil(lambda: not window.morph_timer.isActive(), timeout=5_000)
+    window.igan.play_morph()
+    assert window.igan.morph_timer.isActive() and slider.value() == 0
+    qtbot.waitUntil(lambda: not window.igan.morph_timer.isActive(), timeout=5_000)
     assert slider.value() == 15
     # Accept takes the frame shown.
     slider.setValue(0)
     before = window.document.photo.copy()
-    window.accept_result()
+    window.controller.accept()
     assert np.array_equal(window.document.photo, start)
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.photo, before)
 
 
@@ -118,12 +119,12 @@ def test_inside_the_mask_blends_in_and_clears_the_mask(qtbot, igan_window: MainW
     assert outcome.area.region is not None
     box = outcome.box
     assert box.x0 <= 30 and box.x1 >= 60 and box.y0 <= 20 and box.y1 >= 44
-    window.accept_result()
+    window.controller.accept()
     changed = (document.photo != before).any(axis=2)
     assert changed[20:44, 30:60].any()
     assert not changed[:, : max(box.x0, 0)].any()  # nothing outside the region's box
     assert not document.mask.any()
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(document.photo, before)
     assert document.mask[20:44, 30:60].all()
 
@@ -134,10 +135,10 @@ def test_cancel_leaves_the_photo(qtbot, igan_window: MainWindow) -> None:
     before = window.document.photo.copy()
     runner = window.controller.runner
     with qtbot.waitSignal(runner.cancelled, timeout=30_000):
-        assert window.generate_from_strokes()
+        assert window.igan.generate_from_strokes()
         assert window.actions_by_id["cancel_job"].isEnabled()
-        window.cancel_job()
-    assert window.controller.current is None
+        window.controller.cancel()
+    assert window.results.current is None
     assert np.array_equal(window.document.photo, before)
     assert window.inpaint_panel.status.text() == "Cancelled."
 
@@ -147,10 +148,10 @@ def test_keep_and_restart(qtbot, igan_window: MainWindow, monkeypatch) -> None:
     paint_strokes(window)
     outcome = run(qtbot, window)
     window.controller.choose(2)
-    assert window.keep_igan_result()
-    assert np.array_equal(window.igan_keep_z.numpy(), outcome.latents[2].numpy())
+    assert window.igan.keep_igan_result()
+    assert np.array_equal(window.igan.keep_z.numpy(), outcome.latents[2].numpy())
     requests: list = []
-    import ganpaint.app.window as window_module
+    import ganpaint.app.igan_controller as window_module
 
     real = window_module.make_igan_job
     monkeypatch.setattr(
@@ -158,16 +159,16 @@ def test_keep_and_restart(qtbot, igan_window: MainWindow, monkeypatch) -> None:
     )
     run(qtbot, window)
     assert requests[-1].keep_z is not None and requests[-1].seed == 0
-    run(qtbot, window, window.restart_igan)
+    run(qtbot, window, window.igan.restart_igan)
     assert requests[-1].keep_z is None and requests[-1].seed == 1
-    assert window.igan_keep_z is None
+    assert window.igan.keep_z is None
 
 
 def test_messages_without_strokes_or_model(window: MainWindow, tiny_model: Path) -> None:
-    assert not window.generate_from_strokes()
+    assert not window.igan.generate_from_strokes()
     assert "model" in window.message_bar.text
-    window.choose_model(tiny_model, remember=False)
-    assert not window.generate_from_strokes()
+    window.models_ctl.choose_model(tiny_model, remember=False)
+    assert not window.igan.generate_from_strokes()
     assert "no strokes" in window.message_bar.text
     assert not window.controller.runner.busy
     assert not window.actions_by_id["igan_keep"].isEnabled()
@@ -179,7 +180,7 @@ def test_export_morph_as_gif_and_frames(qtbot, igan_window: MainWindow, tmp_path
     paint_strokes(window)
     outcome = run(qtbot, window)
     gif = tmp_path / "morph.gif"
-    assert window.export_morph(str(gif))
+    assert window.igan.export_morph(str(gif))
     with Image.open(gif) as image:
         assert image.n_frames == 16
         assert image.size[0] == 32 * 8  # the 32 px frames enlarged to 256

@@ -59,7 +59,7 @@ def test_label_stroke_paints_the_class_and_undo_restores(window: MainWindow) -> 
     window.labels_panel.classes.button(WATER).click()  # a class button picks the brush
     assert window.current_tool.name == "label_brush"
     assert window.layers_panel.current() == "labels"
-    window.set_brush_size(9)
+    window.brush.set_brush_size(9)
     stroke(window, [(20.0, 30.0), (60.0, 30.0)])
     labels = window.document.labels
     assert set(np.unique(labels)) == {WATER, UNLABELLED}  # hard edges: no blends
@@ -69,18 +69,18 @@ def test_label_stroke_paints_the_class_and_undo_restores(window: MainWindow) -> 
 
     window.select_tool("eraser")  # the eraser works on the selected label layer
     window.layers_panel.select("labels")
-    window.set_brush_size(6)
+    window.brush.set_brush_size(6)
     stroke(window, [(40.0, 30.0), (41.0, 30.0)])
     assert labels[30, 40] == UNLABELLED and labels[30, 22] == WATER
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.labels, painted)
-    window.undo()
+    window.undo_stack.undo()
     assert (window.document.labels == UNLABELLED).all()
-    window.redo()
+    window.undo_stack.redo()
     assert np.array_equal(window.document.labels, painted)
 
     window.layers_panel.select("labels")
-    window.clear_layer()  # clearing makes the layer unlabelled, not class 0 (sky)
+    window.layers.clear_layer()  # clearing makes the layer unlabelled, not class 0 (sky)
     assert (window.document.labels == UNLABELLED).all()
 
 
@@ -131,7 +131,7 @@ def test_fill_unlabelled_takes_the_nearest_painted_class() -> None:
 def test_image_from_labels_runs_in_the_worker_and_accepting_is_undoable(
     qtbot, installed_labels2landscape: Path, window: MainWindow, tmp_path: Path
 ) -> None:
-    window.refresh_translators()
+    window.translate.refresh_translators()
     assert window.labels_panel.model_path() == installed_labels2landscape  # the default
     paint_sky_and_water(window)
     labels = window.document.labels.copy()
@@ -140,18 +140,18 @@ def test_image_from_labels_runs_in_the_worker_and_accepting_is_undoable(
     seen: list = []
     runner.progress.connect(lambda payload: seen.append(payload[0]))
     with qtbot.waitSignal(runner.finished, timeout=30_000):
-        assert window.image_from_labels()
+        assert window.labels.image_from_labels()
         assert runner.busy  # on the worker
     assert seen
-    assert window.controller.current is not None
+    assert window.results.current is not None
     assert np.array_equal(window.document.photo, before)  # a preview until accepted
-    assert window.labels_seconds is not None
+    assert window.labels.labels_seconds is not None
     window.grab().save(str(tmp_path / "labels.png"))
-    window.accept_result()
+    window.controller.accept()
     assert not np.array_equal(window.document.photo, before)
     assert np.array_equal(window.document.labels, labels)  # the labels stay to edit further
     assert window.undo_stack.undoText() == "Accept image from labels"
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.photo, before)
 
 
@@ -165,16 +165,16 @@ def test_image_from_labels_can_be_cancelled(
             time.sleep(0.01)
         raise AssertionError("not cancelled")
 
-    monkeypatch.setattr("ganpaint.app.translating.translate_at_scale", slow_translate)
-    window.refresh_translators()
+    monkeypatch.setattr("ganpaint.session.translating.translate_at_scale", slow_translate)
+    window.translate.refresh_translators()
     paint_sky_and_water(window)
     before = window.document.photo.copy()
     runner = window.controller.runner
     with qtbot.waitSignal(runner.progress, timeout=10_000):
-        assert window.image_from_labels()
+        assert window.labels.image_from_labels()
     with qtbot.waitSignal(runner.cancelled, timeout=10_000):
-        window.cancel_job()
-    assert window.controller.current is None
+        window.controller.cancel()
+    assert window.results.current is None
     assert not runner.busy
     assert np.array_equal(window.document.photo, before)
 
@@ -182,7 +182,7 @@ def test_image_from_labels_can_be_cancelled(
 def test_live_reruns_after_strokes_debounced_and_stops_when_too_slow(
     qtbot, installed_labels2landscape: Path, window: MainWindow, monkeypatch
 ) -> None:
-    window.refresh_translators()
+    window.translate.refresh_translators()
     runner = window.controller.runner
     started: list[str] = []
     runner.started.connect(started.append)
@@ -195,24 +195,24 @@ def test_live_reruns_after_strokes_debounced_and_stops_when_too_slow(
         assert not runner.busy  # not at once: after the pause
     qtbot.wait(500)
     assert len(started) == 1
-    assert window.controller.current is not None  # the image follows the labels
+    assert window.results.current is not None  # the image follows the labels
 
     # Too slow: the last run took longer than live allows, so a stroke only says so.
-    monkeypatch.setattr("ganpaint.app.window.LIVE_MAX_SECONDS", 0.0)
+    monkeypatch.setattr("ganpaint.app.live_labels.LIVE_MAX_SECONDS", 0.0)
     window.labels_panel.classes.button(GRASS).click()
     stroke(window, [(5.0, 40.0), (90.0, 40.0)])
     qtbot.wait(500)
     assert len(started) == 1
     assert "Too slow for live" in window.labels_panel.status.text()
     with qtbot.waitSignal(runner.finished, timeout=30_000):
-        assert window.image_from_labels()  # on demand still works
+        assert window.labels.image_from_labels()  # on demand still works
     assert len(started) == 2
 
 
 def test_no_labels_model_says_so(window: MainWindow) -> None:
     window.labels_panel.set_models([])
     window.document.labels[10:20, 10:20] = SKY
-    assert not window.image_from_labels()
+    assert not window.labels.image_from_labels()
     assert "labels2landscape" in window.message_bar.text
     assert not window.controller.runner.busy
 
@@ -220,8 +220,8 @@ def test_no_labels_model_says_so(window: MainWindow) -> None:
 def test_empty_labels_say_how_to_paint(
     installed_labels2landscape: Path, window: MainWindow
 ) -> None:
-    window.refresh_translators()
-    assert not window.image_from_labels()
+    window.translate.refresh_translators()
+    assert not window.labels.image_from_labels()
     assert "label brush" in window.message_bar.text
     assert not window.controller.runner.busy
 
@@ -258,11 +258,11 @@ def test_the_label_sample_turns_into_an_image_in_one_click(
 ) -> None:
     """Opening the label sample and pressing Generate works: the map becomes the label
     layer (one undo step) and runs through the model."""
-    window.refresh_translators()
-    assert window.open_path(str(samples_dir() / "landscape-labels.png"))
+    window.translate.refresh_translators()
+    assert window.files.open_path(str(samples_dir() / "landscape-labels.png"))
     expected = label_map_in(window.document.photo)
     with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
-        assert window.image_from_labels()
+        assert window.labels.image_from_labels()
     assert np.array_equal(window.document.labels, expected)
     assert window.undo_stack.undoText() == "Labels from the label map"
-    assert window.controller.current is not None
+    assert window.results.current is not None

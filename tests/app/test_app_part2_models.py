@@ -26,7 +26,7 @@ def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.fixture
 def manager(qtbot, window: MainWindow) -> ModelManagerDialog:
-    dialog = ModelManagerDialog(window)
+    dialog = ModelManagerDialog(window, window.models_ctl, window.translate, window.status)
     qtbot.addWidget(dialog)
     return dialog
 
@@ -109,16 +109,16 @@ def test_choosing_the_cpu_is_honoured_by_the_next_job(
     from ganpaint.models import import_into_user_models
 
     manager.device.setCurrentIndex(manager.device.findData("auto"))
-    assert window.device == "auto"
+    assert window.models_ctl.device == "auto"
     path = import_into_user_models(reference_pth(tmp_path / "latest_net_G_A.pth"), name="cg")
-    assert window.use_translator_file("translate", path)
+    assert window.translate.use_translator_file("translate", path)
     manager.device.setCurrentIndex(manager.device.findData("cpu"))
-    assert window.device == "cpu" and window.settings.device() == "cpu"
+    assert window.models_ctl.device == "cpu" and window.settings.device() == "cpu"
     assert "cpu" in manager.device_info.text()
     assert "Device: cpu" in window.device_label.text()
 
     seen: list[str] = []
-    import ganpaint.app.translating as translating
+    import ganpaint.session.translating as translating
 
     original = translating.translate_at_scale
 
@@ -128,7 +128,7 @@ def test_choosing_the_cpu_is_honoured_by_the_next_job(
 
     monkeypatch.setattr(translating, "translate_at_scale", spy)
     with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
-        assert window.translate_image()
+        assert window.translate.translate_image()
     assert seen == ["cpu"]
 
 

@@ -40,56 +40,58 @@ def with_a_shape(window: MainWindow) -> None:
 def test_edges_from_photo_is_one_undo_step(window: MainWindow) -> None:
     with_a_shape(window)
     assert not window.document.sketch.any()
-    window.edges_from_photo()
+    window.translate.edges_from_photo()
     assert window.document.sketch.any()
     assert window.undo_stack.undoText() == "Edges from photo"
     assert window.current_tool.name == "sketch_pen"
-    window.undo()
+    window.undo_stack.undo()
     assert not window.document.sketch.any()
 
 
 def test_sketch_to_image_runs_and_accepts(
     qtbot, installed_edges2landscape: Path, window: MainWindow
 ) -> None:
-    window.refresh_translators()
+    window.translate.refresh_translators()
     assert window.sketch_panel.model_path() == installed_edges2landscape  # the default
     with_a_shape(window)
-    window.edges_from_photo()
+    window.translate.edges_from_photo()
     before = window.document.photo.copy()
     sketch = window.document.sketch.copy()
     runner = window.controller.runner
     seen: list = []
     runner.progress.connect(lambda payload: seen.append(payload[0]))
     with qtbot.waitSignal(runner.finished, timeout=30_000):
-        assert window.sketch_to_image()
+        assert window.translate.sketch_to_image()
     assert seen
-    assert window.controller.current is not None
+    assert window.results.current is not None
     assert np.array_equal(window.document.photo, before)
-    window.accept_result()
+    window.controller.accept()
     assert not np.array_equal(window.document.photo, before)
     assert np.array_equal(window.document.sketch, sketch)  # the sketch stays to edit further
     assert window.undo_stack.undoText() == "Accept sketch to image"
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.photo, before)
 
 
 def test_no_sketch_model_says_so_and_offers_a_file(window: MainWindow) -> None:
     window.sketch_panel.set_models([])
     with_a_shape(window)
-    window.edges_from_photo()
-    assert not window.sketch_to_image()
+    window.translate.edges_from_photo()
+    assert not window.translate.sketch_to_image()
     assert "edges2landscape" in window.message_bar.text
     assert not window.controller.runner.busy
 
 
 def test_an_empty_sketch_is_a_message(window: MainWindow, tmp_path: Path) -> None:
-    assert window.use_translator_file("sketch", save_pix2pix(tmp_path / "mine.safetensors"))
-    assert not window.sketch_to_image()
+    assert window.translate.use_translator_file(
+        "sketch", save_pix2pix(tmp_path / "mine.safetensors")
+    )
+    assert not window.translate.sketch_to_image()
     assert "sketch layer is empty" in window.message_bar.text
 
 
 def test_a_photo_without_edges_says_so(window: MainWindow) -> None:
-    window.edges_from_photo()  # the smooth test photo
+    window.translate.edges_from_photo()  # the smooth test photo
     assert "no clear edges" in window.message_bar.text
     assert not window.undo_stack.canUndo()
 
@@ -110,16 +112,16 @@ def test_the_sketch_sample_turns_into_an_image_in_one_click(
 ) -> None:
     """Opening the sketch sample and pressing Sketch to image works: its strokes become
     the sketch layer (one undo step), not Canny's double outline of every stroke."""
-    window.refresh_translators()
-    assert window.open_path(str(samples_dir() / "landscape-sketch.png"))
+    window.translate.refresh_translators()
+    assert window.files.open_path(str(samples_dir() / "landscape-sketch.png"))
     assert not window.document.sketch.any()
     with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
-        assert window.sketch_to_image()
+        assert window.translate.sketch_to_image()
     assert np.array_equal(window.document.sketch, drawing_strokes(window.document.photo))
-    assert window.controller.current is not None
-    window.discard_result()
+    assert window.results.current is not None
+    window.controller.discard_offered()
     assert window.undo_stack.undoText() == "Sketch from the drawing"
-    window.undo()
+    window.undo_stack.undo()
     assert not window.document.sketch.any()
-    window.edges_from_photo()  # the same strokes, the same way
+    window.translate.edges_from_photo()  # the same strokes, the same way
     assert window.undo_stack.undoText() == "Sketch from the drawing"

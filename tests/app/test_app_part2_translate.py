@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from ganpaint.app.translating import directions
 from ganpaint.app.window import MainWindow
 from ganpaint.edit.inputs import edges_from_photo, sketch_input
 from ganpaint.edit.progress import Progress
 from ganpaint.models import ModelBundle, NLayerDiscriminator, ResnetGenerator
+from ganpaint.session.translating import directions
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def tiny_cyclegan(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def use_model(window: MainWindow, path: Path, direction: str = "AtoB") -> None:
-    assert window.use_translator_file("translate", path)
+    assert window.translate.use_translator_file("translate", path)
     panel = window.translate_panel
     assert panel.model_path() == path
     panel.direction.setCurrentIndex(panel.direction.findData(direction))
@@ -57,23 +57,23 @@ def test_translate_whole_image_preview_opacity_and_undo(
     seen: list = []
     runner.progress.connect(lambda payload: seen.append(payload[0]))
     with qtbot.waitSignal(runner.finished, timeout=30_000):
-        assert window.translate_image()
+        assert window.translate.translate_image()
         assert runner.busy
     assert seen and seen[-1].step == seen[-1].total
-    outcome = window.controller.current
+    outcome = window.results.current
     assert outcome is not None and window.scene.preview_box is not None
     assert np.array_equal(window.document.photo, before)  # only a preview so far
 
     window.inpaint_panel.opacity.setValue(50)
-    assert window.controller.opacity == pytest.approx(0.5)
-    window.accept_result()
+    assert window.results.opacity == pytest.approx(0.5)
+    window.controller.accept()
     result = window.document.photo.copy()
     full = np.zeros_like(before)
     full[outcome.box.slices] = outcome.candidates[0]
     expected = np.clip(np.rint(before + (full.astype(float) - before) * 0.5), 0, 255)
     assert np.abs(result.astype(int) - expected.astype(int)).max() <= 1
     assert window.undo_stack.undoText() == "Accept translation"
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.photo, before)
     window.inpaint_panel.opacity.setValue(100)
 
@@ -85,8 +85,8 @@ def test_translate_only_the_selection(qtbot, window: MainWindow, tiny_cyclegan: 
     window.document.notify("mask")
     before = window.document.photo.copy()
     with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
-        assert window.translate_image()
-    window.accept_result()
+        assert window.translate.translate_image()
+    window.controller.accept()
     after = window.document.photo
     assert not np.array_equal(after[:, :20], before[:, :20])
     assert np.array_equal(after[:, 70:], before[:, 70:])  # far from the selection
@@ -107,30 +107,30 @@ def test_translate_can_be_cancelled(
             time.sleep(0.01)
         cancel.raise_if_cancelled()
 
-    monkeypatch.setattr("ganpaint.app.translating.translate_at_scale", slow_translate)
+    monkeypatch.setattr("ganpaint.session.translating.translate_at_scale", slow_translate)
     runner = window.controller.runner
     with qtbot.waitSignal(runner.progress, timeout=30_000):
-        assert window.translate_image()
+        assert window.translate.translate_image()
     with qtbot.waitSignal(runner.cancelled, timeout=10_000):
-        window.cancel_job()
-    assert started and not runner.busy and window.controller.current is None
+        window.controller.cancel()
+    assert started and not runner.busy and window.results.current is None
 
 
 def test_no_translator_is_a_message_with_a_way_out(window: MainWindow) -> None:
     window.translate_panel.set_models([])
-    assert not window.translate_image()
+    assert not window.translate.translate_image()
     assert "No CycleGAN or pix2pix model" in window.message_bar.text
 
 
 def test_a_gan_model_is_refused_for_translation(window: MainWindow, tiny_model: Path) -> None:
-    assert not window.use_translator_file("translate", tiny_model)
+    assert not window.translate.use_translator_file("translate", tiny_model)
     assert "gan model" in window.message_bar.text
 
 
 def test_empty_selection_is_a_message(window: MainWindow, tiny_cyclegan: Path) -> None:
     use_model(window, tiny_cyclegan)
     window.translate_panel.scope.setCurrentIndex(1)
-    assert not window.translate_image()
+    assert not window.translate.translate_image()
     assert "selection is empty" in window.message_bar.text
 
 

@@ -14,10 +14,10 @@ from PySide6.QtGui import QImage
 from ganpaint.app.actions import ACTIONS
 from ganpaint.app.commands import PatchCommand
 from ganpaint.app.dialogs import shortcut_rows
-from ganpaint.app.tools import scaled_brush_size
 from ganpaint.app.window import MainWindow
 from ganpaint.documents import recovery
 from ganpaint.documents.document import Document
+from ganpaint.session.tools import scaled_brush_size
 
 
 def viewport_point(window: MainWindow, x: float, y: float) -> QPoint:
@@ -35,14 +35,14 @@ def stroke(qtbot, window: MainWindow, points, button=Qt.MouseButton.LeftButton) 
 
 def test_stroke_paints_the_mask_and_undo_restores_it(qtbot, window: MainWindow) -> None:
     window.select_tool("mask_brush")
-    window.set_brush_size(8)
+    window.brush.set_brush_size(8)
     stroke(qtbot, window, [(20, 20), (40, 30), (60, 30)])
     assert window.document.mask[30, 40] == 255
     assert window.undo_stack.count() == 1
-    assert window.modified
-    window.undo()
+    assert window.files.modified
+    window.undo_stack.undo()
     assert not window.document.mask.any()
-    window.redo()
+    window.undo_stack.redo()
     assert window.document.mask[30, 40] == 255
     # The right button erases, as one more undo step.
     stroke(qtbot, window, [(30, 25), (50, 30)], Qt.MouseButton.RightButton)
@@ -70,9 +70,9 @@ def test_tools_paint_their_own_layers(qtbot, window: MainWindow) -> None:
     stroke(qtbot, window, [(10, 50), (80, 50)])
     assert window.document.sketch[50, 40] == 0
     window.layers_panel.select("mask")
-    window.clear_layer()
+    window.layers.clear_layer()
     assert not window.document.mask.any()
-    window.undo()
+    window.undo_stack.undo()
     assert window.document.mask.any()
     # Alt+click picks a colour from the photo.
     window.select_tool("colour_brush")
@@ -90,51 +90,51 @@ def test_mask_operations_are_undoable(window: MainWindow) -> None:
     window.document.write("mask", window.document.full_box, np.zeros((64, 96), np.uint8))
     window.document.mask[20:40, 30:60] = 255
     before = window.document.mask.copy()
-    window.grow_mask()
+    window.layers.grow_mask()
     assert window.document.mask.sum() > before.sum()
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.mask, before)
-    window.shrink_mask()
+    window.layers.shrink_mask()
     assert window.document.mask.sum() < before.sum()
-    window.undo()
-    window.invert_mask()
+    window.undo_stack.undo()
+    window.layers.invert_mask()
     assert np.array_equal(window.document.mask, 255 - before)
-    window.undo()
+    window.undo_stack.undo()
     assert np.array_equal(window.document.mask, before)
 
 
 def test_brush_size_shortcuts_slider_and_spin_box(qtbot, window: MainWindow) -> None:
     window.select_tool("mask_brush")
-    window.set_brush_size(20)
+    window.brush.set_brush_size(20)
     window.activateWindow()
     window.view.setFocus()
     qtbot.keyClick(window.view, Qt.Key.Key_BracketRight)
     assert window.settings.brush_size("mask_brush") == 25
-    assert window.size_spin.value() == 25 and window.size_slider.value() == 25
+    assert window.brush.size_spin.value() == 25 and window.brush.size_slider.value() == 25
     qtbot.keyClick(window.view, Qt.Key.Key_BracketLeft)
     qtbot.keyClick(window.view, Qt.Key.Key_BracketLeft)
     assert window.settings.brush_size("mask_brush") == 16
-    window.size_spin.setValue(123)
+    window.brush.size_spin.setValue(123)
     assert window.settings.brush_size("mask_brush") == 123
     assert window.view.brush_size_for_cursor == 123
     # Each tool keeps its own size (its default for this photo's size, untouched).
     window.select_tool("sketch_pen")
-    assert window.size_spin.value() == scaled_brush_size("sketch_pen", 64) == 2
+    assert window.brush.size_spin.value() == scaled_brush_size("sketch_pen", 64) == 2
 
 
 def test_undo_memory_is_bounded_by_the_stroke(qtbot, window: MainWindow) -> None:
     big = np.zeros((4000, 6000, 3), np.uint8)  # 24 megapixels
     window.set_document(Document.from_image(big, title="big"))
     window.select_tool("mask_brush")
-    window.set_brush_size(30)
-    window.actual_size()
+    window.brush.set_brush_size(30)
+    window.view.actual_size()
     centre = window.view.mapToScene(window.view.viewport().rect().center())
     x, y = centre.x(), centre.y()
     stroke(qtbot, window, [(x, y), (x + 40, y + 10), (x + 80, y)])
     command = window.undo_stack.command(0)
     assert isinstance(command, PatchCommand)
     assert 0 < command.nbytes < 50_000  # a stroke-sized patch, not a 24 MB layer
-    window.undo()
+    window.undo_stack.undo()
     assert not window.document.mask.any()
 
 
@@ -143,13 +143,13 @@ def test_opening_a_corrupt_file_keeps_the_document(tmp_path: Path, window: MainW
     window.document.mask[5:10, 5:10] = 255
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20)
-    assert window.open_path(bad) is False
+    assert window.files.open_path(bad) is False
     assert window.document is before
     assert window.message_bar.isVisible()
     assert "broken.png" in window.message_bar.label.text()
     bad_ora = tmp_path / "broken.ora"
     bad_ora.write_bytes(b"nonsense")
-    assert window.open_path(bad_ora) is False
+    assert window.files.open_path(bad_ora) is False
     assert window.document is before and window.document.mask[7, 7] == 255
 
 
@@ -158,21 +158,21 @@ def test_open_save_and_reopen_a_document(tmp_path: Path, window: MainWindow) -> 
 
     source = tmp_path / "photo.png"
     Image.fromarray(photo(80, 50)).save(source)
-    assert window.open_path(source)
+    assert window.files.open_path(source)
     assert window.document.size == (80, 50)
     window.document.write("mask", window.document.full_box, np.zeros((50, 80), np.uint8))
     window.document.mask[10:20, 10:30] = 255
     window.push(PatchCommand(window.document, [], "edit"))
-    assert window.modified
+    assert window.files.modified
     target = tmp_path / "doc.ora"
-    assert window.save_to(target, wait=True)
-    assert not window.modified
+    assert window.files.save_to(target, wait=True)
+    assert not window.files.modified
     assert window.document.path == target
     assert str(target) in window.settings.recent_files()
-    assert window.open_path(target)
+    assert window.files.open_path(target)
     assert window.document.mask[15, 20] == 255
     exported = tmp_path / "out.webp"
-    window.export_to(exported, wait=True)
+    window.files.export_to(exported, wait=True)
     assert exported.is_file()
 
 
@@ -182,7 +182,7 @@ def test_paste_opens_the_clipboard_image(window: MainWindow) -> None:
     from ganpaint.app.qtimage import rgb_to_qimage
 
     QGuiApplication.clipboard().setImage(rgb_to_qimage(photo(30, 20)))
-    window.paste_image()
+    window.files.paste_image()
     assert window.document.size == (30, 20)
     assert window.document.title == "Pasted image"
 
@@ -195,20 +195,20 @@ def test_recovery_file_is_written_and_offered(
 ) -> None:
     window.select_tool("mask_brush")
     stroke(qtbot, window, [(20, 20), (60, 30)])
-    assert window.autosave(wait=True)
+    assert window.files.autosave(wait=True)
     info = recovery.find_recovery()
     assert info is not None and info.title == "test.png"
 
     other = MainWindow(settings=settings, device="cpu")
     qtbot.addWidget(other)
-    assert other.offer_recovery()
+    assert other.files.offer_recovery()
     assert "Restore" in [b.text() for b in other.message_bar.buttons]
     restore = next(b for b in other.message_bar.buttons if b.text() == "Restore")
     restore.click()
     assert np.array_equal(other.document.mask, window.document.mask)
-    assert other.modified  # restored work is unsaved
+    assert other.files.modified  # restored work is unsaved
     # A clean save removes the recovery file.
-    other.save_to(tmp_path / "saved.ora", wait=True)
+    other.files.save_to(tmp_path / "saved.ora", wait=True)
     assert recovery.find_recovery() is None
 
 
@@ -249,7 +249,7 @@ def test_zoom_keeps_the_point_under_the_cursor(window: MainWindow) -> None:
     view.zoom_by(2.0, anchor)
     after = view.map_to_image(anchor)
     assert abs(after.x() - before.x()) < 1 and abs(after.y() - before.y()) < 1
-    window.actual_size()
+    window.view.actual_size()
     assert view.zoom == pytest.approx(1.0)
 
 

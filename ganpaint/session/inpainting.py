@@ -9,64 +9,21 @@ the hole's box on the worker too, so the GUI thread only paints a patch.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from ganpaint.edit.blend import blend_margin
-from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.refine import RefineConfig
-from ganpaint.errors import MaskError, ModelFileError
+from ganpaint.errors import MaskError
 from ganpaint.geometry import Box, nonzero_box
-from ganpaint.models import load as load_bundle
+from ganpaint.session.models import ChosenModels
 
 PREVIEW_MARGIN = 8  # pixels of context shown around the hole in previews
-
-NO_MODEL_MESSAGE = (
-    "No GAN model is installed, so GAN inpainting cannot run: choose a model file with "
-    "Model → Open model file… (a ganpaint .safetensors bundle; import a reference .pth "
-    "with `ganpaint models import FILE.pth`), or choose the Photo patches method."
-)
-
-
-class ModelSlot:
-    """The chosen model file and, once loaded on the worker, its GanModel.
-
-    Loading happens inside a job (never on the GUI thread); the lock keeps a load
-    and a change of choice from racing.
-    """
-
-    def __init__(self) -> None:
-        self.path: Path | None = None
-        self.name = ""
-        self._model: GanModel | None = None
-        self._lock = threading.Lock()
-
-    def choose(self, path: Path | None, name: str = "") -> None:
-        with self._lock:
-            if path != self.path:
-                self._model = None
-            self.path = path
-            self.name = name or (path.stem if path else "")
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    def get(self) -> GanModel:
-        """The GanModel, loading the file first if needed (call on a worker thread)."""
-        with self._lock:
-            if self.path is None:
-                raise ModelFileError(NO_MODEL_MESSAGE)
-            if self._model is None:
-                self._model = GanModel.from_bundle(load_bundle(self.path))
-            return self._model
 
 
 @dataclass
@@ -151,7 +108,7 @@ def _crop_previews(box: Box, shape: tuple[int, ...]) -> Callable[[Progress], np.
 
 
 def make_job(
-    request: InpaintRequest, slot: ModelSlot
+    request: InpaintRequest, slot: ChosenModels
 ) -> tuple[Callable[[Callable[[Progress], None], CancelToken], InpaintOutcome], Callable]:
     """The job function and its preview preparer for a JobRunner.
 

@@ -13,15 +13,15 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from ganpaint.app.painting import (
+from ganpaint.documents.document import Document, Patch, PatchRecorder, blank_value
+from ganpaint.geometry import Box
+from ganpaint.session.painting import (
     draw_segment,
     fill_polygon,
     fill_rect,
     polygon_box,
     segment_box,
 )
-from ganpaint.documents.document import Document, Patch, PatchRecorder, blank_value
-from ganpaint.geometry import Box
 
 Button = Literal["left", "right"]
 Point = tuple[float, float]

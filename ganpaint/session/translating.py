@@ -9,7 +9,6 @@ box of the photo it changed, in the same `InpaintOutcome` form the window's resu
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ganpaint.app.inpainting import InpaintOutcome
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.trained_scale import translate_at_scale
 from ganpaint.errors import MaskError
 from ganpaint.geometry import nonzero_box
-from ganpaint.models import ModelBundle, list_models
-from ganpaint.models import load as load_bundle
+from ganpaint.models import list_models
+from ganpaint.session.inpainting import InpaintOutcome
+from ganpaint.session.models import ChosenModels
 
 TRANSLATOR_KINDS = ("cyclegan", "pix2pix")
 DEFAULT_TILE = 512
@@ -39,23 +38,6 @@ NO_TRANSLATOR_MESSAGE = (
     "model file (a ganpaint .safetensors bundle), or import a reference .pth with "
     "Model → Model Manager…."
 )
-
-
-class BundleSlot:
-    """A chosen model file and, once loaded on a worker, its bundle (one cached)."""
-
-    def __init__(self) -> None:
-        self._path: Path | None = None
-        self._bundle: ModelBundle | None = None
-        self._lock = threading.Lock()
-
-    def get(self, path: Path) -> ModelBundle:
-        """The bundle at `path`, loading it first if needed (call on a worker thread)."""
-        with self._lock:
-            if self._bundle is None or self._path != path:
-                self._bundle = load_bundle(path)
-                self._path = path
-            return self._bundle
 
 
 def translator_models() -> list:
@@ -91,7 +73,7 @@ class TranslateRequest:
 
 
 def make_translate_job(
-    request: TranslateRequest, slot: BundleSlot
+    request: TranslateRequest, slot: ChosenModels
 ) -> Callable[[Callable[[Progress], None], CancelToken], InpaintOutcome]:
     """The job function for a JobRunner: one candidate, the changed box of the photo."""
     if request.mask is not None and not request.mask.any():
@@ -103,7 +85,7 @@ def make_translate_job(
     def job(progress: Callable[[Progress], None], cancel: CancelToken) -> InpaintOutcome:
         start = time.perf_counter()
         progress(Progress(0, 1, "Loading the model…"))
-        bundle = slot.get(request.model)
+        bundle = slot.bundle(request.model)
         net = bundle.translator(request.direction)
         cancel.raise_if_cancelled()
         loaded = time.perf_counter()

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from ganpaint.app.inpainting import InpaintOutcome, ModelSlot
-from ganpaint.atomic import atomic_path
 from ganpaint.edit.inputs import stroke_inputs
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.sketch import SketchArea, SketchConfig, generate_in_mask, sketch_area
 from ganpaint.errors import MaskError
 from ganpaint.geometry import Box
+from ganpaint.session.inpainting import InpaintOutcome
+from ganpaint.session.models import ChosenModels
 
 BLEND_MODE = "poisson"  # results inside a mask, as inpainting blends them
 SCRUB_BLEND = "feather"  # the morph's frames while scrubbing: cheap enough per slider step
@@ -73,7 +72,7 @@ def frame_patch(outcome: IganOutcome, candidate: int, frame: int) -> np.ndarray:
 
 
 def make_igan_job(
-    request: IganRequest, slot: ModelSlot
+    request: IganRequest, slot: ChosenModels
 ) -> tuple[Callable[[Callable[[Progress], None], CancelToken], IganOutcome], Callable, Box]:
     """The job function, its preview preparer and the box of the photo it changes."""
     colours, stroked, edges = stroke_inputs(request.colour, request.sketch)
@@ -138,44 +137,3 @@ def make_igan_job(
         )
 
     return job, prepare, area.box
-
-
-def save_animation(
-    frames: Sequence[np.ndarray], path: str | Path, fps: float = 8.0, scale: int = 1
-) -> list[Path]:
-    """Write a morph as an animated GIF (`.gif`) or as numbered PNG frames (any other name).
-
-    Every file is written atomically; returns the paths written. `scale` enlarges the
-    model-size frames (nearest neighbour) so a 64 px morph is visible.
-    """
-    from PIL import Image
-
-    if not frames:
-        raise ValueError("There are no frames to export.")
-    path = Path(path)
-    scale = max(int(scale), 1)
-    images = [
-        Image.fromarray(np.ascontiguousarray(frame)).resize(
-            (frame.shape[1] * scale, frame.shape[0] * scale), Image.Resampling.NEAREST
-        )
-        for frame in frames
-    ]
-    if path.suffix.lower() == ".gif":
-        with atomic_path(path) as tmp:
-            images[0].save(
-                tmp,
-                format="GIF",
-                save_all=True,
-                append_images=images[1:],
-                duration=max(round(1000 / fps), 20),
-                loop=0,
-            )
-        return [path]
-    written = []
-    stem = path.with_suffix("")
-    for index, image in enumerate(images):
-        target = Path(f"{stem}_{index:02d}.png")
-        with atomic_path(target) as tmp:
-            image.save(tmp, format="PNG")
-        written.append(target)
-    return written

@@ -1,0 +1,171 @@
+"""Image from labels, in the window, and its Live mode (the semantic brushes).
+
+The label layer becomes a labels2landscape pix2pix model's input
+(`edit.inputs.labels_input`) and runs through the result flow. In Live mode every
+label stroke re-runs it after a short pause (debounced), as long as a run is fast
+enough; a live session's runs replace one History entry instead of adding one each.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+
+from ganpaint.app.hosts import EditorHost
+from ganpaint.app.inpaint_controller import InpaintController
+from ganpaint.app.panels import LabelsPanel
+from ganpaint.app.translate_controller import TranslateController
+from ganpaint.edit.inputs import labels_input
+from ganpaint.labels import label_map_in
+from ganpaint.session.results import Results
+from ganpaint.session.translating import make_translate_job
+
+NO_LABELS_MODEL_MESSAGE = (
+    "No labels model is installed (labels2landscape, a pix2pix model, is the default), so "
+    "the labels cannot become an image yet: choose a pix2pix model file (.safetensors), "
+    "or import a reference .pth with Model → Model Manager…."
+)
+
+EMPTY_LABELS_MESSAGE = (
+    "The label layer is empty: pick a class under Semantic brushes and paint with the "
+    "label brush (S)."
+)
+
+LABELS_ACCEPT = "Accept image from labels"
+#: Live mode re-runs after a stroke only while a run takes less than this.
+LIVE_MAX_SECONDS = 0.5
+#: The pause after the last stroke before a live run starts.
+LIVE_DEBOUNCE_MS = 300
+
+
+class LabelsController(QObject):
+    """Image from labels and the live state machine around it."""
+
+    def __init__(
+        self,
+        host: EditorHost,
+        results_flow: InpaintController,
+        results: Results,
+        translators: TranslateController,
+        panel: LabelsPanel,
+    ) -> None:
+        super().__init__(results_flow)
+        self.host = host
+        self.flow = results_flow
+        self.results = results
+        self.translators = translators
+        self.panel = panel
+        self.labels_seconds: float | None = None  # how long the last labels run took
+        self._running = False
+        self.live_timer = QTimer(self)
+        self.live_timer.setSingleShot(True)
+        self.live_timer.setInterval(LIVE_DEBOUNCE_MS)
+        self.live_timer.timeout.connect(self._run_live)
+        runner = results_flow.runner
+        runner.finished.connect(self._on_finished)
+        runner.failed.connect(lambda _e: self._stopped())
+        runner.cancelled.connect(self._stopped)
+        panel.classChosen.connect(lambda _i: host.select_tool("label_brush"))
+        panel.liveToggled.connect(self._on_live_toggled)
+
+    def image_from_labels(self, live: bool = False) -> bool:
+        """Run the label layer (gaps filled from the nearest painted class) through the
+        labels2landscape pix2pix model; the image comes back as a preview to accept."""
+        path = self.translators.model_or_say("labels", NO_LABELS_MODEL_MESSAGE)
+        if path is None:
+            return False
+        document = self.host.document
+        rgb = labels_input(document.labels)
+        if rgb is None and not live and (found := label_map_in(document.photo)) is not None:
+            # The photo is a label map (e.g. the label sample): it becomes the label layer.
+            self.host.replace_layer("labels", found, "Labels from the label map")
+            rgb = labels_input(document.labels)
+        if rgb is None:
+            if not live:
+                self.host.show_message(
+                    EMPTY_LABELS_MESSAGE,
+                    "info",
+                    [("Label brush", lambda: self.host.select_tool("label_brush"))],
+                )
+            return False
+        request = self.translators.request(
+            "labels",
+            rgb,
+            path,
+            base=document.photo.copy(),
+            label="Image from labels",
+            accept_text=LABELS_ACCEPT,
+        )
+        job = make_translate_job(request, self.translators.models)
+        name = f"Image from labels with {path.stem}"
+        continues = live and self.results.newest_on_offer(LABELS_ACCEPT)
+        started = self.flow.run_job(name, job, continues=continues)
+        if started:
+            self.live_timer.stop()
+            self._running = True
+            self.panel.status.setText("Generating from the labels…")
+        return started
+
+    def stroked(self) -> None:
+        """A label stroke ended: in Live mode, re-generate after a short pause (debounced)."""
+        if not self.panel.live.isChecked():
+            return
+        if self._too_slow():
+            self.panel.status.setText(self._too_slow_text())
+            return
+        self.live_timer.start()  # restarting it is the debounce
+
+    def stop(self) -> None:
+        """A new document: no live run is pending."""
+        self.live_timer.stop()
+
+    def _too_slow(self) -> bool:
+        return self.labels_seconds is not None and self.labels_seconds >= LIVE_MAX_SECONDS
+
+    def _too_slow_text(self) -> str:
+        keys = self.host.shortcut("image_from_labels")
+        return (
+            f"Too slow for live ({self.labels_seconds:.1f} s a run); "
+            f"press Image from Labels ({keys})."
+        )
+
+    def _on_live_toggled(self, on: bool) -> None:
+        if not on:
+            self.live_timer.stop()
+            self.panel.status.setText("")
+        elif self._too_slow():
+            self.panel.status.setText(self._too_slow_text())
+        else:
+            self.live_timer.start()
+
+    def _run_live(self) -> None:
+        runner = self.flow.runner
+        if runner.busy:
+            if self._running:
+                self.live_timer.start()  # again once the run in progress is done
+            else:
+                self.panel.status.setText(f"Live waits: {runner.name} is running.")
+            return
+        current = self.results.current
+        if current is not None and current.accept_text != LABELS_ACCEPT:
+            self.panel.status.setText("Live waits: accept or discard the result on show first.")
+            return
+        self.image_from_labels(live=True)
+
+    def _on_finished(self, outcome: object) -> None:
+        if not self._running:
+            return
+        self._running = False
+        # Live is about how fast the model runs; loading it the first time does not count.
+        seconds = getattr(outcome, "run_seconds", None)
+        if seconds is None:
+            seconds = getattr(outcome, "seconds", 0.0)
+        self.labels_seconds = float(seconds)
+        text = f"Done in {self.labels_seconds:.2f} s; Accept to keep it."
+        if self.panel.live.isChecked() and self._too_slow():
+            text = self._too_slow_text()
+        self.panel.status.setText(text)
+
+    def _stopped(self) -> None:
+        if self._running:
+            self._running = False
+            self.panel.status.setText("")

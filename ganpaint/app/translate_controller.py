@@ -1,0 +1,248 @@
+"""Translate, sketch to image and the translator model lists, in the window.
+
+Each of the translate, sketch and labels panels lists the installed CycleGAN /
+pix2pix models plus files the user chose; a request is built from the document and
+the panel and run through the result flow (`hosts.JobHost`). The window is reached
+only through `hosts.EditorHost`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from ganpaint.app.config import Settings
+from ganpaint.app.hosts import DeviceChoice, EditorHost, JobHost
+from ganpaint.app.panels import TranslatorPanel
+from ganpaint.edit.inputs import drawing_strokes, edges_from_photo, sketch_input
+from ganpaint.errors import GanpaintError
+from ganpaint.models.catalog import DEFAULT_MODELS
+from ganpaint.session.models import ChosenModels
+from ganpaint.session.translating import (
+    NO_SKETCH_MODEL_MESSAGE,
+    NO_TRANSLATOR_MESSAGE,
+    TRANSLATOR_KINDS,
+    TranslateRequest,
+    make_translate_job,
+    translator_models,
+)
+
+
+def default_model(purpose: str) -> Path | None:
+    """The model `--model` would default to for `purpose` (a user's copy shadows the
+    bundled one), or None when none is installed."""
+    from ganpaint.models import resolve_model
+
+    if purpose not in DEFAULT_MODELS:
+        return None
+    try:
+        return resolve_model(None, purpose=purpose)
+    except GanpaintError:
+        return None
+
+
+class TranslateController(QObject):
+    """The translator panels' model lists and the translate and sketch actions."""
+
+    def __init__(
+        self,
+        host: EditorHost,
+        jobs: JobHost,
+        choice: DeviceChoice,
+        models: ChosenModels,
+        settings: Settings,
+        panels: dict[str, TranslatorPanel],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.jobs = jobs
+        self.choice = choice
+        self.models = models
+        self.settings = settings
+        self.panels = panels
+        self.widget = parent
+        self._files: list[Path] = []
+        for purpose, panel in panels.items():
+            panel.chooseFile.connect(lambda p=purpose: self.choose_translator_file(p))
+            panel.model.activated.connect(lambda _i, p=purpose: self._remember(p))
+        self.refresh_translators()
+
+    # -- the model lists ------------------------------------------------------------------
+
+    def refresh_translators(self, extra: Path | None = None) -> None:
+        """Fill each translator panel's model list: installed models plus chosen files."""
+        from ganpaint.models import read_metadata
+
+        if extra is not None and extra not in self._files:
+            self._files.append(extra)
+        entries: list[tuple[str, object, dict]] = []
+        for entry in translator_models():
+            try:
+                entries.append(
+                    (f"{entry.name} ({entry.source})", entry.path, read_metadata(entry.path))
+                )
+            except GanpaintError:
+                continue
+        listed = {path for _n, path, _m in entries}
+        for path in self._files:
+            if path not in listed and path.is_file():
+                try:
+                    entries.append((path.stem, path, read_metadata(path)))
+                except GanpaintError:
+                    continue
+        for purpose, panel in self.panels.items():
+            current = panel.model_path() or self.settings.action_model(purpose) or None
+            current = Path(current) if current else None
+            if current is None:  # the default model for the action, when installed
+                current = default_model(purpose)
+            if current is not None and current not in listed and current.is_file():
+                try:
+                    entries.append((current.stem, current, read_metadata(current)))
+                except GanpaintError:
+                    current = None
+                listed = {path for _n, path, _m in entries}
+            panel.set_models(entries, current)
+
+    def _remember(self, purpose: str) -> None:
+        path = self.panels[purpose].model_path()
+        self.settings.set_action_model(purpose, str(path) if path else "")
+
+    def choose_translator_file(self, purpose: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.widget,
+            "Choose a model file",
+            self.settings.last_dir(),
+            "ganpaint models (*.safetensors)",
+        )
+        if path:
+            self.use_translator_file(purpose, Path(path))
+
+    def use_translator_file(self, purpose: str, path: Path) -> bool:
+        """Use the model file at `path` for `purpose`, if it is a CycleGAN / pix2pix bundle."""
+        from ganpaint.models import resolve_model
+
+        try:
+            resolved = resolve_model(str(path), kind=TRANSLATOR_KINDS)
+        except GanpaintError as error:
+            self.host.show_message(str(error))
+            return False
+        self.settings.set_action_model(purpose, str(resolved))
+        panel = self.panels[purpose]
+        self.refresh_translators(extra=resolved)
+        for row in range(panel.model.count()):
+            data = panel.model.itemData(row)
+            if data and data[0] == resolved:
+                panel.model.setCurrentIndex(row)
+        return True
+
+    def model_or_say(self, purpose: str, message: str) -> Path | None:
+        """The panel's model for `purpose`, or None after saying there is none."""
+        path = self.panels[purpose].model_path()
+        if path is None:
+            self.host.show_message(
+                message,
+                "warning",
+                [("Choose model file…", lambda: self.choose_translator_file(purpose))],
+            )
+            return None
+        return Path(path)
+
+    def request(self, purpose: str, photo: np.ndarray, model: Path, **more) -> TranslateRequest:
+        """A request with the panel's direction and tile, on the job device."""
+        panel = self.panels[purpose]
+        return TranslateRequest(
+            photo=photo,
+            model=model,
+            direction=str(panel.direction.currentData() or "AtoB"),
+            tile=panel.tile.value(),
+            device=self.choice.job_device(),
+            **more,
+        )
+
+    # -- translate and sketch ---------------------------------------------------------------
+
+    def translate_image(self) -> bool:
+        """Translate the whole photo or the selection (worker job, previewed, then Accept)."""
+        path = self.model_or_say("translate", NO_TRANSLATOR_MESSAGE)
+        if path is None:
+            return False
+        document = self.host.document
+        selection = self.panels["translate"].scope.currentData() == "selection"
+        request = self.request(
+            "translate",
+            document.photo.copy(),
+            path,
+            mask=document.hole if selection else None,
+            label="Translation of the selection" if selection else "Translation",
+        )
+        try:
+            job = make_translate_job(request, self.models)
+        except GanpaintError as error:
+            self.host.show_message(str(error), "info")
+            return False
+        return self.jobs.run_job(f"Translating with {path.stem}", job)
+
+    def edges_from_photo(self) -> None:
+        """Replace the sketch layer with the photo's edges (one undo step).
+
+        A line drawing gives its own strokes rather than the edges along both sides of
+        each of them."""
+        photo = self.host.document.photo
+        strokes = drawing_strokes(photo)
+        if strokes is not None:
+            self._sketch_from(strokes, "Sketch from the drawing")
+            return
+        edges = edges_from_photo(photo)
+        if not edges.any():
+            self.host.show_message(
+                "The photo has no clear edges to start a sketch from; draw them with the "
+                "sketch pen (N).",
+                "info",
+            )
+            return
+        self._sketch_from(edges, "Edges from photo")
+
+    def _sketch_from(self, sketch: np.ndarray, text: str) -> None:
+        """Make `sketch` the (shown) sketch layer and say so: the layer may be hidden or
+        already hold these edges, and a shortcut that seems to do nothing is a bug."""
+        changed = self.host.replace_layer("sketch", sketch, text)
+        self.host.show_layer("sketch")
+        self.host.select_tool("sketch_pen")
+        keys = self.host.shortcut("sketch_to_image")
+        done = f"{text}: the sketch layer" if changed else "The sketch layer already"
+        self.host.status(
+            f"{done} holds {np.count_nonzero(sketch):,} px of edges; draw on with the sketch "
+            f"pen (N), then Sketch to Image ({keys}).",
+            8000,
+        )
+
+    def sketch_to_image(self) -> bool:
+        """Run the sketch layer through the pix2pix model; the image comes back as a preview."""
+        path = self.model_or_say("sketch", NO_SKETCH_MODEL_MESSAGE)
+        if path is None:
+            return False
+        document = self.host.document
+        if not document.sketch.any() and (strokes := drawing_strokes(document.photo)) is not None:
+            self._sketch_from(strokes, "Sketch from the drawing")  # e.g. the sketch sample
+        if not document.sketch.any():
+            self.host.show_message(
+                "The sketch layer is empty: draw edges with the sketch pen (N), or use "
+                "Generate → Edges from Photo (Ctrl+Shift+E).",
+                "info",
+                [("Edges from photo", self.edges_from_photo)],
+            )
+            return False
+        request = self.request(
+            "sketch",
+            sketch_input(document.sketch),
+            path,
+            base=document.photo.copy(),
+            label="Sketch to image",
+            accept_text="Accept sketch to image",
+        )
+        job = make_translate_job(request, self.models)
+        return self.jobs.run_job(f"Sketch to image with {path.stem}", job)
