@@ -1,7 +1,7 @@
 """The `ganpaint` command: launches the app, or runs an edit or a model task headless.
 
-Every user error ends in one line on stderr and exit status 2; progress goes to
-stderr so that stdout stays clean for listings.
+Every user error ends in one line on stderr and exit status 2 (`ganpaint.terminal`);
+progress goes to stderr so that stdout stays clean for listings.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from ganpaint.cli_edits import add_edit_commands
 from ganpaint.device import DEVICE_CHOICES_HELP
 from ganpaint.errors import GanpaintError
 from ganpaint.ranges import CommandParser
-
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
+from ganpaint.terminal import run_command
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -162,19 +160,17 @@ def _run_app(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    return run_command("ganpaint", lambda: _dispatch(argv))
+
+
+def _dispatch(argv: list[str]) -> int:
+    """The desktop app, or the command `argv` names."""
     parser = build_parser()
-    try:
-        if _wants_app(argv, parser):
-            return _run_app(argv)
-        args = parser.parse_args(argv)
-        handler: Handler = args.handler
-        return handler(args)
-    except GanpaintError as error:
-        print(f"ganpaint: error: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("ganpaint: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if _wants_app(argv, parser):
+        return _run_app(argv)
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
 
 
 if __name__ == "__main__":

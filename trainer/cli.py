@@ -1,6 +1,6 @@
 """The `ganpaint-train` command: data sets, training runs, evaluation, export, status.
 
-Every user error ends in one line on stderr and exit status 2. Training flags
+Every user error ends in one line on stderr and exit status 2 (`ganpaint.terminal`). Training flags
 default to None so that only the flags a user actually gives override the config
 (defaults < `--config FILE` < flags; `--resume` reads the run's own config.toml).
 """
@@ -13,31 +13,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ganpaint import __version__
-from ganpaint.errors import GanpaintError
 from ganpaint.ranges import CommandParser, add_number
-
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
+from ganpaint.terminal import ProgressBar, run_command
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def _cmd_synth_landscapes(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from ganpaint.destinations import check_writes, refuse_empty_paths
     from trainer.synth import write_dataset
 
     refuse_empty_paths({"-o": args.out})
     check_writes(folders=[args.out])
-    bars: list[tqdm] = []
-
-    def progress(done: int, total: int) -> None:
-        if not bars:  # created on the first report, so an error prints only its one line
-            bars.append(tqdm(total=total, unit="img", desc="landscapes", file=sys.stderr))
-        bars[0].update(done - bars[0].n)
-
-    try:
+    with ProgressBar("landscapes", unit="img") as progress:
         summary = write_dataset(
             Path(args.out),
             n=args.n,
@@ -47,9 +35,6 @@ def _cmd_synth_landscapes(args: argparse.Namespace) -> int:
             pair=args.pair,
             progress=progress,
         )
-    finally:
-        for bar in bars:
-            bar.close()
     parts = ", ".join(f"{name}: {count}" for name, count in summary["counts"].items())
     print(f"Wrote {args.layout} landscapes to {args.out} ({parts})")
     return 0
@@ -495,17 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    try:
-        return handler(args)
-    except GanpaintError as error:
-        print(f"ganpaint-train: error: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("ganpaint-train: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    return run_command("ganpaint-train", lambda: handler(args))
 
 
 if __name__ == "__main__":

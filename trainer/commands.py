@@ -11,28 +11,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from torch.utils.data import Dataset
-
 from ganpaint.destinations import check_writes, refuse_empty_paths
-from ganpaint.errors import GanpaintError, ModelFileError
-from ganpaint.models.bundle import ModelBundle
-from ganpaint.models.bundle import load as load_bundle
-from trainer.checkpoint import CheckpointError, load_checkpoint, load_latest
-from trainer.cli import EXIT_INTERRUPTED
-from trainer.config import LoopConfig, config_from_dict
-from trainer.cyclegan import CycleGanConfig, CycleGanTask
+from ganpaint.errors import GanpaintError
+from ganpaint.terminal import EXIT_INTERRUPTED
+from trainer.config import LoopConfig
 from trainer.data.crops import parse_crops
-from trainer.data.paired import open_aligned, open_unaligned
-from trainer.data.source import is_synthetic, open_images
-from trainer.distributed import DistContext
-from trainer.encoder import EncoderConfig, EncoderTask, check_source
-from trainer.gan import GanConfig, GanTask
-from trainer.pix2pix import Pix2PixConfig, Pix2PixTask
-from trainer.registry import TrainingCommand, get_command, register
+from trainer.data.source import is_synthetic
+from trainer.registry import (
+    CYCLEGAN,
+    ENCODER,
+    GAN,
+    PIX2PIX,
+    TrainingCommand,
+    bundle_from_checkpoint,
+    load_model,
+)
 from trainer.rundir import RunDir
-from trainer.runtime import Runtime
-from trainer.session import resolve_config, train, training_meta
-from trainer.task import Task
+from trainer.session import resolve_config, train
 
 
 def _overrides(args: argparse.Namespace, cls: type[LoopConfig]) -> dict[str, Any]:
@@ -40,29 +35,6 @@ def _overrides(args: argparse.Namespace, cls: type[LoopConfig]) -> dict[str, Any
     are made absolute in one place, `trainer.session.absolute_paths`."""
     fields = {f.name for f in dataclasses.fields(cls)}
     return {k: v for k, v in vars(args).items() if k in fields and v is not None}
-
-
-# -- gan --------------------------------------------------------------------------------
-def _gan_data(config: GanConfig, ctx: DistContext) -> Dataset[Any]:
-    if config.crops:  # a few large photos: a new random crop on every draw
-        from trainer.data.crops import PhotoCrops, parse_crops
-
-        crops = parse_crops(config.crops)
-        return PhotoCrops(config.data, config.size, crops, seed=config.seed)
-    return open_images(config.data, config.size, config.synthetic_n, show_progress=ctx.is_main)
-
-
-GAN = register(
-    TrainingCommand(
-        name="gan",
-        config_cls=GanConfig,
-        build_task=GanTask,
-        build_data=_gan_data,
-        channels=lambda config: config.channels,
-        meta=lambda config: {"latent": "uniform"},
-        transforms=lambda config: {"flip": config.flip},
-    )
-)
 
 
 _PATH_FLAGS = {"out": "--out", "config": "--config", "data": "--data", "model": "--model",
@@ -74,12 +46,12 @@ def _refuse_empty_path_flags(args: argparse.Namespace) -> None:
     refuse_empty_paths({flag: getattr(args, name, None) for name, flag in _PATH_FLAGS.items()})
 
 
-def _train(command: TrainingCommand, args: argparse.Namespace, config_overrides: dict) -> int:
+def _train(command: TrainingCommand, args: argparse.Namespace) -> int:
     _refuse_empty_path_flags(args)
     run, config = resolve_config(
         command.config_cls,
         args.out,
-        config_overrides,
+        _overrides(args, command.config_cls),
         config_file=args.config,
         resume=args.resume,
     )
@@ -99,136 +71,19 @@ def _train(command: TrainingCommand, args: argparse.Namespace, config_overrides:
 
 
 def train_gan(args: argparse.Namespace) -> int:
-    return _train(GAN, args, _overrides(args, GanConfig))
-
-
-# -- encoder ----------------------------------------------------------------------------
-def _encoder_source(config: EncoderConfig) -> ModelBundle:
-    """The DCGAN to invert (checked first: every encoder step reads it)."""
-    return check_source(load_model(config.model), config.model)
-
-
-def _encoder_task(runtime: Runtime, config: EncoderConfig) -> Task:
-    return EncoderTask(runtime, config, _encoder_source(config))
-
-
-def _encoder_data(config: EncoderConfig, ctx: DistContext) -> Dataset[Any]:
-    meta = _encoder_source(config).meta
-    data = config.data or meta.get("training", {}).get("data", "")
-    if not data:
-        raise GanpaintError(
-            f"{config.model} does not say what it was trained on; pass --data with real images."
-        )
-    return open_images(data, int(meta["resolution"]), config.synthetic_n, show_progress=ctx.is_main)
-
-
-ENCODER = register(
-    TrainingCommand(
-        name="encoder",
-        config_cls=EncoderConfig,
-        build_task=_encoder_task,
-        build_data=_encoder_data,
-        channels=lambda config: _encoder_source(config).meta.get("channels_out", 3),
-    )
-)
+    return _train(GAN, args)
 
 
 def train_encoder(args: argparse.Namespace) -> int:
-    return _train(ENCODER, args, _overrides(args, EncoderConfig))
-
-
-# -- cyclegan, pix2pix -------------------------------------------------------------------
-def _unaligned_data(config: CycleGanConfig, ctx: DistContext) -> Dataset[Any]:
-    return open_unaligned(
-        config.data, config.load_size, config.synthetic_n, config.seed, show_progress=ctx.is_main,
-        zoom=config.zoom,
-    )  # fmt: skip
-
-
-def _aligned_data(config: Pix2PixConfig, ctx: DistContext) -> Dataset[Any]:
-    return open_aligned(
-        config.data, config.load_size, config.synthetic_n, ctx.is_main, zoom=config.zoom,
-        seed=config.seed,
-    )  # fmt: skip
-
-
-CYCLEGAN = register(
-    TrainingCommand(
-        name="cyclegan",
-        config_cls=CycleGanConfig,
-        build_task=CycleGanTask,
-        build_data=_unaligned_data,
-        transforms=lambda c: {"flip": c.flip, "crop": c.size, "joint": False},
-    )
-)
-PIX2PIX = register(
-    TrainingCommand(
-        name="pix2pix",
-        config_cls=Pix2PixConfig,
-        build_task=Pix2PixTask,
-        build_data=_aligned_data,
-        transforms=lambda c: {"flip": c.flip, "crop": c.size, "joint": True},
-    )
-)
+    return _train(ENCODER, args)
 
 
 def train_cyclegan(args: argparse.Namespace) -> int:
-    return _train(CYCLEGAN, args, _overrides(args, CycleGanConfig))
+    return _train(CYCLEGAN, args)
 
 
 def train_pix2pix(args: argparse.Namespace) -> int:
-    return _train(PIX2PIX, args, _overrides(args, Pix2PixConfig))
-
-
-# -- models from runs ---------------------------------------------------------------------
-_MODEL_CACHE: dict[tuple[str, float], ModelBundle] = {}
-
-
-def task_from_checkpoint(payload: dict[str, Any], source: str) -> tuple[Task, LoopConfig, str]:
-    """Rebuild a run's task on the CPU from a checkpoint and load its state."""
-    name = payload.get("command") or "gan"
-    command = get_command(name)
-    config = config_from_dict(command.config_cls, payload.get("config", {}), source=source)
-    runtime = Runtime(ctx=DistContext())
-    task = command.build_task(runtime, config)
-    task.load_state_dict(payload, source)
-    return task, config, name
-
-
-def bundle_from_checkpoint(run: RunDir, path: Path | None = None) -> ModelBundle:
-    """The model of a run as of its last checkpoint (or `path`), as `export` writes it."""
-    if path is not None:
-        payload = load_checkpoint(path)
-    else:
-        loaded = load_latest(run)
-        if loaded is None:
-            raise CheckpointError(f"{run.root} has no checkpoint yet; train it first.")
-        path, payload = loaded
-    task, config, name = task_from_checkpoint(payload, str(path))
-    meta = training_meta(run, config, get_command(name).meta(config))
-    meta["training"]["steps"] = int(payload["step"])
-    return task.bundle(meta)
-
-
-def load_model(spec: str | Path) -> ModelBundle:
-    """A model from a bundle file, or from a run folder (its newest checkpoint)."""
-    path = Path(spec).expanduser()
-    key = (str(path.resolve()), path.stat().st_mtime if path.exists() else 0.0)
-    if key in _MODEL_CACHE:
-        return _MODEL_CACHE[key]
-    if path.is_dir():
-        run = RunDir(path)
-        if run.list_checkpoints():
-            bundle = bundle_from_checkpoint(run)
-        elif run.model.is_file():
-            bundle = load_bundle(run.model)
-        else:
-            raise ModelFileError(f"{path} holds neither checkpoints nor a model.safetensors.")
-    else:
-        bundle = load_bundle(path)
-    bundle.eval()
-    _MODEL_CACHE[key] = bundle
-    return bundle
+    return _train(PIX2PIX, args)
 
 
 # -- export, status, eval -----------------------------------------------------------------

@@ -28,6 +28,7 @@ from trainer.losses import patch_gan_loss
 from trainer.runtime import Runtime, set_requires_grad
 from trainer.task import Task
 from trainer.translation import (
+    RunReader,
     TestSetCache,
     TranslationConfig,
     build_discriminator,
@@ -66,9 +67,12 @@ def _l1(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 class CycleGanTask(Task):
     kind = "cyclegan"
 
-    def __init__(self, runtime: Runtime, config: CycleGanConfig) -> None:
+    def __init__(
+        self, runtime: Runtime, config: CycleGanConfig, load_run: RunReader | None = None
+    ) -> None:
+        """`load_run` reads a run folder given to --init-from (see `translation.RunReader`)."""
         super().__init__(runtime)
-        self.config = config
+        self.config, self.load_run = config, load_run
         self.G_A = runtime.place(build_generator(config))
         self.G_B = runtime.place(build_generator(config))
         self.D_A = runtime.place(build_discriminator(config))
@@ -94,7 +98,8 @@ class CycleGanTask(Task):
     def initialise(self) -> None:
         spec = self.config.init_from
         if spec:
-            loaded = init_generators(spec, {"AtoB": self.G_A, "BtoA": self.G_B})
+            targets = {"AtoB": self.G_A, "BtoA": self.G_B}
+            loaded = init_generators(spec, targets, self.load_run)
             if self.runtime.ctx.is_main:
                 names = " and ".join("G_A" if way == "AtoB" else "G_B" for way in loaded)
                 print(f"ganpaint-train: initialised {names} from {spec}", file=sys.stderr)

@@ -26,6 +26,7 @@ from trainer.losses import patch_gan_loss
 from trainer.runtime import Runtime, set_requires_grad
 from trainer.task import Task
 from trainer.translation import (
+    RunReader,
     TestSetCache,
     TranslationConfig,
     build_discriminator,
@@ -64,9 +65,12 @@ class Pix2PixConfig(TranslationConfig):
 class Pix2PixTask(Task):
     kind = "pix2pix"
 
-    def __init__(self, runtime: Runtime, config: Pix2PixConfig) -> None:
+    def __init__(
+        self, runtime: Runtime, config: Pix2PixConfig, load_run: RunReader | None = None
+    ) -> None:
+        """`load_run` reads a run folder given to --init-from (see `translation.RunReader`)."""
         super().__init__(runtime)
-        self.config = config
+        self.config, self.load_run = config, load_run
         self.G = runtime.place(build_generator(config))
         self.D = runtime.place(build_discriminator(config, input_nc=6))
         self.nets = {"G": self.G, "D": self.D}
@@ -90,7 +94,7 @@ class Pix2PixTask(Task):
     def initialise(self) -> None:
         spec = self.config.init_from
         if spec:
-            init_generators(spec, {self.config.direction: self.G})
+            init_generators(spec, {self.config.direction: self.G}, self.load_run)
             if self.runtime.ctx.is_main:
                 print(f"ganpaint-train: initialised G from {spec}", file=sys.stderr)
 

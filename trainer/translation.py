@@ -25,9 +25,9 @@ from ganpaint.errors import GanpaintError
 from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.norm import NORMS
 from ganpaint.models.patchgan import NLayerDiscriminator
-from ganpaint.models.resnet import ResnetGenerator
+from ganpaint.models.registry import build_net
 from ganpaint.models.statecheck import describe_mismatch, shapes_of
-from ganpaint.models.unet import MIN_DOWNS, UnetGenerator
+from ganpaint.models.unet import MIN_DOWNS
 from trainer.config import ConfigError, LoopConfig
 from trainer.data.paired import data_domains, default_load_size
 from trainer.losses import PATCH_LOSSES
@@ -143,15 +143,20 @@ def generator_spec(net_g: str, size: int) -> tuple[str, dict[str, Any]]:
 def build_generator(config: TranslationConfig, input_nc: int = 3, output_nc: int = 3) -> nn.Module:
     """A freshly initialised (N(0, 0.02)) ResNet or U-Net generator for `config`."""
     arch, extra = generator_spec(config.net_g, config.size)
-    common = {"input_nc": input_nc, "output_nc": output_nc, "ngf": config.ngf, "norm": config.norm}
-    if arch == "resnet_generator":
-        return ResnetGenerator(**common, use_dropout=config.dropout, **extra)
-    return UnetGenerator(**common, use_dropout=config.dropout, **extra)
+    return build_net(
+        arch,
+        {"input_nc": input_nc, "output_nc": output_nc, "ngf": config.ngf, "norm": config.norm,
+         "use_dropout": config.dropout, **extra},
+    )  # fmt: skip
 
 
 def build_discriminator(config: TranslationConfig, input_nc: int = 3) -> nn.Module:
     """The PatchGAN (70x70 receptive field with the default 3 layers)."""
-    return NLayerDiscriminator(input_nc, config.ndf, config.n_layers_d, config.norm)
+    return build_net(
+        NLayerDiscriminator.arch,
+        {"input_nc": input_nc, "ndf": config.ndf, "n_layers": config.n_layers_d,
+         "norm": config.norm},
+    )  # fmt: skip
 
 
 def linear_decay(config: TranslationConfig) -> Callable[[int], float]:
@@ -174,13 +179,21 @@ def make_scheduler(optimizer: torch.optim.Optimizer, config: TranslationConfig) 
 
 
 # -- --init-from ----------------------------------------------------------------------------
-def load_init_source(spec: str) -> ModelBundle:
+#: Reads a run folder's model; ganpaint-train passes `trainer.registry.load_model`, which
+#: needs the table of commands (this one among them), so it comes in as an argument.
+RunReader = Callable[[Path], ModelBundle]
+
+
+def load_init_source(spec: str, load_run: RunReader | None) -> ModelBundle:
     """A reference `.pth` (imported without pickle), a ganpaint bundle or a run folder."""
     path = Path(spec).expanduser()
     if path.is_dir():
-        from trainer.commands import load_model
-
-        return load_model(path)
+        if load_run is None:
+            raise ConfigError(
+                f"--init-from {spec}: this task was built without a run reader; "
+                "start it with ganpaint-train, or pass a model file."
+            )
+        return load_run(path)
     if path.suffix in (".pth", ".pt"):
         from ganpaint.models.reference import import_reference
 
@@ -209,16 +222,19 @@ def copy_generator(source: nn.Module, target: nn.Module, spec: str, role: str) -
         target.load_state_dict(source.state_dict())
 
 
-def init_generators(spec: str, targets: dict[str, nn.Module]) -> list[str]:
+def init_generators(
+    spec: str, targets: dict[str, nn.Module], load_run: RunReader | None
+) -> list[str]:
     """Initialise the run's generators from `spec`; return the directions loaded.
 
     `targets` maps "AtoB" / "BtoA" to the generators translating that way. A CycleGAN
     source fills both; a one-way source (pix2pix, one reference file) fills the one of
     its direction, or a one-way run's only generator whatever the direction (a
-    reference pix2pix trained B->A is saved as a plain `latest_net_G.pth`).
+    reference pix2pix trained B->A is saved as a plain `latest_net_G.pth`). `load_run`
+    reads a run folder (see `RunReader`).
     """
     try:
-        bundle = load_init_source(spec)
+        bundle = load_init_source(spec, load_run)
     except GanpaintError as error:
         raise ConfigError(f"--init-from: {error}") from None
     if bundle.kind == "cyclegan":

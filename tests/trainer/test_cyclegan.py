@@ -117,6 +117,19 @@ def test_init_from_a_reference_pth_and_a_mismatched_one(tmp_path: Path, capsys) 
     assert len(err) == 1 and "--init-from" in err[0] and "ngf=8" in err[0] and "ngf=4" in err[0]
 
 
+def test_init_from_a_run_folder_starts_from_its_last_checkpoint(
+    base_run: Path, tmp_path: Path, capsys
+) -> None:
+    """A run folder is read through the commands table, which the task receives."""
+    out = tmp_path / "continued"
+    assert main(_cyclegan(out, "--iters", "1", "--lr", "0", "--init-from", str(base_run))) == 0
+    assert "initialised G_A and G_B from" in capsys.readouterr().err
+    source, tuned = _nets(base_run), load_model(RunDir(out).model).nets
+    for name in ("G_A", "G_B"):
+        state = tuned[name].state_dict()
+        assert all(torch.equal(value, state[key]) for key, value in source[name].items()), name
+
+
 def test_folder_data_and_bad_flags(tmp_path: Path, capsys) -> None:
     from trainer.synth import write_dataset
 

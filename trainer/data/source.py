@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -11,6 +10,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ganpaint.errors import DatasetError
+from ganpaint.terminal import ProgressBar
 
 SYNTHETIC_PREFIX = "synthetic:"
 
@@ -60,21 +60,8 @@ D = TypeVar("D")
 def read_folder(
     folder: Path, build: Callable[[Callable[[int, int], None]], D], show_progress: bool = True
 ) -> D:
-    """`build(progress)` with a progress bar over the folder's images (shown once one is read)."""
-    bars: list = []
-
-    def progress(done: int, total: int) -> None:
-        if not show_progress:
-            return
-        if not bars:  # created on the first image, so an empty folder prints only its error
-            from tqdm import tqdm
-
-            bars.append(tqdm(total=total, desc=f"reading {folder.name}", unit="img",
-                             file=sys.stderr, leave=False))  # fmt: skip
-        bars[0].update(done - bars[0].n)
-
-    try:
-        return build(progress)
-    finally:
-        for bar in bars:
-            bar.close()
+    """`build(progress)` with a progress bar over the folder's images (shown once one is read,
+    so an empty folder prints only its error)."""
+    bar = ProgressBar(f"reading {folder.name}", unit="img", leave=False, enabled=show_progress)
+    with bar:
+        return build(bar)
