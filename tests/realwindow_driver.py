@@ -393,7 +393,7 @@ class Driver:
         try:
             self._explore()
         finally:
-            dialog = getattr(self.window, "explorer", None)
+            dialog = getattr(self.window.models_ctl, "explorer", None)
             if dialog is not None and dialog.isVisible():
                 dialog.reject()  # a dialog left open would keep the window from the mouse
             self.wait(100)
@@ -404,7 +404,7 @@ class Driver:
         self.view.setFocus()
 
         def explorer_runner():
-            dialog = getattr(self.window, "explorer", None)
+            dialog = getattr(self.window.models_ctl, "explorer", None)
             return dialog.runner if dialog is not None and dialog.isVisible() else None
 
         self.run_job(
@@ -412,7 +412,7 @@ class Driver:
             lambda: self.key(Qt.Key.Key_N, ctrl | shift, settle=False),
             find=explorer_runner,
         )
-        dialog = getattr(self.window, "explorer", None)
+        dialog = getattr(self.window.models_ctl, "explorer", None)
         if dialog is None:
             return
         self.wait(100)
