@@ -1,7 +1,9 @@
 """Data-parallel training under torchrun: process group, device per rank, DDP wrapping.
 
 torchrun sets RANK, LOCAL_RANK and WORLD_SIZE; without them the trainer runs as one
-process and every helper here is a no-op. NCCL is used between GPUs, gloo between
+process and every helper here is a no-op. Under torchrun even one process joins a
+process group and trains through DDP, so `--nproc_per_node=1` on one GPU tries the
+multi-GPU path (NCCL, DDP, SyncBatchNorm) for real. NCCL is used between GPUs, gloo between
 CPU processes. Only rank 0 logs and saves; nets are saved unwrapped, so checkpoints
 move freely between single-process and torchrun jobs.
 """
@@ -30,6 +32,7 @@ class DistContext:
     local_rank: int = 0
     world_size: int = 1
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    grouped: bool = False  # in a process group (torchrun), even one of a single process
 
     @property
     def is_main(self) -> bool:
@@ -37,7 +40,7 @@ class DistContext:
 
     @property
     def enabled(self) -> bool:
-        return self.world_size > 1
+        return self.grouped or self.world_size > 1
 
     def barrier(self) -> None:
         if self.enabled:
@@ -75,10 +78,15 @@ def env_world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
+def under_torchrun() -> bool:
+    """Whether a launcher set what `init_process_group`'s env:// needs (torchrun does)."""
+    return all(name in os.environ for name in ("RANK", "MASTER_ADDR", "MASTER_PORT"))
+
+
 def setup(device_spec: str) -> DistContext:
     """Join the torchrun process group if there is one, and choose this rank's device."""
     world_size = env_world_size()
-    if world_size <= 1:
+    if world_size <= 1 and not under_torchrun():
         return DistContext(device=resolve_device(device_spec))
     rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
     wanted = resolve_device(device_spec)
@@ -100,7 +108,9 @@ def setup(device_spec: str) -> DistContext:
         if backend == "nccl":
             kwargs["device_id"] = device
         dist.init_process_group(backend, **kwargs)
-    return DistContext(rank=rank, local_rank=local_rank, world_size=world_size, device=device)
+    return DistContext(
+        rank=rank, local_rank=local_rank, world_size=world_size, device=device, grouped=True
+    )
 
 
 def teardown(context: DistContext) -> None:
