@@ -429,7 +429,11 @@ for entry in "${STEPS[@]}"; do
     [[ -n $ONLY && ,$ONLY, != *",$name,"* ]] && continue
     while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
     run_step "$name" "$needs" "$limit" &
-    [[ $name == env ]] && wait # the versions first, alone
+    if [[ $name == env ]]; then # the GPU, driver and versions first, alone, and shown
+        wait
+        sed -n '1,45p' "$OUT/logs/env.log" 2>/dev/null
+        echo
+    fi
 done
 wait
 
@@ -448,8 +452,6 @@ echo
 "$PY" "$REPORT" summary "$OUT" --mode "$([[ $DRY == 1 ]] && echo dry-run || echo cuda)" \
     --device "$DEV" --machine "$machine" --budget "$BUDGET" --total "$(($(date +%s) - START))"
 echo
-echo "GPU env (logs/env.log):"
-sed -n '1,40p' "$OUT/logs/env.log" 2>/dev/null
 if cut -f2 "$OUT/steps.tsv" | grep -qx failed; then
     echo "gpu_check: some steps failed (see summary.md and logs/)"
     exit 1
