@@ -47,8 +47,15 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
         "D_B": PATCH_DISCRIMINATORS,
     },
     "pix2pix": {"G": TRANSLATORS, "D": PATCH_DISCRIMINATORS},
+    # label map (+ style code) -> image; E gives a picture's style code
+    "spade": {
+        "G": ("spade_generator",),
+        "D": ("multiscale_discriminator",),
+        "E": ("spade_style_encoder",),
+    },
 }
-REQUIRED = {"gan": ("G",), "cyclegan": ("G_A", "G_B"), "pix2pix": ("G",)}
+REQUIRED = {"gan": ("G",), "cyclegan": ("G_A", "G_B"), "pix2pix": ("G",), "spade": ("G",)}
+SPADE_TILES = 8  # a SPADE model's default training size: this many size multiples
 DTYPES = {"float32": torch.float32, "float16": torch.float16}
 NORMALISATION = "[-1, 1]"
 # Translators are fully convolutional; this is the tile size they were trained on.
@@ -116,6 +123,15 @@ def complete_meta(kind: str, nets: dict[str, nn.Module], meta: dict[str, Any]) -
         meta.setdefault("channels_out", config["nc"])
         if meta["latent"] not in LATENTS:
             raise ValueError(f"latent must be one of {', '.join(LATENTS)}, not {meta['latent']!r}")
+    elif kind == "spade":
+        config = nets["G"].config
+        multiple = 2 ** config["n_up"]
+        meta.setdefault("resolution", SPADE_TILES * multiple)
+        meta.setdefault("size_multiple", multiple)
+        meta.setdefault("channels_in", config["label_nc"])
+        meta.setdefault("channels_out", config["output_nc"])
+        meta.setdefault("style_dim", config["style_dim"])
+        meta.setdefault("domains", {"A": "labels", "B": "photo"})
     else:
         generator = nets["G" if kind == "pix2pix" else "G_A"]
         resolution, multiple = _translator_geometry(generator)

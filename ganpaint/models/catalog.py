@@ -175,6 +175,12 @@ def describe(bundle_or_path: ModelBundle | PathLike) -> str:
     )
     if meta["kind"] == "gan":
         lines.append(f"  latent:      {meta.get('nz')} values, {meta.get('latent')} prior")
+    elif meta["kind"] == "spade":
+        a, b = meta.get("domains", {}).get("A"), meta.get("domains", {}).get("B")
+        lines.append(
+            f"  translates:  {a} ({meta.get('channels_in')} classes) -> {b}, sides multiples of "
+            f"{meta.get('size_multiple')}; style code of {meta.get('style_dim')} values"
+        )
     else:
         a, b = meta.get("domains", {}).get("A"), meta.get("domains", {}).get("B")
         if meta["kind"] == "cyclegan":

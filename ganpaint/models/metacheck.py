@@ -26,6 +26,10 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "n_blocks": (0, 64),
     "num_downs": (1, 12),
     "n_layers": (0, 12),
+    "n_up": (1, 8),
+    "label_nc": (1, 256),
+    "style_dim": (0, 4096),
+    "num_d": (1, 4),
 }
 #: Config keys that hold a list of layer widths.
 LIST_KEYS = frozenset({"hidden"})
@@ -59,6 +63,8 @@ def check_fields(meta: dict[str, Any]) -> None:
         raise ValueError("training must be a JSON object")
     if meta["kind"] == "gan":
         _check_gan(meta)
+    elif meta["kind"] == "spade":
+        _check_spade(meta)
     else:
         _check_translator(meta)
 
@@ -136,6 +142,36 @@ def _check_gan(meta: dict[str, Any]) -> None:
                 raise ValueError(f"{prefix}'s {key} is {config[key]!r} but G's is {value!r}")
 
 
+def _check_spade(meta: dict[str, Any]) -> None:
+    generator = _config(meta, "G")
+    n_up = generator.get("n_up")
+    multiple = 2**n_up if isinstance(n_up, int) and not isinstance(n_up, bool) else 1
+    resolution = _whole(meta, "resolution")
+    if resolution % multiple or resolution > MAX_RESOLUTION:
+        raise ValueError(
+            f"resolution is {resolution}, not a multiple of {multiple} up to {MAX_RESOLUTION}"
+        )
+    _whole(meta, "size_multiple", multiple)
+    for key, config_key in (("channels_in", "label_nc"), ("channels_out", "output_nc")):
+        _whole(meta, key, generator.get(config_key))
+    style = generator.get("style_dim")
+    if meta.get("style_dim") != style:
+        raise ValueError(f"style_dim is {_short(meta.get('style_dim'))} but G's is {style!r}")
+    encoder = _config(meta, "E")
+    if encoder and encoder.get("style_dim") != style:
+        raise ValueError(f"E's style_dim is {encoder.get('style_dim')!r} but G's is {style!r}")
+    _check_domains(meta.get("domains", {"A": "A", "B": "B"}))
+
+
+def _check_domains(domains: Any) -> None:
+    if (
+        not isinstance(domains, dict)
+        or set(domains) != {"A", "B"}
+        or not all(isinstance(v, str) and len(v) <= MAX_TEXT for v in domains.values())
+    ):
+        raise ValueError(f"domains must name A and B as texts, not {_short(domains)}")
+
+
 def _check_translator(meta: dict[str, Any]) -> None:
     generator = _config(meta, "G" if meta["kind"] == "pix2pix" else "G_A")
     num_downs = generator.get("num_downs")
@@ -163,10 +199,4 @@ def _check_translator(meta: dict[str, Any]) -> None:
         raise ValueError(
             f"direction must be one of {', '.join(DIRECTIONS)}, not {_short(meta['direction'])}"
         )
-    domains = meta.get("domains", {"A": "A", "B": "B"})
-    if (
-        not isinstance(domains, dict)
-        or set(domains) != {"A", "B"}
-        or not all(isinstance(v, str) and len(v) <= MAX_TEXT for v in domains.values())
-    ):
-        raise ValueError(f"domains must name A and B as texts, not {_short(domains)}")
+    _check_domains(meta.get("domains", {"A": "A", "B": "B"}))

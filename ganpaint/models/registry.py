@@ -14,6 +14,7 @@ from ganpaint.models.dcgan import DCGANDiscriminator, DCGANEncoder, DCGANGenerat
 from ganpaint.models.mlp import MLPDiscriminator, MLPGenerator
 from ganpaint.models.patchgan import NLayerDiscriminator
 from ganpaint.models.resnet import ResnetGenerator
+from ganpaint.models.spade import MultiscaleDiscriminator, SpadeGenerator, SpadeStyleEncoder
 from ganpaint.models.unet import UnetGenerator
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
@@ -27,6 +28,9 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         ResnetGenerator,
         UnetGenerator,
         NLayerDiscriminator,
+        SpadeGenerator,
+        SpadeStyleEncoder,
+        MultiscaleDiscriminator,
     )
 }
 

@@ -278,6 +278,24 @@ SMALL_CONFIGS = {
         "use_dropout": False,
     },
     "nlayer_discriminator": {"input_nc": 6, "ndf": 4, "n_layers": 2, "norm": "instance"},
+    "spade_generator": {
+        "label_nc": 7,
+        "output_nc": 3,
+        "ngf": 4,
+        "n_up": 3,
+        "style_dim": 8,
+        "spade_hidden": 8,
+        "norm": "instance",
+        "spectral": True,
+    },
+    "spade_style_encoder": {
+        "input_nc": 3,
+        "ndf": 4,
+        "style_dim": 8,
+        "image_size": 32,
+        "n_layers": 3,
+    },
+    "multiscale_discriminator": {"input_nc": 10, "ndf": 4, "n_layers": 3, "num_d": 2},
 }
 
 

@@ -1,0 +1,98 @@
+"""The SPADE label-map generator, its style encoder and multi-scale discriminator:
+shapes, the style code, and the round trip through the bundle format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganpaint.errors import ModelFileError
+from ganpaint.models.bundle import ModelBundle, load, read_header
+from ganpaint.models.catalog import describe
+from ganpaint.models.spade import (
+    MultiscaleDiscriminator,
+    SpadeGenerator,
+    SpadeStyleEncoder,
+    one_hot_labels,
+)
+
+TINY = {"label_nc": 7, "ngf": 4, "n_up": 3, "style_dim": 8, "spade_hidden": 8}
+
+
+def _labels(n: int = 2, height: int = 16, width: int = 24, seed: int = 0) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return one_hot_labels(torch.randint(0, 7, (n, height, width), generator=gen), 7)
+
+
+def _spade_bundle() -> ModelBundle:
+    torch.manual_seed(0)
+    nets = {
+        "G": SpadeGenerator(**TINY),
+        "D": MultiscaleDiscriminator(input_nc=10, ndf=4, n_layers=3, num_d=2),
+        "E": SpadeStyleEncoder(ndf=4, style_dim=8, image_size=32, n_layers=3),
+    }
+    return ModelBundle.create("spade", nets, {"name": "tiny-spade"})
+
+
+def test_any_multiple_of_the_size_step_in_any_aspect_gives_an_image_of_that_size() -> None:
+    generator = SpadeGenerator(**TINY).eval()
+    with torch.no_grad():
+        image = generator(_labels(height=16, width=40), torch.zeros(2, 8))
+    assert image.shape == (2, 3, 16, 40) and image.abs().max() <= 1
+    with pytest.raises(ValueError, match="multiples of 8"):
+        generator(_labels(height=12, width=16))
+
+
+def test_a_style_code_changes_the_picture_and_the_same_code_repeats_it() -> None:
+    generator = SpadeGenerator(**TINY).eval()
+    labels = _labels(n=1)
+    a, b = torch.full((1, 8), 0.8), torch.full((1, 8), -0.8)
+    with torch.no_grad():
+        first, again, other = generator(labels, a), generator(labels, a), generator(labels, b)
+        plain = generator(labels)
+    assert torch.equal(first, again)
+    assert (first - other).abs().mean() > 1e-3
+    assert torch.equal(plain, generator(labels, torch.zeros(1, 8)))  # no style = the mean style
+
+
+def test_unlabelled_pixels_belong_to_no_class() -> None:
+    hot = one_hot_labels(torch.tensor([[[0, 6, 255, -1]]]), 7)
+    assert hot.sum(1).tolist() == [[[1.0, 1.0, 0.0, 0.0]]]
+
+
+def test_the_style_encoder_reads_any_picture_size() -> None:
+    encoder = SpadeStyleEncoder(ndf=4, style_dim=8, image_size=32, n_layers=3)
+    mu, logvar = encoder(torch.rand(3, 3, 45, 70) * 2 - 1)
+    assert mu.shape == logvar.shape == (3, 8)
+
+
+def test_the_discriminator_returns_features_of_every_layer_at_every_scale() -> None:
+    discriminator = MultiscaleDiscriminator(input_nc=10, ndf=4, n_layers=3, num_d=2)
+    outputs = discriminator(torch.randn(2, 10, 32, 32))
+    assert len(outputs) == 2 and all(len(scale) == 4 for scale in outputs)
+    assert outputs[0][-1].shape[1] == 1 and outputs[1][-1].shape[-1] < outputs[0][-1].shape[-1]
+
+
+def test_a_spade_model_round_trips_through_the_bundle_format(tmp_path: Path) -> None:
+    bundle = _spade_bundle()
+    path = bundle.save(tmp_path / "tiny-spade.safetensors")
+    meta, shapes = read_header(path)
+    assert meta["kind"] == "spade" and meta["size_multiple"] == 8 and meta["style_dim"] == 8
+    assert meta["channels_in"] == 7 and meta["domains"] == {"A": "labels", "B": "photo"}
+    assert any(k.startswith("G.blocks.0.norm_0.shared.") for k in shapes)
+    loaded = load(path)
+    labels, style = _labels(n=1), torch.full((1, 8), 0.5)
+    with torch.no_grad():
+        expected = bundle.nets["G"].eval()(labels, style)
+        assert torch.allclose(loaded.nets["G"](labels, style), expected, atol=1e-6)
+    assert "style code of 8 values" in describe(path)
+
+
+def test_a_spade_file_whose_style_size_lies_is_refused(tmp_path: Path) -> None:
+    bundle = _spade_bundle()
+    bundle.meta["style_dim"] = 9
+    path = bundle.save(tmp_path / "liar.safetensors")
+    with pytest.raises(ModelFileError, match="style_dim"):
+        load(path)
