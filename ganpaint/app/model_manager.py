@@ -72,10 +72,10 @@ class ModelManagerDialog(QDialog):
         self.status = status
         self.last_dir = last_dir
         self.setWindowTitle("Model Manager")
-        self.resize(860, 520)
+        self.resize(980, 540)  # room for every column, the Knows one included
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Model", "Kind", "Resolution", "Size", "Source"])
+        self.tree.setHeaderLabels(["Model", "Kind", "Knows", "Resolution", "Size", "Source"])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.currentItemChanged.connect(lambda *_: self._show_card())
@@ -139,7 +139,9 @@ class ModelManagerDialog(QDialog):
             size = f"{entry.size / 2**20:.1f} MiB" if entry.size else ""
             resolution = f"{entry.resolution} px" if entry.resolution else ""
             kind = entry.kind or "unusable"
-            item = QTreeWidgetItem([entry.name, kind, resolution, size, entry.source])
+            item = QTreeWidgetItem(
+                [entry.name, kind, entry.knows or "", resolution, size, entry.source]
+            )
             item.setData(0, Qt.ItemDataRole.UserRole, entry)
             item.setToolTip(0, str(entry.path))
             self.tree.addTopLevelItem(item)

@@ -18,6 +18,8 @@ from ganpaint.edit.gan import GanModel
 from ganpaint.errors import ModelFileError
 from ganpaint.models import ModelBundle
 from ganpaint.models import load as load_bundle
+from ganpaint.models.bundle import read_metadata
+from ganpaint.models.knowledge import what_it_knows
 
 NO_MODEL_MESSAGE = (
     "No GAN model is installed, so GAN inpainting cannot run: choose a model file with "
@@ -26,12 +28,22 @@ NO_MODEL_MESSAGE = (
 )
 
 
+def _knows(path: Path) -> str:
+    """What the model at `path` knows, from its header alone (a few kB: fine on the GUI
+    thread); "" when the file cannot say (loading it will report why)."""
+    try:
+        return what_it_knows(read_metadata(path))
+    except (ModelFileError, OSError):
+        return ""
+
+
 class ChosenModels:
     """The chosen GAN file (`path`, `name`) and the loaded models, one per role."""
 
     def __init__(self) -> None:
         self.path: Path | None = None
         self.name = ""
+        self.knows = ""  # what the chosen GAN has seen, for the status bar
         self._loaded: dict[str, tuple[Path, Any]] = {}  # role -> (file, loaded model)
         self._lock = threading.Lock()
 
@@ -42,6 +54,7 @@ class ChosenModels:
                 self._loaded.pop("gan", None)
             self.path = path
             self.name = name or (path.stem if path else "")
+            self.knows = _knows(path) if path is not None else ""
 
     @property
     def loaded(self) -> bool:

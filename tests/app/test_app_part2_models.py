@@ -142,4 +142,21 @@ def test_the_manager_opens_from_the_model_menu(qtbot, window: MainWindow, monkey
     opened: list[ModelManagerDialog] = []
     monkeypatch.setattr(ModelManagerDialog, "exec", lambda self: opened.append(self) or 0)
     window.actions_by_id["model_manager"].trigger()
-    assert opened and opened[0].tree.columnCount() == 5
+    assert opened and opened[0].tree.columnCount() == 6
+    tree = opened[0].tree
+    knows = {
+        tree.topLevelItem(i).text(0): tree.topLevelItem(i).text(2)
+        for i in range(tree.topLevelItemCount())
+    }
+    assert knows["landscapes-dcgan64"] == "procedural landscapes"
+    assert knows["edges2landscape"] == "line sketches of procedural landscapes"
+
+
+def test_the_status_bar_says_what_the_chosen_model_knows(window: MainWindow) -> None:
+    window.update_status()
+    if window.models.name == "landscapes-dcgan64":
+        assert window.model_label.text() == "Model: landscapes-dcgan64 (procedural landscapes)"
+        assert "trained on procedural landscapes" in window.model_label.toolTip()
+    window.models.choose(None)
+    window.update_status()
+    assert window.model_label.text() == "Model: none (OpenCV only)"
