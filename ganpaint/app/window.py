@@ -403,10 +403,9 @@ class MainWindow(QMainWindow):
             return
         self.zoom_label.setText(f"{self.view.zoom * 100:.0f}%")
         self.size_label.setText(f"{self.document.width} × {self.document.height}")
-        name, knows = self.models.name, self.models.knows
-        text = f"Model: {name}" if name else "Model: none (OpenCV only)"
-        self.model_label.setText(f"{text} ({knows})" if name and knows else text)
-        self.model_label.setToolTip(f"{name} was trained on {knows}" if name and knows else "")
+        text, tooltip = self.models.status()
+        self.model_label.setText(text)
+        self.model_label.setToolTip(tooltip)
         self.device_label.setText(f"Device: {self.models_ctl.device_in_use()}")
 
     def update_actions(self) -> None:

@@ -56,6 +56,14 @@ class ChosenModels:
             self.name = name or (path.stem if path else "")
             self.knows = _knows(path) if path is not None else ""
 
+    def status(self) -> tuple[str, str]:
+        """(status bar text, tooltip): the chosen GAN and what it has seen."""
+        if not self.name:
+            return "Model: none (OpenCV only)", ""
+        if not self.knows:
+            return f"Model: {self.name}", ""
+        return f"Model: {self.name} ({self.knows})", f"{self.name} was trained on {self.knows}"
+
     @property
     def loaded(self) -> bool:
         """Whether the chosen GAN is loaded already."""
