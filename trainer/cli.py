@@ -289,6 +289,12 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     )
     encoder.add_argument("--model", required=True, help="a gan run folder or .safetensors model")
     encoder.add_argument("--data", help="real images (default: the model's training data)")
+    encoder.add_argument(
+        "--crops",
+        metavar="MIN,MAX",
+        help="random square crops of the --data photos, as `gan --crops` (default: as the "
+        "GAN was trained when --data is not given; whole images otherwise)",
+    )
     add_number(encoder, "--ndf", key="width", help="encoder width (default: D's)")
     add_number(
         encoder,

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.registry import build_net
 from trainer.config import ConfigError, LoopConfig
+from trainer.data.crops import parse_crops
 from trainer.data.stream import mix_seed
 from trainer.gan import make_adam, uniform_latent
 from trainer.runtime import Runtime, set_requires_grad
@@ -32,6 +33,9 @@ class EncoderConfig(LoopConfig):
 
     model: str = ""  # a gan run folder or bundle
     data: str = ""  # real images; empty: the model's own training data
+    # Random crops of the --data photos, "MIN,MAX" (as `gan --crops`); empty: as the GAN
+    # was trained when it is the GAN's own data, whole images otherwise.
+    crops: str = ""
     synthetic_n: int = 50_000
     ndf: int = 0  # encoder width; 0: the discriminator's
     lr: float = 1e-4
@@ -48,6 +52,11 @@ class EncoderConfig(LoopConfig):
             raise ConfigError("encoder needs --model RUN|BUNDLE (the GAN to invert).")
         if not 0.0 <= self.fake_fraction <= 1.0:
             raise ConfigError(f"--fake-fraction must lie in [0, 1], not {self.fake_fraction}.")
+        if self.crops:
+            try:
+                parse_crops(self.crops)
+            except ValueError as error:
+                raise ConfigError(str(error)) from None
         return self
 
 

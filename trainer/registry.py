@@ -85,7 +85,13 @@ def _encoder_data(config: EncoderConfig, ctx: DistContext) -> Dataset[Any]:
         raise GanpaintError(
             f"{config.model} does not say what it was trained on; pass --data with real images."
         )
-    return open_images(data, int(meta["resolution"]), config.synthetic_n, show_progress=ctx.is_main)
+    crops = config.crops
+    if not crops and not config.data:  # the GAN's own photos: cropped as it saw them
+        crops = meta.get("training", {}).get("config", {}).get("crops") or ""
+    size = int(meta["resolution"])
+    if crops:
+        return PhotoCrops(data, size, parse_crops(crops), seed=config.seed)
+    return open_images(data, size, config.synthetic_n, show_progress=ctx.is_main)
 
 
 ENCODER = TrainingCommand(

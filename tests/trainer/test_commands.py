@@ -138,3 +138,25 @@ def test_eval_refuses_bad_crops_in_one_line(gan_run: Path, tmp_path: Path, capsy
     assert main(args) == 2
     assert "--crops needs 0 < MIN" in capsys.readouterr().err.strip().splitlines()[-1]
     assert not (tmp_path / "r").exists()
+
+
+def test_an_encoder_of_a_crops_gan_sees_crops_like_the_gan(
+    image_folder: Path, tiny: list[str], tmp_path: Path, capsys
+) -> None:
+    from trainer.data.crops import PhotoCrops
+    from trainer.distributed import DistContext
+    from trainer.encoder import EncoderConfig
+    from trainer.registry import ENCODER
+
+    run = tmp_path / "crops"
+    args = ["gan", "--data", str(image_folder), "--out", str(run), *tiny, "--iters", "2",
+            "--crops", "0.5,1.0"]  # fmt: skip
+    assert main(args) == 0
+    data = ENCODER.build_data(EncoderConfig(model=str(run)), DistContext())
+    assert isinstance(data, PhotoCrops) and data.crops == (0.5, 1.0)
+    whole = ENCODER.build_data(EncoderConfig(model=str(run), data=str(image_folder)), DistContext())
+    assert not isinstance(whole, PhotoCrops)  # other photos: whole, unless --crops says so
+    out = tmp_path / "enc"
+    args = ["encoder", "--model", str(run), "--out", str(out), "--crops", "0,1"]
+    assert main(args) == 2
+    assert "--crops needs 0 < MIN" in capsys.readouterr().err
