@@ -20,7 +20,7 @@ sketch, label map and daylight photo, so each output is compared with the truth.
   the same network trained with L1 alone (`--lambda-gan 0`). Target: L1 below the mean
   image's; realism better than both baselines.
 
-Realism: `trainer.metrics.patches.realism`, the sliced Wasserstein distance between the
+Realism: `ganpaint.landscapes.patches.realism`, the sliced Wasserstein distance between the
 7×7 patches of the outputs and of the true images (grey levels, lower is better; it
 does not reward a blurry average the way L1 does).
 

@@ -58,7 +58,7 @@ Figures, per method, per mask family and over all (mean over photos):
   the 7×7×3 patches centred on the hole's pixels in the fill and in the original at the
   same positions, each patch minus its own mean colour (so it scores texture and edges,
   not the colour cast that PSNR already sees); 256 fixed random unit projections (seed
-  0, `trainer.metrics.patches`); at most 20,000 patches per photo, a fixed subsample.
+  0, `ganpaint.landscapes.patches`); at most 20,000 patches per photo, a fixed subsample.
 - HF ratio (1 = photo-like; below 1 = smoother than the photo): the mean |Laplacian|
   of the grey fill inside the hole over the same for the original.
 - s/fill: wall seconds of the method's call on one (photo, mask).
