@@ -9,9 +9,8 @@ so a user error leaves no output file behind.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from ganpaint.device import check_device_name, resolve_device
 from ganpaint.errors import GanpaintError, ImageFileError, MaskError, ModelFileError
 from ganpaint.imageio import list_images, load_image, load_mask, save_image
 from ganpaint.ranges import add_number
+from ganpaint.terminal import ProgressBar
 
 if TYPE_CHECKING:  # torch and the models load on use, so `ganpaint --help` starts at once
     import numpy as np
@@ -32,35 +32,6 @@ TRANSLATOR_KINDS = ("cyclegan", "pix2pix")
 
 
 # --- shared pieces -----------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _progress_bar(desc: str, enabled: bool = True) -> Iterator[object]:
-    """A tqdm bar on stderr fed by the edits' Progress reports (None when disabled)."""
-    if not enabled:
-        yield None
-        return
-    from tqdm import tqdm
-
-    bars: list[tqdm] = []
-
-    def update(report: object) -> None:
-        step, total = report.step, report.total  # type: ignore[attr-defined]
-        if not bars:
-            bars.append(tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=False))
-        bar = bars[0]
-        if bar.total != total:
-            bar.total = total
-        bar.update(max(0, step - bar.n))
-        losses = getattr(report, "losses", None)
-        if losses:
-            bar.set_postfix({k: f"{v:.4g}" for k, v in list(losses.items())[:3]}, refresh=False)
-
-    try:
-        yield update
-    finally:
-        for bar in bars:
-            bar.close()
 
 
 def _load_bundle(
@@ -261,12 +232,6 @@ def _stage_summary(timings: dict[str, float]) -> str:
     return ", ".join([*parts, f"total {timings.get('total', 0.0):.2f} s"])
 
 
-def _files_bar(total: int, unit: str):  # -> tqdm
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit.rstrip("s"), desc=unit, file=sys.stderr)
-
-
 def _each_image(
     inputs: Sequence[tuple],
     verb: str,
@@ -277,15 +242,14 @@ def _each_image(
     output) item: a bar of steps for one image, a bar of images for a folder. Returns
     the last result."""
     many = len(inputs) > 1
-    files = _files_bar(len(inputs), "images") if many else contextlib.nullcontext()
     result = None
-    with files as file_bar:
-        for item in inputs:
-            with _progress_bar(f"{verb} {item[0].path.name}", enabled=not many) as progress:
-                result = run(item, progress)
+    with ProgressBar("images", unit="image", enabled=many) as files:
+        for done, item in enumerate(inputs, 1):
+            name = f"{verb} {item[0].path.name}"
+            with ProgressBar(name, leave=False, enabled=not many) as bar:
+                result = run(item, bar.report)
             write(item, result)
-            if file_bar is not None:
-                file_bar.update(1)
+            files(done, len(inputs))
     return result
 
 
@@ -449,7 +413,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         inversion = replace(inversion, iters=args.iters)
     config = replace(config, inversion=inversion, frames=16 if args.morph else 0)
     device = resolve_device(args.device)
-    with _progress_bar("generate") as progress:
+    with ProgressBar("generate", leave=False) as bar:
+        progress = bar.report
         if photo is None:  # the model's own picture, at its size
             result = generate(
                 model, colors, color_mask, edges, config, device=device, progress=progress
