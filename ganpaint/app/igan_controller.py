@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ganpaint.app.config import Settings
 from ganpaint.app.hosts import DeviceChoice, ResultHost
+from ganpaint.app.igan_panel import IganPanel
 from ganpaint.app.inpaint_controller import InpaintController
-from ganpaint.app.panels import IganPanel
 from ganpaint.app.qtimage import thumbnail_icon
 from ganpaint.documents.animation import save_animation
 from ganpaint.errors import GanpaintError

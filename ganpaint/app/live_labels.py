@@ -21,8 +21,8 @@ from PySide6.QtCore import QObject, QTimer
 
 from ganpaint.app.hosts import EditorHost
 from ganpaint.app.inpaint_controller import InpaintController
-from ganpaint.app.panels import LabelsPanel
 from ganpaint.app.translate_controller import TranslateController
+from ganpaint.app.translator_panels import LabelsPanel
 from ganpaint.edit.inputs import labels_input
 from ganpaint.labels import label_map_in
 from ganpaint.session.results import Results

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ganpaint.app.config import Settings
 from ganpaint.app.hosts import DeviceChoice, EditorHost, JobHost
-from ganpaint.app.panels import TranslatorPanel
+from ganpaint.app.translator_panels import TranslatorPanel
 from ganpaint.edit.inputs import drawing_strokes, edges_from_photo, sketch_input
 from ganpaint.errors import GanpaintError
 from ganpaint.models.catalog import DEFAULT_MODELS

@@ -37,15 +37,17 @@ from ganpaint.app.config import Settings
 from ganpaint.app.dialogs import ShortcutsDialog
 from ganpaint.app.files import FilesController, blank_document
 from ganpaint.app.igan_controller import IganController
+from ganpaint.app.igan_panel import IganPanel
 from ganpaint.app.inpaint_controller import InpaintController
 from ganpaint.app.layer_actions import LayerActions
 from ganpaint.app.live_labels import LabelsController
 from ganpaint.app.messagebar import MessageBar
 from ganpaint.app.model_menus import ModelsController
-from ganpaint.app.panels import IganPanel, InpaintPanel, LabelsPanel, LayersPanel, TranslatorPanel
+from ganpaint.app.panels import InpaintPanel, LayersPanel
 from ganpaint.app.scene import CanvasScene
 from ganpaint.app.theme import icon
 from ganpaint.app.translate_controller import TranslateController
+from ganpaint.app.translator_panels import LabelsPanel, TranslatorPanel
 from ganpaint.app.view import CanvasView
 from ganpaint.documents.document import Document, Patch
 from ganpaint.session.igan import IganOutcome
@@ -101,9 +103,8 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)  # the hold-to-compare key
 
         self.set_document(self.document, has_image=False)
-        self.select_tool(
-            self.settings.tool() if self.settings.tool() in self.tools else "mask_brush"
-        )
+        tool = self.settings.tool()
+        self.select_tool(tool if tool in self.tools else "mask_brush")
         self.resize(1280, 820)
         geometry, state = self.settings.geometry(), self.settings.window_state()
         if geometry is not None:
@@ -431,12 +432,8 @@ class MainWindow(QMainWindow):
         ShortcutsDialog(self).exec()
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About ganpaint",
-            f"<b>ganpaint {__version__}</b><p>Edit photos with GANs on your own machine: "
-            "inpaint, sketch to image, translate.</p>",
-        )
+        text = "Edit photos with GANs on your own machine: inpaint, sketch to image, translate."
+        QMessageBox.about(self, "About ganpaint", f"<b>ganpaint {__version__}</b><p>{text}</p>")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.files.confirm_discard():

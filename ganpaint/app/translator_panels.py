@@ -1,0 +1,168 @@
+"""The panels of the edits that run a CycleGAN / pix2pix model: Translate and Sketch to
+image (`TranslatorPanel`), and the semantic brushes with their labels model and Live
+mode (`LabelsPanel`)."""
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ganpaint.app.panels import action_button
+from ganpaint.app.statuslabel import StatusLabel
+from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
+from ganpaint.session.translating import directions
+
+
+class TranslatorPanel(QWidget):
+    """Options of an edit that runs a CycleGAN / pix2pix model: which model, which way,
+    the whole image or the selection, the tile size, and the button that runs it."""
+
+    chooseFile = Signal()
+
+    def __init__(
+        self,
+        run: QAction,
+        scope: bool = True,
+        note: str = "",
+        extra: list[QAction] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = QComboBox()
+        self.model.setToolTip("The CycleGAN or pix2pix model this edit uses")
+        self.model.setMinimumContentsLength(14)
+        self.model.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose a model file (.safetensors)")
+        browse.clicked.connect(self.chooseFile)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+        self.direction = QComboBox()
+        self.direction.setToolTip("Which way to translate (CycleGAN models go both ways)")
+        self.scope = QComboBox()
+        self.scope.addItem("Whole image", "image")
+        self.scope.addItem("Selection (mask)", "selection")
+        self.scope.setToolTip("Translate everything, or only what the mask covers")
+        self.tile = QSpinBox()
+        self.tile.setRange(64, 2048)
+        self.tile.setSingleStep(64)
+        self.tile.setValue(512)
+        self.tile.setSuffix(" px")
+        self.tile.setToolTip("Large photos are translated in tiles of this size (less memory)")
+        form = QFormLayout()
+        form.addRow("Model", model_row)
+        form.addRow("Direction", self.direction)
+        if scope:
+            form.addRow("Apply to", self.scope)
+        form.addRow("Tile size", self.tile)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        if note:
+            label = QLabel(note)
+            label.setWordWrap(True)
+            layout.addWidget(label)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        for action in [*(extra or []), run]:
+            row.addWidget(action_button(action))
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.model.currentIndexChanged.connect(lambda _i: self._fill_directions())
+
+    def set_models(self, entries: list[tuple[str, object, dict]], current: object = None) -> None:
+        """(name, path, metadata) per model; keep `current` (a path) chosen when listed."""
+        self.model.blockSignals(True)
+        self.model.clear()
+        for name, path, meta in entries:
+            self.model.addItem(name, (path, meta))
+            self.model.setItemData(self.model.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole)
+        if not entries:
+            self.model.addItem("No model installed", None)
+        index = next((i for i, (_n, p, _m) in enumerate(entries) if p == current), 0)
+        self.model.setCurrentIndex(index)
+        self.model.blockSignals(False)
+        self._fill_directions()
+
+    def model_path(self):
+        data = self.model.currentData()
+        return data[0] if data else None
+
+    def _fill_directions(self) -> None:
+        self.direction.clear()
+        data = self.model.currentData()
+        for label, value in directions(data[1]) if data else []:
+            self.direction.addItem(label, value)
+        self.direction.setEnabled(self.direction.count() > 1)
+
+
+class LabelsPanel(TranslatorPanel):
+    """The semantic brushes: one button per landscape class (its palette colour as the
+    swatch), the labels model, Live re-generation and Image from Labels."""
+
+    classChosen = Signal(int)
+    liveToggled = Signal(bool)
+
+    def __init__(self, run: QAction, brush: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(
+            run,
+            scope=False,
+            note="Pick a class and paint it with the label brush (S); unpainted areas take "
+            "the nearest painted class. A pix2pix model turns the labels into a landscape.",
+            parent=parent,
+        )
+        self.classes = QButtonGroup(self)
+        self.classes.setExclusive(True)
+        grid = QGridLayout()
+        grid.setSpacing(2)
+        for index, name in enumerate(LABEL_NAMES):
+            button = QToolButton()
+            button.setText(name.capitalize())
+            pixmap = QPixmap(16, 16)
+            pixmap.fill(QColor(*(int(v) for v in LABEL_PALETTE[index])))
+            painter = QPainter(pixmap)  # an outline, so light swatches (cloud) show
+            painter.setPen(QColor(90, 90, 90))
+            painter.drawRect(0, 0, 15, 15)
+            painter.end()
+            button.setIcon(QIcon(pixmap))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setCheckable(True)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setToolTip(f"Paint {name} with the label brush ({brush.shortcut().toString()})")
+            self.classes.addButton(button, index)
+            grid.addWidget(button, index // 2, index % 2)
+        self.classes.button(0).setChecked(True)
+        self.classes.idClicked.connect(self.classChosen)
+        self.live = QCheckBox("Live")
+        self.live.setToolTip(
+            "Re-generate shortly after each label stroke while runs take under half a second"
+        )
+        self.live.toggled.connect(self.liveToggled)
+        self.status = StatusLabel()
+        layout = self.layout()
+        layout.insertLayout(1, grid)  # under the note, above the model
+        layout.insertWidget(layout.count() - 1, self.live)
+        layout.insertWidget(layout.count() - 1, self.status)
+
+    def current_class(self) -> int:
+        return max(self.classes.checkedId(), 0)
+
+    def set_class(self, index: int) -> None:
+        button = self.classes.button(index)
+        if button is not None:
+            button.setChecked(True)
