@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from ganpaint.app.render import MASK_COLOURS
+from ganpaint.documents.display import MASK_COLOURS
 from ganpaint.session.inpainting import METHOD_NAMES
 from ganpaint.session.tools import DEFAULT_SIZES
 

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QMenu, QWidget
 from ganpaint.app.commands import InvertMaskCommand, PatchCommand
 from ganpaint.app.config import Settings
 from ganpaint.app.panels import LayersPanel
-from ganpaint.app.render import MASK_COLOURS
 from ganpaint.app.scene import CanvasScene
+from ganpaint.documents.display import MASK_COLOURS
 from ganpaint.documents.document import Document, Patch, blank_value, content_box, replace_patch
 from ganpaint.session.painting import grow_mask, shrink_mask
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsScene
 
 from ganpaint.app.items import BufferItem
-from ganpaint.app.render import MASK_COLOUR, labels_outline_bgra, photo_bgra, render_layer
+from ganpaint.documents.display import MASK_COLOUR, labels_outline_bgra, photo_bgra, render_layer
 from ganpaint.documents.document import LAYER_ORDER, Document, content_box
 from ganpaint.geometry import Box
 

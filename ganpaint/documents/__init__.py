@@ -1,1 +1,2 @@
-"""The open document as plain numpy state and its files: OpenRaster, recovery. No Qt."""
+"""The open document as plain numpy state, its files (OpenRaster, recovery) and how its
+layers look on screen (`display`). No Qt."""

@@ -125,7 +125,7 @@ class NoQt(importlib.abc.MetaPathFinder):
         if name.split('.')[0] in {'PySide6', 'shiboken6', 'qtawesome'}:
             raise ImportError(name)
 sys.meta_path.insert(0, NoQt())
-for name in ('session.painting', 'session.tools', 'app.render', 'session.inpainting',
+for name in ('session.painting', 'session.tools', 'documents.display', 'session.inpainting',
              'session.results', 'session.models', 'session.igan', 'app.actions',
              'documents.document', 'documents.ora', 'documents.docfile', 'documents.recovery'):
     __import__('ganpaint.' + name)

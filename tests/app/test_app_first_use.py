@@ -436,7 +436,7 @@ def test_the_chosen_candidate_is_framed_not_tinted(window: MainWindow) -> None:
 def test_the_mask_colour_is_offered_and_remembered(
     qtbot, window: MainWindow, settings: Settings
 ) -> None:
-    from ganpaint.app.render import MASK_COLOURS
+    from ganpaint.documents.display import MASK_COLOURS
 
     window.document.mask[10:20, 10:20] = 255
     window.document.notify("mask")

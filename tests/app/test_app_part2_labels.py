@@ -12,8 +12,8 @@ import pytest
 import torch
 from app_photos import photo
 
-from ganpaint.app.render import labels_bgra
 from ganpaint.app.window import MainWindow
+from ganpaint.documents.display import labels_bgra
 from ganpaint.documents.docfile import load_document, save_document
 from ganpaint.documents.document import UNLABELLED, Document
 from ganpaint.edit.inputs import labels_input

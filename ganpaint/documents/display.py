@@ -1,7 +1,8 @@
 """Layer pixels to display pixels: premultiplied BGRA, the layout Qt draws fastest.
 
 Plain numpy, called on one changed box at a time, so a brush dab re-renders what it
-touched and never the whole 24-megapixel layer.
+touched and never the whole 24-megapixel layer. No Qt: the canvas (`app.scene`) wraps
+these arrays in QImages; the mask colours are also the settings' choices.
 """
 
 from __future__ import annotations
