@@ -37,11 +37,26 @@ _FOLDS_CASE = sys.platform in ("darwin", "win32")
 __all__ = ["check_replaceable", "check_writes", "distinct_outputs", "refuse_empty_paths"]
 
 
+#: The longest file name (one path component, in bytes) and whole path that Linux, macOS
+#: and Windows file systems accept; longer ones fail in every `stat` with ENAMETOOLONG.
+NAME_MAX, PATH_MAX = 255, 4096
+
+
 def refuse_empty_paths(paths: Mapping[str, str | None]) -> None:
-    """Refuse a path option given as "" (`--data ""`): Path("") is the current folder."""
+    """Refuse a path option given as "" (`--data ""`): Path("") is the current folder;
+    and one that no file system can hold (a name over 255 bytes, a path over 4096),
+    which would otherwise end in an OSError from the first `is_dir()` that meets it."""
     for flag, value in paths.items():
-        if value is not None and not str(value).strip():
+        if value is None:
+            continue
+        if not str(value).strip():
             raise EmptyPathError(f"{flag} is empty; pass a file or folder path.")
+        raw = os.fsencode(value)
+        if len(raw) > PATH_MAX or any(len(part) > NAME_MAX for part in raw.split(b"/")):
+            raise EmptyPathError(
+                f"{flag} {str(value)[:40]}… is too long (at most {NAME_MAX} bytes a name, "
+                f"{PATH_MAX} a path); pass a shorter path."
+            )
 
 
 def distinct_outputs(pairs: Iterable[tuple[PathLike, PathLike]]) -> None:
@@ -146,7 +161,7 @@ def _check_folder(folder: Path, inputs: list[Path], trees: list[Path], guarded: 
             "outside it so that outputs are never read back as inputs."
         )
     _check_not_inside(folder, guarded)
-    resolved = folder.resolve()
+    resolved = _resolved(folder)
     existing = _first([resolved, *resolved.parents], lambda p: _stat(p) is not None) or resolved
     existing_info = _stat(existing)
     if existing_info is None or not stat.S_ISDIR(existing_info.st_mode):
@@ -205,13 +220,19 @@ def _inside(path: Path, folder: Path) -> bool:
     """`path` is `folder` or lies below it (links and `..` resolved)."""
     if _stat(folder) is None:
         return False
-    resolved = path.resolve()
+    resolved = _resolved(path)
     return any(_same(candidate, folder) for candidate in (resolved, *resolved.parents))
+
+
+def _resolved(path: Path) -> Path:
+    """`path` with links and `..` resolved; a link loop stays as it is (Path.resolve
+    raises RuntimeError on one, os.path.realpath leaves it)."""
+    return Path(os.path.realpath(path))
 
 
 def _key(path: Path) -> str:
     """A comparable name for a path that may not exist yet."""
-    text = os.path.normcase(str(path.resolve()))
+    text = os.path.normcase(str(_resolved(path)))
     return text.casefold() if _FOLDS_CASE else text
 
 

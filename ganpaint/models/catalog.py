@@ -25,7 +25,9 @@ DEFAULT_MODELS = {
     "sketch": "edges2landscape",
     "labels": "labels2landscape",
 }
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+#: A model name: it becomes `NAME.safetensors` (and `.NAME.safetensors.XXXXXXXX.part` while
+#: written), so at most 200 characters keep that within the file systems' 255 bytes.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$")
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,8 @@ def describe(bundle_or_path: ModelBundle | PathLike) -> str:
 def _check_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise ModelFileError(
-            f"{name!r} is not a usable model name; use letters, digits, '.', '_', '+' and '-' only."
+            f"{name[:60]!r} is not a usable model name; use at most 200 letters, digits, '.', "
+            "'_', '+' and '-'."
         )
     return name
 

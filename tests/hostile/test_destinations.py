@@ -99,6 +99,11 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
     """A photo, its mask, strokes, a sketch and tiny GAN, CycleGAN and pix2pix models."""
+    return make_work(tmp_path)
+
+
+def make_work(tmp_path: Path) -> Path:
+    """`work`'s folder, built in `tmp_path` (also used by benchmarks/hostile_sweep.py)."""
     picture(tmp_path / "photo.png")
     hole_mask(tmp_path / "mask.png")
     strokes = np.zeros((32, 32, 3), np.uint8)
@@ -313,7 +318,11 @@ def test_a_bad_second_destination_leaves_no_first_output(
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-step GAN run on a folder of eight pictures (copied per test)."""
-    root = tmp_path_factory.mktemp("trained")
+    return make_trained(tmp_path_factory.mktemp("trained"))
+
+
+def make_trained(root: Path) -> Path:
+    """`trained`'s folder, built in `root`: `images/` and a 2-step GAN `run/` on them."""
     (root / "images").mkdir()
     for index in range(8):
         picture(root / "images" / f"{index}.png", seed=index, size=(36, 36))
@@ -498,3 +507,35 @@ def test_a_batch_is_refused_exactly_when_two_stems_meet(names: list[tuple[str, s
             distinct_outputs(pairs)
     else:
         distinct_outputs(pairs)
+
+
+# --- names no file system holds, and link loops (found by benchmarks/hostile_sweep.py) ------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [*INPAINT, "-o", "a" * 300 + ".png"],
+        [*TRANSLATE, "-o", "sub/" + "b" * 256 + ".png"],
+        [*SAMPLE, "-o", "c" * 300 + ".png"],
+        ["inpaint", "d" * 300 + ".png", "--mask", "mask.png", "-o", "out.png"],
+        ["translate", "photo.png", "--model", "e" * 300 + ".safetensors", "-o", "out.png"],
+    ],
+    ids=["inpaint-out", "translate-out", "sample-out", "inpaint-image", "translate-model"],
+)
+def test_a_name_too_long_for_any_file_system_is_one_line(
+    work: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    (work / "sub").mkdir()
+    assert_refused(ganpaint_cli.main, argv, capsys, work, "too long")
+
+
+def test_a_symlink_loop_as_input_or_output_is_one_line(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (work / "loop.png").symlink_to(work / "loop.png")
+    assert_refused(ganpaint_cli.main, [*GENERATE[:1], "--colors", "loop.png", *GENERATE[3:],
+                   "-o", "out.png"], capsys, work, "loop.png")  # fmt: skip
+    assert_refused(ganpaint_cli.main, [*INPAINT, "-o", "loop.png"], capsys, work, "loop.png")
+    with pytest.raises(DestinationError, match=r"loop\.png"):
+        check_writes([work / "out" / "x.png"], folders=[work / "loop.png"])

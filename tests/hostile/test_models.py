@@ -284,3 +284,15 @@ def test_random_byte_flips_load_or_fail_in_one_sentence(
         z = torch.zeros(1, bundle.meta["nz"])
         assert bundle.nets["G"](z).shape[-1] == bundle.resolution
     assert path.read_bytes() == damaged
+
+
+def test_a_model_name_too_long_for_a_file_name_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--name` becomes NAME.safetensors and a temp file beside it: at most 200 characters."""
+    path = _translator(tmp_path / "day2night.safetensors")
+    assert main(["models", "import", str(path), "--name", "x" * 300]) == 2
+    err = capsys.readouterr().err
+    assert "200" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not list((tmp_path / "data").rglob("*.safetensors"))
+    assert main(["models", "import", str(path), "--name", "y" * 200]) == 0
