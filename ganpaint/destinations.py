@@ -99,7 +99,13 @@ def check_writes(
     trees = [Path(p) for p in read_trees]
     guarded = [Path(p) for p in protected]
     distinct_outputs((path, path) for path in files)
+    as_files = {_key(path): path for path in files}
     for folder in folders:
+        if _key(folder) in as_files:
+            raise DestinationError(
+                f"{folder} is both an output file and an output folder; give each output "
+                "its own name."
+            )
         _check_folder(folder, [*read_dirs, *trees], trees, guarded)
     for path in files:
         _check_file(path, reads, folders, guarded)

@@ -455,7 +455,28 @@ def _canvas_size(path: Path, stack: ET.Element, limits: OraLimits) -> tuple[int,
     if width <= 0 or height <= 0:
         raise DocumentFileError(f"Cannot open {path}: its image size is {width}×{height}.")
     _PixelBudget(path, limits).spend("canvas", width, height)
+    _check_canvas_memory(path, width, height)
     return width, height
+
+
+#: Bytes per canvas pixel while opening: `composite` holds float32 RGBA results and a
+#: float32 copy of each layer (16 bytes each) plus a few same-sized temporaries.
+COMPOSITE_BYTES_PER_PIXEL = 64
+
+
+def _check_canvas_memory(path: Path, width: int, height: int) -> None:
+    """Refuse a canvas whose compositing would not fit the memory budget (a canvas
+    within the pixel limit can still need gigabytes: 256 MP × 64 bytes = 16 GiB)."""
+    from ganpaint.memory import MemoryLimitError, check_memory
+
+    try:
+        check_memory(
+            width * height * COMPOSITE_BYTES_PER_PIXEL,
+            f"Opening {path} ({width}×{height})",
+            "open a smaller document",
+        )
+    except MemoryLimitError as error:
+        raise DocumentFileError(str(error)) from None
 
 
 def _number(path: Path, node: ET.Element, name: str, default: str, bound: float) -> float:

@@ -539,3 +539,14 @@ def test_a_symlink_loop_as_input_or_output_is_one_line(
     assert_refused(ganpaint_cli.main, [*INPAINT, "-o", "loop.png"], capsys, work, "loop.png")
     with pytest.raises(DestinationError, match=r"loop\.png"):
         check_writes([work / "out" / "x.png"], folders=[work / "loop.png"])
+
+
+@pytest.mark.parametrize("flag", ["--candidates", "--morph"])
+def test_a_folder_output_that_is_the_output_file_is_refused(
+    work: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    """`generate -o out.png --morph out.png` wrote out.png, then failed on the folder."""
+    argv = [*GENERATE, "-o", "out.png", flag, "out.png"]
+    assert_refused(ganpaint_cli.main, argv, capsys, work, "out.png", "both")
+    assert_refused(ganpaint_cli.main, [*INPAINT, "-o", "o.png", "--candidates", "./o.png"],
+                   capsys, work, "both")  # fmt: skip

@@ -364,3 +364,24 @@ def test_random_header_numbers_open_or_fail_in_one_sentence(
         load_document(path)
     except DocumentFileError as exc:
         assert "\n" not in str(exc)
+
+
+def test_a_canvas_whose_compositing_is_over_the_memory_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within the pixel limit, but compositing 16000² needs about 15 GiB: refused from the
+    header against the memory budget (found by benchmarks/hostile_sweep.py, where a
+    few-hundred-byte file hit MemoryError under a 3 GiB address-space limit)."""
+    from ganpaint.memory import MEMORY_ENV
+
+    monkeypatch.setenv(MEMORY_ENV, "4")
+    path = _ora(tmp_path / "wide.ora", _stack(LAYER, 16000, 16000))
+    _refused(path, "16000×16000", MEMORY_ENV)
+    monkeypatch.setenv(MEMORY_ENV, "0.001")  # 1 MiB: a 4×3 canvas needs 768 bytes
+    assert load_document(_ora(tmp_path / "small.ora")).size == (4, 3)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc and RLIMIT_AS")
+def test_a_canvas_within_the_pixel_limit_stays_within_bounded_memory(tmp_path: Path) -> None:
+    path = _ora(tmp_path / "wide.ora", _stack(LAYER * 200, 16000, 16000))
+    assert _load_in_bounded_child(path).startswith("DocumentFileError: ")
