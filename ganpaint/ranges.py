@@ -107,6 +107,12 @@ RANGES: dict[str, Range] = {
     "nz": Range(1, 4096),
     "n_layers_d": Range(1, 8),  # 3 = 70 px patches; 8 already sees more than 2000 px
     "n_critic": Range(1, 100),  # WGAN-GP critic steps (5)
+    # SPADE (n_up 5, num_d 2, style_dim 64): at 8 upsamplings every side is a multiple of
+    # 256 px; the reference uses 2 or 3 discriminator scales; a style code longer than
+    # 4096 only adds weights (the paper's is 256; 0 = no style).
+    "n_up": Range(1, 8),
+    "num_d": Range(1, 4),
+    "style_dim": Range(0, 4096),
     "epochs": Range(0, 100_000),
     "test_n": Range(1, 1024),
     "pool_size": Range(0, 10_000),  # images each pool holds in memory (50)
@@ -143,6 +149,9 @@ CONFIG_KEYS: dict[str, str] = {
     "lambda_identity": "weight",
     "lambda_l1": "weight",
     "lambda_gan": "weight",
+    "lambda_feat": "weight",
+    "lambda_kld": "weight",
+    "spade_hidden": "width",
 }
 
 

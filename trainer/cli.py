@@ -118,15 +118,10 @@ def _add_loop_flags(
     )
 
 
-def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, str]) -> None:
-    """Flags CycleGAN and pix2pix share (see trainer.translation.TranslationConfig)."""
-    parser.add_argument("--data", help=f"data set folder or {defaults['data']} (the default)")
-    add_number(
-        parser,
-        "--size",
-        key="size",
-        help="training crop in pixels (default 256)",
-    )
+def _add_pair_data_flags(parser: argparse.ArgumentParser, data: str, size: int) -> None:
+    """The data flags of the commands that learn from image pairs (translators, SPADE)."""
+    parser.add_argument("--data", help=f"data set folder or {data} (the default)")
+    add_number(parser, "--size", key="size", help=f"training crop in pixels (default {size})")
     add_number(
         parser,
         "--load-size",
@@ -148,29 +143,10 @@ def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, 
         key="synthetic_n",
         help="procedural training images (default 1000)",
     )
-    parser.add_argument(
-        "--netG", "--net-g", dest="net_g",
-        help=f"generator: resnet_9blocks, resnet_6blocks, unet_256, unet_128, or unet "
-        f"(depth log2(size)) (default {defaults['net_g']})",
-    )  # fmt: skip
-    add_number(parser, "--ngf", key="width", help="generator width (default 64)")
-    add_number(parser, "--ndf", key="width", help="discriminator width (default 64)")
-    add_number(
-        parser,
-        "--n-layers-d",
-        key="n_layers_d",
-        help="PatchGAN layers (default 3: 70x70 patches)",
-    )
-    parser.add_argument("--norm", choices=("instance", "batch", "none"),
-                        help=f"normalisation (default {defaults['norm']})")  # fmt: skip
-    parser.add_argument(
-        "--dropout",
-        action=argparse.BooleanOptionalAction,
-        help=f"dropout in the generator (default {defaults['dropout']})",
-    )
-    parser.add_argument("--gan-mode", choices=("lsgan", "vanilla"),
-                        help=f"adversarial loss (default {defaults['gan_mode']})")  # fmt: skip
-    add_number(parser, "--beta1", key="fraction", help="Adam beta1 (default 0.5)")
+
+
+def _add_epoch_flags(parser: argparse.ArgumentParser) -> None:
+    """The schedule in epochs and the test-set outputs of the pair commands."""
     add_number(
         parser,
         "--n-epochs",
@@ -195,6 +171,35 @@ def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, 
         key="test_n",
         help="test images shown (default 8)",
     )
+
+
+def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, str]) -> None:
+    """Flags CycleGAN and pix2pix share (see trainer.translation.TranslationConfig)."""
+    _add_pair_data_flags(parser, defaults["data"], size=256)
+    parser.add_argument(
+        "--netG", "--net-g", dest="net_g",
+        help=f"generator: resnet_9blocks, resnet_6blocks, unet_256, unet_128, or unet "
+        f"(depth log2(size)) (default {defaults['net_g']})",
+    )  # fmt: skip
+    add_number(parser, "--ngf", key="width", help="generator width (default 64)")
+    add_number(parser, "--ndf", key="width", help="discriminator width (default 64)")
+    add_number(
+        parser,
+        "--n-layers-d",
+        key="n_layers_d",
+        help="PatchGAN layers (default 3: 70x70 patches)",
+    )
+    parser.add_argument("--norm", choices=("instance", "batch", "none"),
+                        help=f"normalisation (default {defaults['norm']})")  # fmt: skip
+    parser.add_argument(
+        "--dropout",
+        action=argparse.BooleanOptionalAction,
+        help=f"dropout in the generator (default {defaults['dropout']})",
+    )
+    parser.add_argument("--gan-mode", choices=("lsgan", "vanilla"),
+                        help=f"adversarial loss (default {defaults['gan_mode']})")  # fmt: skip
+    add_number(parser, "--beta1", key="fraction", help="Adam beta1 (default 0.5)")
+    _add_epoch_flags(parser)
     parser.add_argument(
         "--init-from", metavar="FILE.pth|BUNDLE|RUN",
         help="start the generator(s) from a reference .pth, a ganpaint model or a run",
@@ -203,6 +208,54 @@ def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, 
     parser.add_argument("--domain-b", help="name of domain B in the model (default: from --data)")
     parser.add_argument("--name", help="name stored in the exported model")
     _add_loop_flags(parser, iters="(n_epochs + n_epochs_decay) epochs", batch="1")
+
+
+def _add_spade_command(commands: argparse._SubParsersAction) -> None:
+    """`ganpaint-train spade` (see trainer.spade.SpadeConfig for the defaults)."""
+    spade = commands.add_parser(
+        "spade",
+        help="train SPADE on label maps and photos (label|photo pairs), with styles",
+        description="Train a SPADE generator (Park et al. 2019) with its style encoder and "
+        "multi-scale PatchGANs: hinge loss, feature matching x 10, KL x 0.05, Adam at "
+        "lr/2 for G and 2 x lr for D; export a spade model for `ganpaint sketch`. --data: "
+        "synthetic:landscapes:labels2photo (the default) or a folder with train/ (test/ or "
+        "val/ for test outputs) of side-by-side label|photo images, the labels drawn in "
+        "the palette of the semantic brushes.",
+    )
+    _add_pair_data_flags(spade, "synthetic:landscapes:labels2photo", size=128)
+    add_number(spade, "--ngf", key="width", help="generator and style encoder width (default 16)")
+    add_number(
+        spade, "--spade-hidden", key="width", help="hidden width of the SPADE layers (default 64)"
+    )
+    add_number(
+        spade, "--n-up", key="n_up",
+        help="upsamplings in G; --size must be a multiple of 2^n (default 5)",
+    )  # fmt: skip
+    add_number(
+        spade, "--style-dim", key="style_dim",
+        help="style code length; 0 = no style encoder (default 64)",
+    )  # fmt: skip
+    spade.add_argument(
+        "--norm", choices=("instance", "batch"), help="G's normalisation (default instance)"
+    )
+    add_number(spade, "--ndf", key="width", help="discriminator width (default 32)")
+    add_number(spade, "--num-d", key="num_d", help="discriminator scales (default 2)")
+    add_number(
+        spade,
+        "--n-layers-d",
+        key="n_layers_d",
+        help="layers per discriminator, up to 6 (default 4)",
+    )
+    add_number(
+        spade, "--lambda-feat", key="weight", help="feature-matching loss weight (default 10)"
+    )
+    add_number(spade, "--lambda-kld", key="weight", help="KL loss weight (default 0.05)")
+    add_number(spade, "--beta1", key="fraction", help="Adam beta1 (default 0)")
+    add_number(spade, "--beta2", key="fraction", help="Adam beta2 (default 0.9)")
+    _add_epoch_flags(spade)
+    spade.add_argument("--name", help="name stored in the exported model")
+    _add_loop_flags(spade, iters="(n_epochs + n_epochs_decay) epochs", batch="1")
+    spade.set_defaults(handler=_command("train_spade"))
 
 
 def _command(name: str) -> Handler:
@@ -390,6 +443,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         help="GAN loss weight (default 1; 0 = L1-only baseline)",
     )
     pix2pix.set_defaults(handler=_command("train_pix2pix"))
+    _add_spade_command(commands)
 
     report = commands.add_parser(
         "eval",

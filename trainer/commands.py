@@ -1,5 +1,5 @@
 """The `ganpaint-train` subcommands behind the parser: gan, encoder, cyclegan, pix2pix,
-eval, export, status."""
+spade, eval, export, status."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from trainer.registry import (
     ENCODER,
     GAN,
     PIX2PIX,
+    SPADE,
     TrainingCommand,
     bundle_from_checkpoint,
     load_model,
@@ -84,6 +85,10 @@ def train_cyclegan(args: argparse.Namespace) -> int:
 
 def train_pix2pix(args: argparse.Namespace) -> int:
     return _train(PIX2PIX, args)
+
+
+def train_spade(args: argparse.Namespace) -> int:
+    return _train(SPADE, args)
 
 
 # -- export, status, eval -----------------------------------------------------------------

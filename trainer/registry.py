@@ -33,6 +33,7 @@ from trainer.pix2pix import Pix2PixConfig, Pix2PixTask
 from trainer.rundir import RunDir
 from trainer.runtime import Runtime
 from trainer.session import training_meta
+from trainer.spade import SpadeConfig, SpadeTask, open_label_pairs
 from trainer.task import Task
 
 
@@ -133,7 +134,17 @@ PIX2PIX = TrainingCommand(
     transforms=lambda c: {"flip": c.flip, "crop": c.size, "joint": True},
 )
 
-COMMANDS: dict[str, TrainingCommand] = {c.name: c for c in (GAN, ENCODER, CYCLEGAN, PIX2PIX)}
+
+# -- spade ----------------------------------------------------------------------------------
+SPADE = TrainingCommand(
+    name="spade",
+    config_cls=SpadeConfig,
+    build_task=SpadeTask,
+    build_data=open_label_pairs,
+    transforms=lambda c: {"flip": c.flip, "crop": c.size, "joint": True},
+)
+
+COMMANDS: dict[str, TrainingCommand] = {c.name: c for c in (GAN, ENCODER, CYCLEGAN, PIX2PIX, SPADE)}
 
 
 def get_command(name: str) -> TrainingCommand:
