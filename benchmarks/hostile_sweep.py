@@ -68,7 +68,6 @@ KNOWN_OPEN = (
     "model/cyclegan-init/",  # --init-from refused after the run folder was created
     "model/pix2pix-init/",
     "model/export-checkpoint/fifo",  # export --checkpoint FIFO blocks forever
-    "run/checkpoint-",  # a damaged last checkpoint: encoder/eval/resume go on quietly
     "run/checkpoints-is-file/resume",  # FileExistsError traceback
     "run/status.json-negative-step/",  # step -5 accepted (status, resume)
     "run/config-size-changed/resume",  # resumes with a config that no longer matches
