@@ -687,7 +687,8 @@ def destinations(cases: Cases) -> None:
                 setup=_copy_trained,
             )
         elif writer == "eval":
-            add("input-images", "images", "error", setup=_copy_trained)
+            # another run's photos, not the evaluated model's data: a report may go there
+            add("input-images", "images", "either", setup=_copy_trained)
             cases.add("dest/eval/input-images-given", 1,
                       [*base[:1], "run", *base[2:], "--data", "images", "-o", "images"],
                       "error", setup=_copy_trained)  # fmt: skip

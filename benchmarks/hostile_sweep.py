@@ -63,17 +63,8 @@ SWEEP_HEADROOM = 6 * 2**30
 #: are changing (trainer/, ganpaint/cli.py, ganpaint/app/, ganpaint/device.py); reported,
 #: still counted, and left out of tests/test_hostile_sweep.py's assertion until fixed.
 KNOWN_OPEN = (
-    "dest/eval/the-trained-run",  # eval writes its report into the run it evaluates
-    "dest/eval/input-images",  # ... or into the run's photos (when --data is the default)
-    "model/cyclegan-init/",  # --init-from refused after the run folder was created
-    "model/pix2pix-init/",
-    "model/export-checkpoint/fifo",  # export --checkpoint FIFO blocks forever
-    "run/checkpoints-is-file/resume",  # FileExistsError traceback
     "run/status.json-negative-step/",  # step -5 accepted (status, resume)
     "run/config-size-changed/resume",  # resumes with a config that no longer matches
-    "device/",  # --device "" is taken as auto
-    "nonsense/cyclegan-netG/resnet_0blocks",  # a ResNet generator without blocks
-    "nonsense/pix2pix-netG/resnet_0blocks",
     "top/app/",  # the app's usage printed above its error line (4 lines)
     "image/app/",  # the app opens a damaged file and exits 0 (the error is in the window)
     "ora/app/",

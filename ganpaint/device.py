@@ -26,6 +26,8 @@ def check_device_name(spec: str | None) -> str:
     """The normalised device string, or DeviceError for one that names no device kind.
 
     Needs no torch: a command that will not use the device still refuses a typo."""
+    if spec is not None and not spec.strip():  # `--device ""`: a slip, not a choice of auto
+        raise DeviceError(f"--device is empty; use {DEVICE_CHOICES_HELP}.")
     text = (spec or "auto").strip().lower()
     if not _PATTERN.match(text):
         raise DeviceError(f"Unknown device {spec!r}; use {DEVICE_CHOICES_HELP}.")

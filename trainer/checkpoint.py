@@ -87,6 +87,8 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Read a checkpoint with weights_only=True onto the CPU, checking it is one of ours."""
+    if path.exists() and not path.is_dir() and not path.is_file():  # a FIFO would block
+        raise CheckpointError(f"Checkpoint {path} is not a regular file; pass a step-N.pt file.")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:

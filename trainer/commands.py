@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ganpaint.destinations import check_writes, refuse_empty_paths
-from ganpaint.errors import GanpaintError
+from ganpaint.errors import DestinationError, GanpaintError
 from ganpaint.terminal import EXIT_INTERRUPTED
 from trainer.config import LoopConfig
 from trainer.data.crops import parse_crops
@@ -181,10 +181,11 @@ def evaluate(args: argparse.Namespace) -> int:
         {"RUN|BUNDLE": args.model, "-o": args.out, "--data": args.data,
          "--inception-weights": args.inception_weights, "--held-out": args.held_out}
     )  # fmt: skip
+    bundle = load_model(args.model)  # reads only; its recorded data is guarded too
+    data = args.data or bundle.meta.get("training", {}).get("data") or None
     _check_report_destination(
-        Path(args.model), Path(args.out), args.data, args.inception_weights, args.held_out
+        Path(args.model), Path(args.out), data, args.inception_weights, args.held_out
     )
-    bundle = load_model(args.model)
     metrics = run_evaluation(bundle, args.data, Path(args.out), options)
     summary = ", ".join(
         f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, float) and k != "time_s"
@@ -197,6 +198,12 @@ def _check_report_destination(
     model: Path, out: Path, data: str | None, weights: str | None, held_out: str | None = None
 ) -> None:
     """The report folder must not be a run's own folder, the model, or inside the data."""
+    if model.is_file() and RunDir(model.parent).is_run():  # a run's own model file
+        model = model.parent
+    if RunDir(out).is_run():
+        raise DestinationError(
+            f"{out} is a training run's folder; write the report into a folder of its own."
+        )
     run = RunDir(model)
     reads = [p for p in (model, Path(weights) if weights else None) if p is not None]
     trees = [Path(d).expanduser() for d in (data, held_out) if d and not is_synthetic(d)]

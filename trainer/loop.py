@@ -142,8 +142,12 @@ def fit(
     hooks: tuple[StepHook, ...] = (),
     description: str = "train",
     command: str = "",
+    initialised: bool = False,
 ) -> FitResult:
-    """Train `task` until `config.iters` steps, a time limit or Ctrl-C; see module doc."""
+    """Train `task` until `config.iters` steps, a time limit or Ctrl-C; see module doc.
+
+    `initialised`: the caller ran `task.initialise()` already (a fresh run checks its
+    start-up inputs before anything is written, see `session.train`)."""
     start_step, elapsed_before = 0, 0.0
     last_checkpoint: str | None = None
     if ctx.is_main:
@@ -164,7 +168,7 @@ def fit(
             if ctx.is_main:
                 print(f"ganpaint-train: resuming {run.root} at step {start_step}", file=sys.stderr)
 
-    if start_step == 0:
+    if start_step == 0 and not initialised:
         task.initialise()
     if ctx.is_main and resume:
         _forget_after(run, start_step)

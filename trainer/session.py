@@ -8,6 +8,7 @@ the data stream, builds the task and hands both to `trainer.loop.fit`. A new mod
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from torch.utils.data import Dataset
 
 from ganpaint.destinations import check_writes
+from ganpaint.errors import DestinationError, GanpaintError
 from trainer import distributed
 from trainer.config import (
     ConfigError,
@@ -112,6 +114,12 @@ def _check_run_destination(run: RunDir, config: LoopConfig) -> None:
     data = str(getattr(config, "data", "") or "")
     trees = [data] if data and not is_synthetic(data) and Path(data).expanduser().is_dir() else []
     check_writes(folders=[run.root], read_trees=[Path(t).expanduser() for t in trees])
+    for folder in run.own_folders():  # a file where the run keeps its checkpoints, ...
+        if folder.exists() and not folder.is_dir():
+            raise DestinationError(
+                f"{folder} is not a folder, but the run keeps its {folder.name} there; move "
+                "it away or train into another --out folder."
+            )
 
 
 def training_meta(run: RunDir, config: LoopConfig, extra: dict[str, Any] | None = None) -> dict:
@@ -123,6 +131,15 @@ def training_meta(run: RunDir, config: LoopConfig, extra: dict[str, Any] | None 
     training.setdefault("config", config_to_dict(config))
     meta["training"] = training
     return meta
+
+
+def _forget_fresh_run(run: RunDir, created: bool) -> None:
+    """A new run refused before its first step leaves nothing: its config goes, and its
+    folder too when this run made it (and nothing else is in it)."""
+    run.config.unlink(missing_ok=True)
+    if created:
+        with contextlib.suppress(OSError):  # something else is there now: leave it
+            run.root.rmdir()
 
 
 def train(
@@ -149,12 +166,21 @@ def train(
         dataset = build_data(config, ctx)  # data errors first: they say what the data lacks
         _check_run_destination(run, config)
         config = config.for_data(len(dataset), ctx.world_size)  # type: ignore[arg-type]
+        fresh = ctx.is_main and not resume and not run.config.exists()
+        created = not run.root.exists()
         if ctx.is_main:
             run.root.mkdir(parents=True, exist_ok=True)
             save_config(config, run.config)
-        seed_process(config.seed, ctx.rank)
-        runtime = Runtime.create(ctx, config.amp, config.channels_last, config.sync_bn)
-        task = build_task(runtime, config)
+        try:
+            seed_process(config.seed, ctx.rank)
+            runtime = Runtime.create(ctx, config.amp, config.channels_last, config.sync_bn)
+            task = build_task(runtime, config)
+            if fresh:  # inputs a task reads at its start (--init-from) are checked now
+                task.initialise()
+        except GanpaintError:
+            if fresh:
+                _forget_fresh_run(run, created)
+            raise
         options = {"flip": flip, **(transforms or {})}
         stream = BatchStream(
             dataset,
@@ -171,7 +197,7 @@ def train(
         result = fit(
             task, stream, run, config, ctx,
             resume=resume, meta=training_meta(run, config, meta), hooks=hooks,
-            description=description, command=command,
+            description=description, command=command, initialised=fresh,
         )  # fmt: skip
     finally:
         distributed.teardown(ctx)

@@ -35,6 +35,7 @@ from trainer.losses import PATCH_LOSSES
 #: Epochs between test-set outputs when --test-every is not given.
 TEST_EVERY_EPOCHS = 5
 _RESNET = re.compile(r"^resnet_(\d+)blocks$")
+MAX_RESNET_BLOCKS = 64  # as the model file check allows
 _UNET = re.compile(r"^unet(?:_(\d+))?$")
 
 
@@ -125,7 +126,13 @@ def generator_spec(net_g: str, size: int) -> tuple[str, dict[str, Any]]:
     """`resnet_9blocks` / `unet_256` / `unet` (depth log2(size)) -> (arch, its config part)."""
     resnet, unet = _RESNET.match(net_g), _UNET.match(net_g)
     if resnet:
-        return "resnet_generator", {"n_blocks": int(resnet.group(1))}
+        blocks = int(resnet.group(1))
+        if not 1 <= blocks <= MAX_RESNET_BLOCKS:
+            raise ConfigError(
+                f"--netG {net_g}: a ResNet generator needs 1 to {MAX_RESNET_BLOCKS} blocks "
+                f"(resnet_6blocks, resnet_9blocks), not {blocks}."
+            )
+        return "resnet_generator", {"n_blocks": blocks}
     if unet:
         side = int(unet.group(1)) if unet.group(1) else size
         num_downs = int(math.log2(side)) if side > 0 else 0

@@ -383,3 +383,63 @@ def test_a_nonsense_learning_rate_in_a_config_file_is_refused(
     (tmp_path / "c.toml").write_text("lr = nan\n")
     argv = ["gan", "-o", "out", "--config", "c.toml", *TINY_RUN, "--iters", "1"]
     assert_refused(train_cli.main, [*argv, "--synthetic-n", "8"], capsys, tmp_path, "lr")
+
+
+# --- found by the sweep (benchmarks/hostile_sweep.py) -------------------------------------
+
+TRANSLATOR_RUN = ["--size", "32", "--load-size", "32", "--ngf", "4", "--ndf", "4", "--iters",
+                  "1", "--synthetic-n", "2", "--device", "cpu", "--workers", "0",
+                  "--no-tensorboard", "--test-n", "1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["cyclegan", "pix2pix"])
+def test_a_refused_init_from_leaves_no_run_folder_behind(
+    trained_run: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    argv = [command, *TRANSLATOR_RUN, "--init-from", str(trained_run / "model.safetensors"),
+            "-o", str(trained_run.parent / "new-run")]  # fmt: skip
+    assert_refused(train_cli.main, argv, capsys, trained_run.parent, "gan model")
+
+
+def test_a_run_whose_checkpoints_folder_is_a_file_is_refused_before_writing(
+    trained_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for checkpoint in (trained_run / "checkpoints").iterdir():
+        checkpoint.unlink()
+    (trained_run / "checkpoints").rmdir()
+    (trained_run / "checkpoints").write_text("not a folder")
+    assert_refused(train_cli.main, _resume(trained_run), capsys, trained_run.parent, "checkpoints")
+
+
+def test_export_refuses_a_fifo_checkpoint_instead_of_waiting(
+    trained_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = trained_run.parent / "fifo.pt"
+    os.mkfifo(fifo)
+    argv = ["export", str(trained_run), "--checkpoint", str(fifo),
+            "-o", str(trained_run.parent / "m.safetensors")]  # fmt: skip
+    assert_refused(train_cli.main, argv, capsys, trained_run.parent, "not a regular file")
+
+
+def test_eval_refuses_to_write_into_a_run_folder(
+    trained_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["eval", str(trained_run / "model.safetensors"), "-o", str(trained_run), "-n", "8",
+            "--device", "cpu"]  # fmt: skip
+    assert_refused(train_cli.main, argv, capsys, trained_run.parent, "run")
+
+
+@pytest.mark.parametrize("netg", ["resnet_0blocks", "resnet_65blocks"])
+def test_a_resnet_without_blocks_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], netg: str
+) -> None:
+    argv = ["pix2pix", *TRANSLATOR_RUN, "--netG", netg, "-o", str(tmp_path / "run")]
+    assert_refused(train_cli.main, argv, capsys, tmp_path, "1 to 64 blocks")
+
+
+def test_an_empty_device_is_refused_not_taken_as_auto(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny = [*TINY_RUN[: TINY_RUN.index("--device")], "--no-tensorboard"]
+    argv = ["gan", "--iters", "1", *tiny, "--device", "", "-o", str(tmp_path / "run")]
+    assert_refused(train_cli.main, argv, capsys, tmp_path, "--device is empty")
