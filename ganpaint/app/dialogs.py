@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ganpaint.app.actions import ACTIONS, GESTURES, MENUS
+from ganpaint.session.actions import ACTIONS, GESTURES, MENUS
 
 
 def shortcut_rows() -> list[tuple[str, str, str]]:

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from ganpaint import __version__
-from ganpaint.app.actions import ACTIONS, MENUS, enabled_actions
 from ganpaint.app.brush import BrushControls
 from ganpaint.app.commands import PatchCommand
 from ganpaint.app.config import Settings
@@ -50,6 +49,7 @@ from ganpaint.app.translate_controller import TranslateController
 from ganpaint.app.translator_panels import LabelsPanel, TranslatorPanel
 from ganpaint.app.view import CanvasView
 from ganpaint.documents.document import Document, Patch
+from ganpaint.session.actions import ACTIONS, MENUS, enabled_actions
 from ganpaint.session.igan import IganOutcome
 from ganpaint.session.models import ChosenModels
 from ganpaint.session.results import Results

@@ -126,7 +126,7 @@ class NoQt(importlib.abc.MetaPathFinder):
             raise ImportError(name)
 sys.meta_path.insert(0, NoQt())
 for name in ('session.painting', 'session.tools', 'documents.display', 'session.inpainting',
-             'session.results', 'session.models', 'session.igan', 'app.actions',
+             'session.results', 'session.models', 'session.igan', 'session.actions',
              'documents.document', 'documents.ora', 'documents.docfile', 'documents.recovery'):
     __import__('ganpaint.' + name)
 """

@@ -11,12 +11,12 @@ from app_photos import photo
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 
-from ganpaint.app.actions import ACTIONS
 from ganpaint.app.commands import PatchCommand
 from ganpaint.app.dialogs import shortcut_rows
 from ganpaint.app.window import MainWindow
 from ganpaint.documents import recovery
 from ganpaint.documents.document import Document
+from ganpaint.session.actions import ACTIONS
 from ganpaint.session.tools import scaled_brush_size
 
 
