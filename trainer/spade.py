@@ -63,7 +63,7 @@ from trainer.gan import make_adam
 from trainer.runtime import Runtime, set_requires_grad
 from trainer.synth import parse_synthetic_spec
 from trainer.task import Task
-from trainer.translation import TEST_EVERY_EPOCHS, TestSetCache, make_scheduler, step_losses
+from trainer.translation import TestSetCache, make_scheduler, settle_epochs, step_losses
 
 CLASSES = len(LABEL_NAMES)
 #: A colour counts as a class when it is this close (Euclidean, in 0..255 RGB) to the
@@ -142,11 +142,7 @@ class SpadeConfig(LoopConfig):
         return dataclasses.replace(self, load_size=load)
 
     def for_data(self, samples: int, world_size: int) -> SpadeConfig:
-        """Settle `iters` (whole epochs) and `test_every` from the training set's size."""
-        epochs = self.n_epochs + self.n_epochs_decay
-        iters = self.iters or epochs * max(1, samples // max(1, world_size) // self.batch)
-        test_every = self.test_every or max(1, round(TEST_EVERY_EPOCHS * iters / epochs))
-        return dataclasses.replace(self, iters=iters, test_every=test_every)
+        return settle_epochs(self, samples, world_size)
 
 
 # -- label maps ---------------------------------------------------------------------------

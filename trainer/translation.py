@@ -39,6 +39,16 @@ MAX_RESNET_BLOCKS = 64  # as the model file check allows
 _UNET = re.compile(r"^unet(?:_(\d+))?$")
 
 
+def settle_epochs(config: Any, samples: int, world_size: int) -> Any:
+    """`config` with `iters` (whole epochs of `n_epochs + n_epochs_decay`) and
+    `test_every` settled from the training set's size: the translators' and SPADE's
+    epoch schedule."""
+    epochs = config.n_epochs + config.n_epochs_decay
+    iters = config.iters or epochs * max(1, samples // max(1, world_size) // config.batch)
+    test_every = config.test_every or max(1, round(TEST_EVERY_EPOCHS * iters / epochs))
+    return dataclasses.replace(config, iters=iters, test_every=test_every)
+
+
 @dataclasses.dataclass
 class TranslationConfig(LoopConfig):
     """Flags both translators share; see `CycleGanConfig` and `Pix2PixConfig` for defaults."""
@@ -110,11 +120,7 @@ class TranslationConfig(LoopConfig):
         return dataclasses.replace(self, load_size=load)
 
     def for_data(self: Any, samples: int, world_size: int) -> Any:
-        """Settle `iters` (whole epochs) and `test_every` from the training set's size."""
-        epochs = self.n_epochs + self.n_epochs_decay
-        iters = self.iters or epochs * max(1, samples // max(1, world_size) // self.batch)
-        test_every = self.test_every or max(1, round(TEST_EVERY_EPOCHS * iters / epochs))
-        return dataclasses.replace(self, iters=iters, test_every=test_every)
+        return settle_epochs(self, samples, world_size)
 
     def domains(self) -> dict[str, str]:
         """The exported model's domain names: the flags, else what --data implies."""
