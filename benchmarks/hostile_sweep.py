@@ -63,7 +63,6 @@ SWEEP_HEADROOM = 6 * 2**30
 #: are changing (trainer/, ganpaint/cli.py, ganpaint/app/, ganpaint/device.py); reported,
 #: still counted, and left out of tests/test_hostile_sweep.py's assertion until fixed.
 KNOWN_OPEN = (
-    "run/status.json-negative-step/",  # step -5 accepted (status, resume)
     "run/config-size-changed/resume",  # resumes with a config that no longer matches
     "top/app/",  # the app's usage printed above its error line (4 lines)
     "image/app/",  # the app opens a damaged file and exits 0 (the error is in the window)

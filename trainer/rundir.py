@@ -36,6 +36,12 @@ _STATUS_TYPES: dict[str, tuple[type, ...]] = {
     "last_checkpoint": (str, type(None)), "world_size": (int,), "device": (str,),
     "updated": (str,), "replica_hashes": (list,),
 }  # fmt: skip
+# The smallest value each count or duration can take (a step of -5 is damage, not a run).
+_STATUS_MINIMUM: dict[str, int] = {
+    "step": 0, "iters": 0, "elapsed_s": 0, "steps_per_s": 0, "world_size": 1,
+}  # fmt: skip
+#: Larger than any count a run reaches (and exact in a JSON reader's float).
+_STATUS_MAXIMUM = 2**53
 
 
 class RunFolderError(GanpaintError):
@@ -119,8 +125,9 @@ class RunDir:
         """status.json as written by the trainer ({} before the first step).
 
         Any damage (a folder, not UTF-8 JSON, not an object, a field of the wrong
-        type) raises RunFolderError: it is only a summary, rewritten at every logged
-        step, so the fix is to delete it and resume.
+        type, a count no run reaches such as a negative step) raises RunFolderError:
+        it is only a summary, rewritten at every logged step, so the fix is to delete
+        it and resume.
         """
         fix = "delete it (training rewrites it) and resume the run."
         text = _read_text(self.status, fix)
@@ -137,6 +144,10 @@ class RunDir:
         for key, kinds in _STATUS_TYPES.items():
             if key in info and not _is_instance(info[key], kinds):
                 raise RunFolderError(f"{self.status} has a bad {key!r} ({info[key]!r}); {fix}")
+            if key in info and not _in_status_range(key, info[key]):
+                raise RunFolderError(
+                    f"{self.status} has an impossible {key!r} ({info[key]!r}); {fix}"
+                )
         if not all(isinstance(v, _NUMBER) for v in info.get("losses", {}).values()):
             raise RunFolderError(f"{self.status} has a non-numeric loss; {fix}")
         return info
@@ -214,6 +225,13 @@ def _scalar_record(path: Path, number: int, line: str, fix: str) -> dict[str, An
     if not isinstance(record, dict) or not _is_instance(record.get("step"), (int,)):
         raise RunFolderError(f"{path} line {number} is not a scalars record; {fix}")
     return record
+
+
+def _in_status_range(key: str, value: Any) -> bool:
+    """A count or duration of status.json within what a run can reach (None passes)."""
+    if key not in _STATUS_MINIMUM or value is None:
+        return True
+    return _STATUS_MINIMUM[key] <= value <= _STATUS_MAXIMUM
 
 
 def _is_instance(value: Any, kinds: tuple[type, ...]) -> bool:

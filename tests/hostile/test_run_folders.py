@@ -183,6 +183,10 @@ STATUS_DAMAGE = {
     "not-json": b"{step: 1",
     "binary": b"\xff\xd8\xff\xe0",
     "folder": None,
+    "negative-step": b'{"step": -5, "iters": 3}',
+    "negative-elapsed": b'{"step": 1, "elapsed_s": -2.5}',
+    "no-processes": b'{"step": 1, "world_size": 0}',
+    "astronomic-step": b'{"step": 100000000000000000000, "iters": 3}',
 }
 
 
@@ -204,7 +208,7 @@ def test_status_refuses_a_damaged_status_json(
     assert_refused(train_cli.main, argv, capsys, trained_run.parent, "status.json")
 
 
-@pytest.mark.parametrize("name", ["list", "folder", "string-step"])
+@pytest.mark.parametrize("name", ["list", "folder", "string-step", "negative-step"])
 def test_resume_refuses_a_damaged_status_json_before_writing(
     trained_run: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
