@@ -229,7 +229,12 @@ def _add_spade_command(commands: argparse._SubParsersAction) -> None:
     )
     add_number(
         spade, "--n-up", key="n_up",
-        help="upsamplings in G; --size must be a multiple of 2^n (default 5)",
+        help="upsamplings in G; --size must be a multiple of 2^n x --out-upsample (default 5)",
+    )  # fmt: skip
+    add_number(
+        spade, "--out-upsample", key="out_upsample",
+        help="2: G's last block at half size, a learned pixel shuffle for the rest (a "
+        "quarter of the work, for live painting); 1: full size, as the paper (default 2)",
     )  # fmt: skip
     add_number(
         spade, "--style-dim", key="style_dim",

@@ -42,6 +42,7 @@ from ganpaint.landscapes import check_pair
 from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.spade import (
     NORMS,
+    OUT_UPSAMPLES,
     MultiscaleDiscriminator,
     SpadeGenerator,
     SpadeStyleEncoder,
@@ -89,6 +90,9 @@ class SpadeConfig(LoopConfig):
     ngf: int = 16  # G's width (its widest block is 16 x ngf); E's too, as the reference
     spade_hidden: int = 64  # hidden width of each SPADE layer (the paper's 128)
     n_up: int = 5  # upsamplings: G starts from the label map at 1/2^n_up of the size
+    # 2: G's last block works at half size and a pixel shuffle draws the rest (a
+    # quarter of the work, for the live mode); 1: the paper's full-size last block.
+    out_upsample: int = 2
     style_dim: int = 64  # style code length; 0: no style encoder, no style input
     norm: str = "instance"  # G's parameter-free normalisation: instance or batch
     ndf: int = 32
@@ -115,6 +119,8 @@ class SpadeConfig(LoopConfig):
             raise ConfigError("Pass --data DIR or --data synthetic:landscapes:labels2photo.")
         if self.norm not in NORMS:
             raise ConfigError(f"Unknown --norm {self.norm!r}; use {' or '.join(NORMS)}.")
+        if self.out_upsample not in OUT_UPSAMPLES:
+            raise ConfigError(f"--out-upsample must be 1 or 2, not {self.out_upsample}.")
         for name in ("size", "batch", "ngf", "ndf", "spade_hidden", "n_up", "num_d",
                      "n_layers_d", "synthetic_n", "test_n"):  # fmt: skip
             if getattr(self, name) <= 0:
@@ -129,10 +135,16 @@ class SpadeConfig(LoopConfig):
             raise ConfigError(
                 f"--n-layers-d must be from 1 to {MAX_D_LAYERS} for SPADE, not {self.n_layers_d}."
             )
-        multiple = 2**self.n_up
+        multiple = 2**self.n_up * self.out_upsample
         if self.size % multiple:
             raise ConfigError(
-                f"--n-up {self.n_up} needs --size to be a multiple of {multiple}, not {self.size}."
+                f"--n-up {self.n_up} with --out-upsample {self.out_upsample} needs --size to "
+                f"be a multiple of {multiple}, not {self.size}."
+            )
+        if self.size < 2 * multiple:
+            raise ConfigError(
+                f"--size must be at least {2 * multiple} for --n-up {self.n_up} with "
+                f"--out-upsample {self.out_upsample} (G starts from 2 x 2 cells), not {self.size}."
             )
         if not 1 <= self.zoom < math.inf:
             raise ConfigError(f"--zoom must be at least 1 (1 = off), not {self.zoom}.")
@@ -317,6 +329,7 @@ class SpadeTask(Task):
             SpadeGenerator(
                 label_nc=CLASSES, output_nc=3, ngf=config.ngf, n_up=config.n_up,
                 style_dim=config.style_dim, spade_hidden=config.spade_hidden, norm=config.norm,
+                out_upsample=config.out_upsample,
             )
         )  # fmt: skip
         self.D = runtime.place(

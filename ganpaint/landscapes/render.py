@@ -8,7 +8,10 @@ coordinates, rendered to any size as four pixel-aligned views:
 - ``day``: the photo, by day or at dusk (drawn from the seed),
 - ``night``: the same scene at night,
 - ``sketch``: dark strokes on white along the outlines a person would draw,
-- ``labels``: class ids (see ``ganpaint.labels.LABEL_NAMES``).
+- ``labels``: class ids (see ``ganpaint.labels.LABEL_NAMES``),
+- ``scene``: the day view for most seeds, the night view for a share of them
+  (NIGHT_SHARE, drawn from the seed): every light a picture of the scene may have, for
+  models that take the light from a style picture instead of guessing it.
 
 Rendering is vectorised over whole chunks of seeds; a scene's pixels depend on its
 seed alone, never on the batch it was rendered in.
@@ -22,12 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganpaint.errors import DatasetError
-from ganpaint.landscapes.hashrand import as_seed_array
+from ganpaint.landscapes.hashrand import SeedRandom, as_seed_array
 from ganpaint.landscapes.layers import prepare_layers
 from ganpaint.landscapes.raster import Canvas
 from ganpaint.landscapes.scene import make_scene
 
-KINDS: tuple[str, ...] = ("day", "night", "sketch", "labels")
+KINDS: tuple[str, ...] = ("day", "night", "sketch", "labels", "scene")
+#: The share of seeds whose "scene" view is the night one (the rest: day or dusk).
+NIGHT_SHARE = 0.3
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 
 #: Training uses seeds below this; validation, tests and benchmarks use seeds at or above
@@ -50,6 +55,7 @@ class LandscapeBatch:
     night: np.ndarray | None = None  # (N, S, S, 3) uint8
     sketch: np.ndarray | None = None  # (N, S, S, 3) uint8
     labels: np.ndarray | None = None  # (N, S, S) uint8 class ids
+    scene: np.ndarray | None = None  # (N, S, S, 3) uint8: day, dusk or night by seed
 
     def __len__(self) -> int:
         return int(self.seeds.shape[0])
@@ -80,15 +86,34 @@ def render_landscapes(
         raise DatasetError(f"Seeds must be integers ({exc}).") from None
     n = seed_arr.shape[0]
     batch = LandscapeBatch(seeds=seed_arr.view(np.int64).copy())
+    painted = kinds + (("day", "night") if "scene" in kinds else ())
     for kind in ("day", "night", "sketch"):
-        if kind in kinds:
+        if kind in painted:
             setattr(batch, kind, np.empty((n, size, size, 3), dtype=np.uint8))
     if "labels" in kinds:
         batch.labels = np.empty((n, size, size), dtype=np.uint8)
     chunk = int(np.clip(_COLUMNS_PER_CHUNK // size, 1, _SCENES_PER_CHUNK))
     for start in range(0, n, chunk):
-        _render_chunk(seed_arr[start : start + chunk], size, kinds, batch, start)
+        _render_chunk(seed_arr[start : start + chunk], size, painted, batch, start)
+    if "scene" in kinds:
+        assert batch.day is not None and batch.night is not None
+        night = is_night_scene(seed_arr)[:, None, None, None]
+        batch.scene = np.where(night, batch.night, batch.day)
+        batch.day = batch.day if "day" in kinds else None
+        batch.night = batch.night if "night" in kinds else None
     return batch
+
+
+def is_night_scene(seeds: Sequence[int] | np.ndarray) -> np.ndarray:
+    """(N,) bool: whether each seed's "scene" view is its night one."""
+    return SeedRandom(as_seed_array(seeds)).unit("scene.night") < NIGHT_SHARE
+
+
+def scene_light(seeds: Sequence[int] | np.ndarray) -> np.ndarray:
+    """(N,) str: the light of each seed's "scene" view, "day", "dusk" or "night"."""
+    night = is_night_scene(seeds)
+    dusk = make_scene(as_seed_array(seeds)).dusk
+    return np.where(night, "night", np.where(dusk, "dusk", "day"))
 
 
 def _render_chunk(

@@ -27,6 +27,7 @@ from ganpaint.device import resolve_device
 from ganpaint.errors import ModelFileError
 from ganpaint.models.metacheck import DIRECTIONS, LATENTS, check_configs, check_fields
 from ganpaint.models.registry import ARCHITECTURES, arch_of, build_net
+from ganpaint.models.spade import size_multiple
 from ganpaint.models.statecheck import Shape, describe_mismatch, expected_shapes, non_finite
 
 FORMAT_VERSION = 1
@@ -125,7 +126,7 @@ def complete_meta(kind: str, nets: dict[str, nn.Module], meta: dict[str, Any]) -
             raise ValueError(f"latent must be one of {', '.join(LATENTS)}, not {meta['latent']!r}")
     elif kind == "spade":
         config = nets["G"].config
-        multiple = 2 ** config["n_up"]
+        multiple = size_multiple(config)
         meta.setdefault("resolution", SPADE_TILES * multiple)
         meta.setdefault("size_multiple", multiple)
         meta.setdefault("channels_in", config["label_nc"])

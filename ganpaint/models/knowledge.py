@@ -17,6 +17,7 @@ SYNTHETIC = {
     "synthetic:landscapes:day2night": "procedural landscapes, day and night",
     "synthetic:landscapes:edges2photo": "line sketches of procedural landscapes",
     "synthetic:landscapes:labels2photo": "label maps of procedural landscapes",
+    "synthetic:landscapes:labels2scene": "label maps of procedural landscapes, day to night",
 }
 UNKNOWN = "not recorded"
 

@@ -27,6 +27,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "num_downs": (1, 12),
     "n_layers": (0, 12),
     "n_up": (1, 8),
+    "out_upsample": (1, 2),
     "label_nc": (1, 256),
     "style_dim": (0, 4096),
     "num_d": (1, 4),
@@ -144,8 +145,9 @@ def _check_gan(meta: dict[str, Any]) -> None:
 
 def _check_spade(meta: dict[str, Any]) -> None:
     generator = _config(meta, "G")
-    n_up = generator.get("n_up")
-    multiple = 2**n_up if isinstance(n_up, int) and not isinstance(n_up, bool) else 1
+    n_up, up = generator.get("n_up"), generator.get("out_upsample", 1)
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (n_up, up))
+    multiple = 2**n_up * up if whole else 1
     resolution = _whole(meta, "resolution")
     if resolution % multiple or resolution > MAX_RESOLUTION:
         raise ValueError(

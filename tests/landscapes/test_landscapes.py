@@ -242,3 +242,17 @@ def test_label_colours_round_trip_and_snap_to_the_nearest_class() -> None:
     np.testing.assert_array_equal(labels_from_colors(painted.astype(np.uint8)), labels)
     with pytest.raises(ValueError):
         labels_from_colors(np.zeros((4, 4)))
+
+
+def test_the_scene_view_is_the_day_or_the_night_view_by_seed() -> None:
+    from ganpaint.landscapes.render import NIGHT_SHARE, is_night_scene, scene_light
+
+    seeds = seed_range("train", 400)
+    night = is_night_scene(seeds)
+    assert abs(night.mean() - NIGHT_SHARE) < 0.08
+    both = render_landscapes(seeds[:6], 32, kinds=("day", "night"))
+    scene = render_landscapes(seeds[:6], 32, kinds=("scene",))
+    assert scene.day is None and scene.night is None
+    for i in range(6):
+        assert np.array_equal(scene.scene[i], both.night[i] if night[i] else both.day[i])
+    assert set(scene_light(seeds)) == {"day", "dusk", "night"}

@@ -287,6 +287,7 @@ SMALL_CONFIGS = {
         "spade_hidden": 8,
         "norm": "instance",
         "spectral": True,
+        "out_upsample": 2,
     },
     "spade_style_encoder": {
         "input_nc": 3,

@@ -96,3 +96,25 @@ def test_a_spade_file_whose_style_size_lies_is_refused(tmp_path: Path) -> None:
     path = bundle.save(tmp_path / "liar.safetensors")
     with pytest.raises(ModelFileError, match="style_dim"):
         load(path)
+
+
+def test_a_pixel_shuffle_output_draws_the_full_size_and_round_trips(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    generator = SpadeGenerator(**TINY, out_upsample=2).eval()
+    assert generator.multiple == 16  # 2^3 upsamplings, then the shuffle's 2
+    with torch.no_grad():
+        image = generator(_labels(n=1, height=16, width=48))
+    assert image.shape == (1, 3, 16, 48)
+    with pytest.raises(ValueError, match="multiples of 16"):
+        generator(_labels(n=1, height=8, width=16))
+    nets = {"G": generator, "E": SpadeStyleEncoder(ndf=4, style_dim=8, image_size=32, n_layers=3)}
+    path = ModelBundle.create("spade", nets).save(tmp_path / "shuffle.safetensors")
+    assert read_header(path)[0]["size_multiple"] == 16
+    labels = _labels(n=1, height=32, width=32)
+    with torch.no_grad():
+        assert torch.allclose(load(path).nets["G"](labels), generator(labels), atol=1e-4)
+
+
+def test_an_output_upsampling_other_than_one_or_two_is_refused() -> None:
+    with pytest.raises(ValueError, match="out_upsample must be 1 or 2"):
+        SpadeGenerator(**TINY, out_upsample=4)

@@ -87,15 +87,16 @@ def test_a_run_logs_finite_losses_and_exports_g_d_and_e(base_run: Path) -> None:
     bundle = load_model(run.model)
     assert bundle.kind == "spade" and set(bundle.nets) == {"G", "D", "E"}
     assert bundle.meta["style_dim"] == 8 and bundle.meta["channels_in"] == CLASSES
-    assert bundle.meta["resolution"] == 32 and bundle.meta["size_multiple"] == 8
+    # 3 upsamplings and the pixel shuffle's 2 (the default --out-upsample)
+    assert bundle.meta["resolution"] == 32 and bundle.meta["size_multiple"] == 16
     assert bundle.meta["domains"] == {"A": "labels", "B": "photo"}
     assert bundle.meta["training"]["steps"] == 5
     assert bundle.nets["D"].config["input_nc"] == CLASSES + 3
     assert bundle.nets["E"].config["image_size"] == 32
-    labels = one_hot_labels(torch.zeros(1, 16, 24, dtype=torch.long), CLASSES)
+    labels = one_hot_labels(torch.zeros(1, 16, 48, dtype=torch.long), CLASSES)
     with torch.no_grad():
         style = bundle.nets["E"](torch.zeros(1, 3, 50, 40))[0]
-        assert bundle.nets["G"](labels, style).shape == (1, 3, 16, 24)
+        assert bundle.nets["G"](labels, style).shape == (1, 3, 16, 48)
 
 
 def test_interrupted_and_resumed_equals_uninterrupted(
@@ -166,7 +167,8 @@ def test_style_dim_0_trains_without_an_encoder(tmp_path: Path) -> None:
         (["--num-d", "5"], "--num-d"),
         (["--lambda-feat", "-1"], "--lambda-feat"),
         (["--spade-hidden", "0"], "--spade-hidden"),
-        (["--size", "36"], "multiple of 8"),
+        (["--size", "40"], "multiple of 16"),
+        (["--size", "16"], "at least 32"),
         (["--n-layers-d", "7"], "--n-layers-d"),
         (["--data", "synthetic:landscapes:edges2photo"], "label maps"),
     ],
@@ -185,6 +187,6 @@ def test_folder_pairs_train_and_write_test_outputs(tmp_path: Path) -> None:
 
     write_dataset(tmp_path / "pairs", n=3, size=24, layout="aligned", pair="labels2photo")
     out = tmp_path / "run"
-    assert main(_spade(out, "--iters", "2", "--size", "16", "--test-every", "2",
-                       data=str(tmp_path / "pairs"))) == 0  # fmt: skip
+    assert main(_spade(out, "--iters", "2", "--size", "16", "--out-upsample", "1",
+                       "--test-every", "2", data=str(tmp_path / "pairs"))) == 0  # fmt: skip
     assert len(list(RunDir(out).test_path(2).iterdir())) == 4  # the one test pair, 4 views

@@ -75,6 +75,7 @@ def test_aligned_layout_puts_a_and_b_of_one_scene_side_by_side(tmp_path: Path, p
         "night": batch.night[0],
         "sketch": batch.sketch[0],
         "labels": colorize_labels(batch.labels[0]),
+        "scene": batch.scene[0],
     }
     np.testing.assert_array_equal(image[:, :16], views[kind_a])
     np.testing.assert_array_equal(image[:, 16:], views[kind_b])
@@ -100,7 +101,7 @@ def test_bad_requests_are_dataset_errors(tmp_path: Path, kwargs: dict, match: st
 
 def test_layouts_and_pairs_are_listed() -> None:
     assert set(LAYOUTS) == {"folder", "unaligned", "aligned"}
-    assert set(PAIRS) == {"day2night", "edges2photo", "labels2photo"}
+    assert set(PAIRS) == {"day2night", "edges2photo", "labels2photo", "labels2scene"}
 
 
 def test_synthetic_specs_parse() -> None:

@@ -1,0 +1,165 @@
+"""Label maps to pictures with a SPADE model, in the light of a style picture.
+
+The semantic brushes paint class ids; a SPADE generator (`ganpaint.models.spade`) turns
+them into a landscape. A label map does not say whether it is day, dusk or night, so
+a SPADE model with a style encoder takes that from a picture: one of the examples
+(`style_examples`), the user's own, or the photo being edited. Without a style the
+result is the model's mean style, still the same every time.
+
+Scale: the model learned scenes of `load_size` to `load_size · zoom` pixels (its
+training config). A larger map is shrunk (nearest neighbour, so class ids stay exact),
+generated and scaled back; otherwise a texture drawn for a 500 px scene would be
+spread over a 4000 px photo at the wrong scale, or generated at a cost a live preview
+cannot pay. Sides that are not a multiple of the model's are padded with the nearest
+class and cropped afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ganpaint.convert import image_to_tensor, tensor_to_image
+from ganpaint.errors import GanpaintError
+from ganpaint.labels import LABEL_NAMES, fill_unlabelled
+from ganpaint.landscapes import render_landscapes, seed_range
+from ganpaint.landscapes.render import scene_light
+from ganpaint.models.bundle import ModelBundle
+from ganpaint.models.spade import one_hot_labels
+
+#: The styles offered beside the semantic brushes, in order.
+EXAMPLE_STYLES: tuple[str, ...] = ("day", "dusk", "night")
+#: Held-out scenes are searched from here for the examples (no training run sees them).
+_EXAMPLE_SEARCH = 64
+
+
+@dataclass
+class SemanticResult:
+    """The picture (uint8 H×W×3, the label map's size) and the size it was made at."""
+
+    image: np.ndarray
+    working_size: tuple[int, int]
+
+
+def style_examples(side: int = 128) -> dict[str, np.ndarray]:
+    """One held-out procedural scene for each of `EXAMPLE_STYLES`, uint8 side×side×3.
+
+    Rendered rather than shipped: the same pictures every time, nothing to install, and
+    they show the light the built-in models learned.
+    """
+    seeds = seed_range("test", _EXAMPLE_SEARCH)
+    light = scene_light(seeds)
+    picks = np.array([seeds[light == name][0] for name in EXAMPLE_STYLES])
+    batch = render_landscapes(picks, side, kinds=("scene",))
+    assert batch.scene is not None
+    return {name: batch.scene[i] for i, name in enumerate(EXAMPLE_STYLES)}
+
+
+def has_styles(bundle: ModelBundle) -> bool:
+    """Whether the model takes a style picture (a SPADE model with its style encoder)."""
+    return bundle.kind == "spade" and "E" in bundle.nets and bundle.meta.get("style_dim", 0) > 0
+
+
+def style_code(bundle: ModelBundle, picture: np.ndarray) -> np.ndarray:
+    """The style of `picture` (uint8 H×W×3) as the model's style code, float32 (style_dim,).
+
+    The encoder's mean, not a draw from it: the same picture always gives the same look.
+    """
+    _check_spade(bundle)
+    if not has_styles(bundle):
+        raise GanpaintError(
+            f"The model {bundle.name!r} has no style encoder, so it cannot take a style "
+            "picture; leave the style out."
+        )
+    rgb = np.asarray(picture)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1 or rgb.dtype != np.uint8:
+        raise GanpaintError(f"A style picture must be an RGB image, not an array of {rgb.shape}.")
+    encoder = bundle.nets["E"]
+    with torch.inference_mode():
+        mu, _logvar = encoder(image_to_tensor(rgb, bundle.device))
+    return mu[0].float().cpu().numpy()
+
+
+def trained_scene_sides(meta: dict[str, Any]) -> tuple[int, int] | None:
+    """(smallest, largest) side of the scenes the model trained on, if its file says."""
+    training = meta.get("training") or {}
+    config = training.get("config") if isinstance(training, dict) else None
+    if not isinstance(config, dict):
+        return None
+    load, zoom = config.get("load_size"), config.get("zoom", 1.0)
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (load, zoom))
+    if not numbers or load <= 0 or zoom < 1:
+        return None
+    return int(load), round(load * zoom)
+
+
+def working_size(shape: tuple[int, ...], meta: dict[str, Any]) -> tuple[int, int]:
+    """(height, width) the generator runs at: the map's own size, or shrunk so that its
+    short side is no larger than the largest scene the model trained on."""
+    height, width = shape[:2]
+    sides = trained_scene_sides(meta)
+    if sides is None or min(height, width) <= sides[1]:
+        return height, width
+    factor = sides[1] / min(height, width)
+    return max(1, round(height * factor)), max(1, round(width * factor))
+
+
+def image_from_labels(
+    bundle: ModelBundle,
+    labels: np.ndarray,
+    style: np.ndarray | None = None,
+) -> SemanticResult:
+    """The picture a SPADE model draws for `labels` (class ids H×W; unlabelled pixels take
+    the class of the nearest labelled one) in the style `style` (a code from
+    `style_code`; None: the model's mean style)."""
+    _check_spade(bundle)
+    filled = fill_unlabelled(np.asarray(labels))
+    if filled is None:
+        raise GanpaintError("The label map is empty: paint at least one class.")
+    height, width = filled.shape
+    size = working_size(filled.shape, bundle.meta)
+    if size != (height, width):
+        filled = cv2.resize(filled, (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
+    generator = bundle.nets["G"]
+    code = _style_tensor(bundle, style)
+    ids = torch.from_numpy(_padded(filled, generator.multiple)).to(bundle.device)
+    with torch.inference_mode():
+        semantics = one_hot_labels(ids[None].long(), len(LABEL_NAMES))
+        image = generator(semantics, code)[:, :, : size[0], : size[1]]
+        if size != (height, width):
+            image = F.interpolate(image, size=(height, width), mode="bicubic", align_corners=False)
+    return SemanticResult(tensor_to_image(image[0].float().cpu()), size)
+
+
+def _padded(ids: np.ndarray, multiple: int) -> np.ndarray:
+    """`ids` padded at the bottom and right to multiples of `multiple` with the nearest class."""
+    height, width = ids.shape
+    bottom, right = -height % multiple, -width % multiple
+    if not bottom and not right:
+        return ids
+    return cv2.copyMakeBorder(ids, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
+
+
+def _style_tensor(bundle: ModelBundle, style: np.ndarray | None) -> torch.Tensor | None:
+    if style is None:
+        return None
+    expected = int(bundle.meta.get("style_dim", 0))
+    code = np.asarray(style, dtype=np.float32).reshape(-1)
+    if not has_styles(bundle) or code.shape != (expected,) or not np.isfinite(code).all():
+        raise GanpaintError(
+            f"The style does not fit the model {bundle.name!r} (it takes "
+            f"{expected or 'no'} style values, this style has {code.size})."
+        )
+    return torch.from_numpy(code)[None].to(bundle.device)
+
+
+def _check_spade(bundle: ModelBundle) -> None:
+    if bundle.kind != "spade":
+        raise GanpaintError(
+            f"{bundle.name!r} is a {bundle.kind} model; label maps with styles need a SPADE model."
+        )

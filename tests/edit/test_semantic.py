@@ -1,0 +1,80 @@
+"""Label maps to pictures with a SPADE model and a style picture (`ganpaint.edit.semantic`),
+as the semantic brushes and `ganpaint sketch --style` run them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ganpaint.edit.semantic import (
+    EXAMPLE_STYLES,
+    image_from_labels,
+    style_code,
+    style_examples,
+    working_size,
+)
+from ganpaint.errors import GanpaintError
+from ganpaint.labels import GRASS, SKY, UNLABELLED, WATER
+from ganpaint.models.bundle import ModelBundle
+from ganpaint.models.spade import SpadeGenerator, SpadeStyleEncoder
+
+
+def _bundle(style: bool = True, zoom: float = 2.0) -> ModelBundle:
+    torch.manual_seed(0)
+    nets = {"G": SpadeGenerator(ngf=4, n_up=3, style_dim=8, spade_hidden=8, out_upsample=2)}
+    if style:
+        nets["E"] = SpadeStyleEncoder(ndf=4, style_dim=8, image_size=32, n_layers=3)
+    else:
+        nets["G"] = SpadeGenerator(ngf=4, n_up=3, style_dim=0, spade_hidden=8, out_upsample=2)
+    meta = {"name": "tiny", "training": {"config": {"load_size": 40, "zoom": zoom}}}
+    return ModelBundle.create("spade", nets, meta).eval()
+
+
+def _strokes(height: int = 50, width: int = 70) -> np.ndarray:
+    labels = np.full((height, width), UNLABELLED, np.uint8)
+    labels[:5] = SKY
+    labels[-5:] = GRASS
+    labels[height // 2, :10] = WATER
+    return labels
+
+
+def test_the_examples_are_a_day_a_dusk_and_a_night_scene() -> None:
+    examples = style_examples(64)
+    assert tuple(examples) == EXAMPLE_STYLES == ("day", "dusk", "night")
+    brightness = {name: float(image.mean()) for name, image in examples.items()}
+    assert all(image.shape == (64, 64, 3) for image in examples.values())
+    assert brightness["night"] < brightness["dusk"] and brightness["night"] < brightness["day"]
+    assert np.array_equal(style_examples(64)["dusk"], examples["dusk"])  # always the same
+
+
+def test_a_style_picture_changes_the_picture_and_the_same_one_repeats_it() -> None:
+    bundle, examples = _bundle(), style_examples(64)
+    day, night = style_code(bundle, examples["day"]), style_code(bundle, examples["night"])
+    assert day.shape == (8,) and np.array_equal(day, style_code(bundle, examples["day"]))
+    first = image_from_labels(bundle, _strokes(), day).image
+    assert first.shape == (50, 70, 3) and first.dtype == np.uint8
+    assert np.array_equal(first, image_from_labels(bundle, _strokes(), day).image)
+    assert not np.array_equal(first, image_from_labels(bundle, _strokes(), night).image)
+
+
+def test_a_map_larger_than_the_trained_scenes_is_made_smaller_and_scaled_back() -> None:
+    bundle = _bundle(zoom=2.0)  # scenes of 40 to 80 px
+    assert working_size((60, 90), bundle.meta) == (60, 90)
+    assert working_size((200, 300), bundle.meta) == (80, 120)
+    result = image_from_labels(bundle, _strokes(200, 300))
+    assert result.image.shape == (200, 300, 3) and result.working_size == (80, 120)
+
+
+def test_bad_labels_and_styles_are_refused_in_one_sentence() -> None:
+    bundle = _bundle()
+    with pytest.raises(GanpaintError, match="label map is empty"):
+        image_from_labels(bundle, np.full((32, 32), UNLABELLED, np.uint8))
+    with pytest.raises(GanpaintError, match="does not fit the model"):
+        image_from_labels(bundle, _strokes(), np.zeros(5, np.float32))
+    with pytest.raises(GanpaintError, match="does not fit the model"):
+        image_from_labels(bundle, _strokes(), np.full(8, np.nan, np.float32))
+    with pytest.raises(GanpaintError, match="must be an RGB image"):
+        style_code(bundle, np.zeros((10, 10), np.uint8))
+    with pytest.raises(GanpaintError, match="has no style encoder"):
+        style_code(_bundle(style=False), style_examples(32)["day"])
