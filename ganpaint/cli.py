@@ -111,9 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _AppParser(CommandParser):
+    """The app's own options: a wrong one is one line like every other refusal, naming
+    where the help is; no usage above it (the app's usage hides the commands anyway)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_app_parser() -> argparse.ArgumentParser:
     """`ganpaint [IMAGE]`: the desktop app, or `--screenshot` of its window."""
-    parser = CommandParser(
+    parser = _AppParser(
         prog="ganpaint",
         description="Open the ganpaint desktop app (commands: see `ganpaint --help`).",
     )

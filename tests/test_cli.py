@@ -43,6 +43,18 @@ def test_app_mode_user_errors_are_one_line_before_any_window(
     assert message in err
 
 
+@pytest.mark.parametrize("argv", [["--bogus"], ["a.png", "b.png"], ["--screenshot"]])
+def test_a_wrong_app_option_is_one_line_without_the_usage(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        ganpaint_main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("ganpaint: error:") and "ganpaint --help" in err[0]
+
+
 def test_screenshot_renders_the_real_window(tmp_path: Path) -> None:
     """`ganpaint --screenshot OUT.png` opens the window offscreen with the sample and exits."""
     out = tmp_path / "window.png"

@@ -149,13 +149,19 @@ class FilesController(QObject):
             return False
         finally:
             QApplication.restoreOverrideCursor()
+        self.show_opened(document, path)
+        return True
+
+    def show_opened(self, document: Document, path: str | os.PathLike[str]) -> None:
+        """Show `document`, loaded from `path` here or by a caller that must fail when the
+        file does not load (a `--screenshot` run, whose window nobody sees)."""
+        path = Path(path)
         self.host.dismiss_message()
         self.host.set_document(document)
         self.settings.add_recent(str(path))
         self.settings.set_last_dir(str(path.parent))
         if path.resolve().parent != samples_dir().resolve():  # a sample, however named
             self.note_bundled_gan()
-        return True
 
     def open_qimage(self, image: QImage, title: str) -> bool:
         if image.isNull():

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QApplication
 from ganpaint.app.config import Settings
 from ganpaint.app.theme import apply_style
 from ganpaint.app.window import MainWindow
+from ganpaint.documents.docfile import load_document
+from ganpaint.documents.document import Document
 from ganpaint.errors import GanpaintError, ImageFileError
 from ganpaint.paths import resources_dir
 
@@ -56,16 +58,22 @@ def create_window(
     device: str = "auto",
     settings: Settings | None = None,
     offer_recovery: bool = True,
+    loaded: Document | None = None,
 ) -> MainWindow:
     """A main window with the model chosen (by name, path, the last used or the default)
-    and `image` opened; problems are shown in the window, never raised."""
+    and `image` opened; problems are shown in the window, never raised.
+
+    `loaded`: `image` already loaded by a caller that had to stop when it does not load.
+    """
     settings = settings or Settings()
     window = MainWindow(settings=settings, device=device if device != "auto" else None)
     if device != "auto":
         window.models_ctl.set_device(device)
     _choose_initial_model(window, model, settings)
     recovered = offer_recovery and window.files.offer_recovery()
-    if image:
+    if image and loaded is not None:
+        window.files.show_opened(loaded, image)
+    elif image:
         window.files.open_path(image)
     elif not recovered and not window.document.mask.any():
         window.files.open_sample()
@@ -104,13 +112,16 @@ def screenshot(out_path: str | os.PathLike[str], image: str | None = None) -> in
     """Render the real window offscreen (with the sample image when none is given) to a PNG.
 
     The window starts from default settings (a throwaway store), not the user's saved
-    layout and model, so the same command gives the same picture on every machine.
+    layout and model, so the same command gives the same picture on every machine. An
+    image that does not load raises its one-sentence GanpaintError before any window:
+    nobody would see the window's message, and the run must not pass as a success.
     """
+    loaded = load_document(image) if image else None
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = _application([])
     with tempfile.TemporaryDirectory(prefix="ganpaint-shot-") as folder:
         store = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-        ok = _render_window(app, Settings(store), out_path, image)
+        ok = _render_window(app, Settings(store), out_path, image, loaded)
     if not ok:
         raise ImageFileError(
             f"Cannot write the screenshot {out_path}; check that its folder exists and is "
@@ -120,9 +131,13 @@ def screenshot(out_path: str | os.PathLike[str], image: str | None = None) -> in
 
 
 def _render_window(
-    app: QApplication, settings: Settings, out_path: str | os.PathLike[str], image: str | None
+    app: QApplication,
+    settings: Settings,
+    out_path: str | os.PathLike[str],
+    image: str | None,
+    loaded: Document | None,
 ) -> bool:
-    window = create_window(image=image, settings=settings, offer_recovery=False)
+    window = create_window(image=image, settings=settings, offer_recovery=False, loaded=loaded)
     window.resize(1280, 820)
     window.show()
     for _ in range(5):

@@ -241,6 +241,45 @@ def test_screenshot_writes_a_png(tmp_path: Path) -> None:
     assert image.width() > 600 and image.height() > 400
 
 
+def _damaged(folder: Path, name: str) -> Path:
+    path = folder / name
+    if name.endswith(".ora"):
+        path.write_bytes(b"PK\x03\x04 not a whole zip")
+    else:
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20)
+    return path
+
+
+@pytest.mark.parametrize("name", ["broken.png", "broken.ora"])
+def test_a_screenshot_of_a_file_that_does_not_open_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """Nobody sees the window of a --screenshot run: the error goes to stderr, exit 2."""
+    from ganpaint.cli import main
+
+    bad = _damaged(tmp_path, name)
+    before = bad.read_bytes()
+    assert main([str(bad), "--screenshot", str(tmp_path / "shot.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ganpaint: error:") and name in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [name]
+    assert bad.read_bytes() == before
+
+
+def test_an_interactive_launch_shows_a_file_that_does_not_open_in_the_window(
+    qtbot, tmp_path: Path, settings
+) -> None:
+    from ganpaint.app.main import create_window
+
+    bad = _damaged(tmp_path, "broken.png")
+    window = create_window(image=str(bad), device="cpu", settings=settings, offer_recovery=False)
+    window.files.autosave_timer.stop()
+    qtbot.addWidget(window)
+    window.show()
+    assert window.message_bar.isVisible()
+    assert "broken.png" in window.message_bar.label.text()
+
+
 def test_zoom_keeps_the_point_under_the_cursor(window: MainWindow) -> None:
     view = window.view
     view.set_zoom(12.0)  # larger than the window, so the view can scroll
