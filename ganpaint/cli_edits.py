@@ -352,9 +352,69 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_sketch(args: argparse.Namespace) -> int:
+    """A sketch (pix2pix) or a label map (pix2pix or SPADE, with --style) to an image.
+
+    Without --model, a label map in the brushes' palette goes to the default labels
+    model and anything else to the default sketch model."""
+    from ganpaint.labels import label_map_in
+
     jobs = _translation_jobs(args)
-    bundle = _load_bundle(args.model, "sketch", ("pix2pix",), args.device)
+    style = _style_picture(args.style) if args.style else None
+    labels = label_map_in(load_image(jobs[0][0]).rgb) is not None
+    purpose = "labels" if labels or style is not None else "sketch"
+    bundle = _load_bundle(args.model, purpose, ("pix2pix", "spade"), args.device)
+    if bundle.kind == "spade":
+        return _run_semantic(args, jobs, bundle, style)
+    if style is not None:
+        raise GanpaintError(
+            f"--style needs a SPADE model with a style encoder, and {bundle.name!r} is a "
+            "pix2pix model; pass --model with a SPADE model or leave --style out."
+        )
     return _run_translation(args, jobs, bundle, None)
+
+
+def _style_picture(spec: str) -> np.ndarray:
+    """--style: an example's name (day, dusk, night) or a picture file, as RGB."""
+    from ganpaint.edit.semantic import EXAMPLE_STYLES, style_examples
+
+    if spec in EXAMPLE_STYLES:
+        return style_examples()[spec]
+    return load_image(spec).rgb
+
+
+def _run_semantic(
+    args: argparse.Namespace,
+    jobs: list[tuple[Path, Path | None, Path]],
+    bundle: ModelBundle,
+    picture: np.ndarray | None,
+) -> int:
+    """Label maps to pictures with a SPADE model (ganpaint.edit.semantic), in one style."""
+    from ganpaint.edit.semantic import image_from_labels, style_code
+    from ganpaint.labels import label_map_in
+
+    code = style_code(bundle, picture) if picture is not None else None
+    inputs = []
+    for image_path, _mask, out_path in jobs:
+        loaded = load_image(image_path)
+        ids = label_map_in(loaded.rgb)
+        if ids is None:
+            raise ImageFileError(
+                f"{image_path} is not a label map in the semantic brushes' colours, so "
+                f"{bundle.name!r} (a SPADE model) cannot read it; paint one in the app and "
+                "save the label layer, or use a sketch model."
+            )
+        inputs.append((loaded, ids, out_path))
+
+    def run(item: tuple, _progress: Any) -> Any:
+        return image_from_labels(bundle, item[1], code)
+
+    def write(item: tuple, result: Any) -> None:
+        save_image(item[2], result.image, alpha=item[0].alpha)
+
+    _each_image(inputs, "generate", run, write)
+    target = inputs[0][2] if len(inputs) == 1 else f"{len(inputs)} images to {args.out}"
+    print(f"Wrote {target}", file=sys.stderr)
+    return 0
 
 
 # --- generate (iGAN) and sample ----------------------------------------------------------------
@@ -558,11 +618,27 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     p.set_defaults(handler=cmd_translate)
 
     p = commands.add_parser(
-        "sketch", help="turn a sketch or label map into an image with a pix2pix model"
+        "sketch",
+        help="turn a sketch or a label map into an image (pix2pix, or SPADE with --style)",
     )
-    p.add_argument("image", metavar="SKETCH", help="sketch (dark strokes on white) or folder")
+    p.add_argument(
+        "image",
+        metavar="SKETCH",
+        help="sketch (dark strokes on white), label map in the semantic brushes' colours, "
+        "or a folder of them",
+    )
     p.add_argument("-o", "--out", required=True, help="output image (or folder)")
-    common(p, "pix2pix model (default: the bundled edges2landscape)")
+    common(
+        p,
+        "pix2pix or SPADE model (default: the bundled edges2landscape for sketches, "
+        "labels2landscape for label maps)",
+    )
+    p.add_argument(
+        "--style",
+        metavar="PICTURE",
+        help="with a SPADE model: take the light and colours from this picture, or from "
+        "the example day, dusk or night (default: the model's mean style)",
+    )
     _translation_options(p)
     p.set_defaults(handler=cmd_sketch)
 

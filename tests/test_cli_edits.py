@@ -335,3 +335,63 @@ def test_inpaint_refuses_a_bad_method_or_synthesis_switch(
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(errors) == 1 and value in errors[0]
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.fixture
+def spade(tmp_path: Path) -> Path:
+    from ganpaint.models.spade import SpadeGenerator, SpadeStyleEncoder
+
+    torch.manual_seed(0)
+    nets = {
+        "G": SpadeGenerator(ngf=4, n_up=3, style_dim=8, spade_hidden=8, out_upsample=2),
+        "E": SpadeStyleEncoder(ndf=4, style_dim=8, image_size=32, n_layers=3),
+    }
+    meta = {"name": "tiny-spade", "training": {"config": {"load_size": 48, "zoom": 2.0}}}
+    return ModelBundle.create("spade", nets, meta).save(tmp_path / "spade.safetensors")
+
+
+@pytest.fixture
+def label_map(tmp_path: Path) -> Path:
+    from ganpaint.labels import GRASS, MOUNTAIN, SKY, WATER, colorize_labels
+
+    ids = np.full((60, 80), SKY, np.uint8)
+    ids[25:40, 10:60], ids[40:], ids[45:52, 20:70] = MOUNTAIN, GRASS, WATER
+    return save_image(tmp_path / "labels.png", colorize_labels(ids))
+
+
+def test_sketch_with_a_style_draws_a_label_map_in_that_light(
+    spade: Path, label_map: Path, tmp_path: Path
+) -> None:
+    from ganpaint.edit.semantic import style_examples
+
+    argv = ["sketch", str(label_map), "--model", str(spade)]
+    save_image(tmp_path / "mine.png", style_examples(40)["dusk"])
+    assert main([*argv, "-o", "night.png", "--style", "night"]) == 0
+    assert main([*argv, "-o", "again.png", "--style", "night"]) == 0
+    assert main([*argv, "-o", "mine.png.out.png", "--style", str(tmp_path / "mine.png")]) == 0
+    assert main([*argv, "-o", "plain.png"]) == 0
+    night = load_image(tmp_path / "night.png").rgb
+    assert night.shape == (60, 80, 3)
+    assert np.array_equal(night, load_image(tmp_path / "again.png").rgb)
+    assert not np.array_equal(night, load_image(tmp_path / "mine.png.out.png").rgb)
+    assert not np.array_equal(night, load_image(tmp_path / "plain.png").rgb)
+
+
+def test_sketch_refuses_a_style_it_cannot_use_and_a_photo_for_a_label_map(
+    spade: Path, label_map: Path, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    torch.manual_seed(0)
+    meta = {"name": "tiny-labels", "domains": {"A": "labels", "B": "photo"}}
+    pix2pix = ModelBundle.create(
+        "pix2pix", {"G": UnetGenerator(3, 3, num_downs=5, ngf=4)}, meta
+    ).save(tmp_path / "labels-p2p.safetensors")
+    cases = [
+        (["sketch", str(label_map), "--model", str(pix2pix), "--style", "day"], "needs a SPADE"),
+        (["sketch", str(photo), "--model", str(spade)], "not a label map"),
+        (["sketch", str(label_map), "--model", str(spade), "--style", "nowhere.png"], "nowhere"),
+    ]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for argv, needle in cases:
+        assert main([*argv, "-o", "out.png"]) == 2
+        _one_line_error(capsys, needle)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written

@@ -1,7 +1,10 @@
-"""Image from labels, in the window, and its Live mode (the semantic brushes).
+"""Image from labels, in the window, its style picker and its Live mode (the semantic
+brushes).
 
-The label layer becomes a labels2landscape pix2pix model's input
-(`edit.inputs.labels_input`) and runs through the result flow. In Live mode every
+With a SPADE model the label layer is drawn in the light of the chosen style
+(`session.semantic`: an example, the photo, a picture file, or the model's mean); with
+a pix2pix model it becomes the model's input (`edit.inputs.labels_input`). Either
+runs through the result flow. In Live mode every
 label stroke re-runs it after a short pause (debounced), as long as a run is fast
 enough; a live session's runs replace one History entry instead of adding one each.
 
@@ -17,15 +20,26 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QFileDialog
 
 from ganpaint.app.hosts import EditorHost
 from ganpaint.app.inpaint_controller import InpaintController
 from ganpaint.app.translate_controller import TranslateController
 from ganpaint.app.translator_panels import LabelsPanel
 from ganpaint.edit.inputs import labels_input
+from ganpaint.errors import GanpaintError
+from ganpaint.imageio import IMAGE_EXTENSIONS, load_image
 from ganpaint.labels import label_map_in
 from ganpaint.session.results import Results
+from ganpaint.session.semantic import (
+    PHOTO_STYLE,
+    PICTURE_STYLE,
+    LabelsRequest,
+    make_labels_job,
+    style_picture,
+)
 from ganpaint.session.translating import make_translate_job
 
 NO_LABELS_MODEL_MESSAGE = (
@@ -79,6 +93,10 @@ class LabelsController(QObject):
         runner.cancelled.connect(self._stopped)
         panel.classChosen.connect(lambda _i: host.select_tool("label_brush"))
         panel.liveToggled.connect(self._on_live_toggled)
+        self.style_file: Path | None = None  # the picture behind the "Picture…" style
+        self._style_pixels: np.ndarray | None = None
+        panel.choosePicture.connect(self.choose_style_picture)
+        panel.styleChosen.connect(self._on_style_chosen)
 
     def image_from_labels(self, live: bool = False) -> bool:
         """Run the label layer (gaps filled from the nearest painted class) through the
@@ -100,15 +118,7 @@ class LabelsController(QObject):
                     [("Label brush", lambda: self.host.select_tool("label_brush"))],
                 )
             return False
-        request = self.translators.request(
-            "labels",
-            rgb,
-            path,
-            base=document.photo.copy(),
-            label="Image from labels",
-            accept_text=LABELS_ACCEPT,
-        )
-        job = make_translate_job(request, self.translators.models)
+        job = self._job(path, rgb)
         name = f"Image from labels with {path.stem}"
         continues = live and self.results.newest_on_offer(LABELS_ACCEPT)
         started = self.flow.run_job(name, job, continues=continues)
@@ -117,6 +127,75 @@ class LabelsController(QObject):
             self._running = path
             self.panel.status.setText("Generating from the labels…")
         return started
+
+    def _job(self, path: Path, rgb: np.ndarray):
+        """The labels job for the chosen model: SPADE in the chosen style, or pix2pix."""
+        document = self.host.document
+        data = self.panel.model.currentData()
+        if data and data[1].get("kind") == "spade":
+            choice = self.panel.style_choice()
+            picture = style_picture(choice, document.photo, self._style_pixels)
+            request = LabelsRequest(
+                labels=document.labels.copy(),
+                model=path,
+                base=document.photo.copy(),
+                style=None if picture is None else picture.copy(),
+                style_name=self._style_name(choice) if picture is not None else "",
+                device=self.translators.choice.job_device(),
+                accept_text=LABELS_ACCEPT,
+            )
+            return make_labels_job(request, self.translators.models)
+        request = self.translators.request(
+            "labels",
+            rgb,
+            path,
+            base=document.photo.copy(),
+            label="Image from labels",
+            accept_text=LABELS_ACCEPT,
+        )
+        return make_translate_job(request, self.translators.models)
+
+    def _style_name(self, choice: str) -> str:
+        if choice == PHOTO_STYLE:
+            return "the photo's"
+        if choice == PICTURE_STYLE and self.style_file is not None:
+            return f"{self.style_file.name}'s"
+        return choice
+
+    # -- the style picker -------------------------------------------------------------------
+
+    def choose_style_picture(self) -> None:
+        """Ask for a picture whose light and colours the labels are drawn in."""
+        patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS))
+        path, _ = QFileDialog.getOpenFileName(
+            self.panel,
+            "Choose a style picture",
+            self.translators.settings.last_dir(),
+            f"Images ({patterns});;All files (*)",
+        )
+        if path:
+            self.use_style_picture(Path(path))
+
+    def use_style_picture(self, path: Path) -> bool:
+        """Make the picture at `path` the "Picture" style (a damaged file is said, not kept)."""
+        try:
+            pixels = load_image(path).rgb
+        except GanpaintError as error:
+            self.host.show_message(str(error))
+            return False
+        self.style_file, self._style_pixels = path, pixels
+        self.panel.show_style_picture(PICTURE_STYLE, pixels)
+        self.panel.set_style(PICTURE_STYLE)
+        self._on_style_chosen(PICTURE_STYLE)
+        return True
+
+    def _on_style_chosen(self, choice: str) -> None:
+        if choice == PHOTO_STYLE:
+            self.panel.show_style_picture(PHOTO_STYLE, self.host.document.photo)
+        if choice == PICTURE_STYLE and self._style_pixels is None:
+            return  # wait for the file
+        if self.results.newest_on_offer(LABELS_ACCEPT) or self.panel.live.isChecked():
+            self.live_timer.start()  # show the new style on what is on offer
 
     def stroked(self) -> None:
         """A label stroke ended: in Live mode, re-generate after a short pause (debounced)."""

@@ -24,9 +24,9 @@ from ganpaint.session.models import ChosenModels
 from ganpaint.session.translating import (
     NO_SKETCH_MODEL_MESSAGE,
     NO_TRANSLATOR_MESSAGE,
-    TRANSLATOR_KINDS,
     TranslateRequest,
     make_translate_job,
+    panel_kinds,
     translator_models,
 )
 
@@ -105,7 +105,8 @@ class TranslateController(QObject):
                 except GanpaintError:
                     current = None
                 listed = {path for _n, path, _m in entries}
-            panel.set_models(entries, current)
+            kinds = panel_kinds(purpose)
+            panel.set_models([e for e in entries if e[2].get("kind") in kinds], current)
 
     def _remember(self, purpose: str) -> None:
         path = self.panels[purpose].model_path()
@@ -122,11 +123,11 @@ class TranslateController(QObject):
             self.use_translator_file(purpose, Path(path))
 
     def use_translator_file(self, purpose: str, path: Path) -> bool:
-        """Use the model file at `path` for `purpose`, if it is a CycleGAN / pix2pix bundle."""
+        """Use the model file at `path` for `purpose`, if the panel can run its kind."""
         from ganpaint.models import resolve_model
 
         try:
-            resolved = resolve_model(str(path), kind=TRANSLATOR_KINDS)
+            resolved = resolve_model(str(path), kind=panel_kinds(purpose))
         except GanpaintError as error:
             self.host.show_message(str(error))
             return False

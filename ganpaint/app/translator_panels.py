@@ -1,8 +1,9 @@
 """The panels of the edits that run a CycleGAN / pix2pix model: Translate and Sketch to
-image (`TranslatorPanel`), and the semantic brushes with their labels model and Live
-mode (`LabelsPanel`)."""
+image (`TranslatorPanel`), and the semantic brushes with their labels model, style
+picker and Live mode (`LabelsPanel`)."""
 
-from PySide6.QtCore import Qt, Signal
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -20,9 +21,25 @@ from PySide6.QtWidgets import (
 )
 
 from ganpaint.app.panels import action_button
+from ganpaint.app.qtimage import thumbnail_icon
 from ganpaint.app.statuslabel import StatusLabel
 from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
+from ganpaint.session.semantic import (
+    MEAN_STYLE,
+    PHOTO_STYLE,
+    PICTURE_STYLE,
+    STYLE_CHOICES,
+    takes_style,
+)
 from ganpaint.session.translating import directions
+
+STYLE_ICON = 40  # px: big enough to see day from dusk, three to a row in the panel
+_STYLE_TEXT = {MEAN_STYLE: "Mean", PHOTO_STYLE: "Photo", PICTURE_STYLE: "Picture…"}
+_STYLE_TIPS = {
+    MEAN_STYLE: "No style picture: the model's average light",
+    PHOTO_STYLE: "The light and colours of the photo being edited",
+    PICTURE_STYLE: "The light and colours of a picture of your own (choose a file)",
+}
 
 
 class TranslatorPanel(QWidget):
@@ -117,13 +134,16 @@ class LabelsPanel(TranslatorPanel):
 
     classChosen = Signal(int)
     liveToggled = Signal(bool)
+    styleChosen = Signal(str)  # one of STYLE_CHOICES
+    choosePicture = Signal()  # "Picture…" was pressed: ask for a style picture
 
     def __init__(self, run: QAction, brush: QAction, parent: QWidget | None = None) -> None:
         super().__init__(
             run,
             scope=False,
             note="Pick a class and paint it with the label brush (S); unpainted areas take "
-            "the nearest painted class. A pix2pix model turns the labels into a landscape.",
+            "the nearest painted class. A SPADE model turns the labels into a landscape "
+            "in the light of the style you pick (a pix2pix model guesses the light).",
             parent=parent,
         )
         self.classes = QButtonGroup(self)
@@ -154,10 +174,77 @@ class LabelsPanel(TranslatorPanel):
         )
         self.live.toggled.connect(self.liveToggled)
         self.status = StatusLabel()
+        self.style_box = self._style_picker()
         layout = self.layout()
         layout.insertLayout(1, grid)  # under the note, above the model
+        layout.insertWidget(3, self.style_box)  # under the model: it depends on it
         layout.insertWidget(layout.count() - 1, self.live)
         layout.insertWidget(layout.count() - 1, self.status)
+        self.model.currentIndexChanged.connect(lambda _i: self._update_style_box())
+        self._update_style_box()
+
+    def _style_picker(self) -> QWidget:
+        """Thumbnails of the styles: the mean, the example day, dusk and night, the photo,
+        a picture file; the chosen one is what the next run uses."""
+        from ganpaint.edit.semantic import style_examples
+
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        title = QLabel("Style")
+        grid.addWidget(title, 0, 0, 1, 3)
+        self.styles = QButtonGroup(self)
+        self.styles.setExclusive(True)
+        examples = style_examples(STYLE_ICON)
+        mean = np.mean([examples[name] for name in examples], axis=0).astype(np.uint8)
+        for index, name in enumerate(STYLE_CHOICES):
+            button = QToolButton()
+            button.setText(_STYLE_TEXT.get(name, name.capitalize()))
+            button.setToolTip(_STYLE_TIPS.get(name, f"The light of the example {name} scene"))
+            picture = examples.get(name, mean if name == MEAN_STYLE else None)
+            if picture is not None:
+                button.setIcon(thumbnail_icon(picture, STYLE_ICON))
+            button.setIconSize(QSize(STYLE_ICON, STYLE_ICON))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setCheckable(True)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.styles.addButton(button, index)
+            grid.addWidget(button, 1 + index // 3, index % 3)
+        self.styles.button(0).setChecked(True)
+        self.styles.idClicked.connect(self._on_style_clicked)
+        return box
+
+    def _on_style_clicked(self, index: int) -> None:
+        name = STYLE_CHOICES[index]
+        if name == PICTURE_STYLE:
+            self.choosePicture.emit()
+        self.styleChosen.emit(name)
+
+    def style_choice(self) -> str:
+        """The chosen style (one of STYLE_CHOICES); the mean when the model takes none."""
+        if not self.style_box.isEnabled():
+            return MEAN_STYLE
+        return STYLE_CHOICES[max(self.styles.checkedId(), 0)]
+
+    def set_style(self, name: str) -> None:
+        self.styles.button(STYLE_CHOICES.index(name)).setChecked(True)
+
+    def show_style_picture(self, name: str, picture: np.ndarray | None) -> None:
+        """Show `picture` as the thumbnail of the "photo" or "picture" style."""
+        button = self.styles.button(STYLE_CHOICES.index(name))
+        button.setIcon(thumbnail_icon(picture, STYLE_ICON) if picture is not None else QIcon())
+
+    def _update_style_box(self) -> None:
+        data = self.model.currentData()
+        usable = bool(data) and takes_style(data[1])
+        self.style_box.setEnabled(usable)
+        self.style_box.setToolTip(
+            ""
+            if usable
+            else "This model takes no style picture (pix2pix guesses the light); choose a "
+            "SPADE model with a style encoder to pick day, dusk or night."
+        )
 
     def current_class(self) -> int:
         return max(self.classes.checkedId(), 0)

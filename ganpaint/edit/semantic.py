@@ -60,9 +60,16 @@ def style_examples(side: int = 128) -> dict[str, np.ndarray]:
     return {name: batch.scene[i] for i, name in enumerate(EXAMPLE_STYLES)}
 
 
+def takes_style(meta: dict[str, Any]) -> bool:
+    """Whether a model, by its metadata, takes a style picture: a SPADE model with its
+    style encoder (the model lists read only the metadata)."""
+    nets = meta.get("nets") or {}
+    return meta.get("kind") == "spade" and "E" in nets and bool(meta.get("style_dim"))
+
+
 def has_styles(bundle: ModelBundle) -> bool:
-    """Whether the model takes a style picture (a SPADE model with its style encoder)."""
-    return bundle.kind == "spade" and "E" in bundle.nets and bundle.meta.get("style_dim", 0) > 0
+    """Whether a loaded model takes a style picture."""
+    return takes_style(bundle.meta) and "E" in bundle.nets
 
 
 def style_code(bundle: ModelBundle, picture: np.ndarray) -> np.ndarray:

@@ -25,6 +25,8 @@ from ganpaint.session.inpainting import InpaintOutcome
 from ganpaint.session.models import ChosenModels
 
 TRANSLATOR_KINDS = ("cyclegan", "pix2pix")
+#: The model kinds each panel lists (others: TRANSLATOR_KINDS); SPADE draws label maps only.
+PANEL_KINDS: dict[str, tuple[str, ...]] = {"labels": ("pix2pix", "spade")}
 DEFAULT_TILE = 512
 
 NO_SKETCH_MODEL_MESSAGE = (
@@ -40,9 +42,15 @@ NO_TRANSLATOR_MESSAGE = (
 )
 
 
+def panel_kinds(purpose: str) -> tuple[str, ...]:
+    """The model kinds the panel of `purpose` (translate, sketch, labels) can run."""
+    return PANEL_KINDS.get(purpose, TRANSLATOR_KINDS)
+
+
 def translator_models() -> list:
-    """Installed CycleGAN and pix2pix models (usable ones only), as ModelEntry."""
-    return [e for e in list_models() if e.kind in TRANSLATOR_KINDS and not e.error]
+    """Installed CycleGAN, pix2pix and SPADE models (usable ones only), as ModelEntry."""
+    kinds = set(TRANSLATOR_KINDS).union(*PANEL_KINDS.values())
+    return [e for e in list_models() if e.kind in kinds and not e.error]
 
 
 def directions(meta: dict) -> list[tuple[str, str]]:

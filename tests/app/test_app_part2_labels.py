@@ -18,7 +18,7 @@ from ganpaint.documents.docfile import load_document, save_document
 from ganpaint.documents.document import UNLABELLED, Document
 from ganpaint.edit.inputs import labels_input
 from ganpaint.edit.progress import Progress
-from ganpaint.imageio import load_image
+from ganpaint.imageio import load_image, save_image
 from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER, fill_unlabelled, label_map_in
 from ganpaint.models import ModelBundle, UnetGenerator
 from ganpaint.paths import samples_dir, user_models_dir
@@ -279,3 +279,74 @@ def test_the_label_sample_turns_into_an_image_in_one_click(
     assert np.array_equal(window.document.labels, expected)
     assert window.undo_stack.undoText() == "Labels from the label map"
     assert window.results.current is not None
+
+
+@pytest.fixture
+def installed_spade() -> Path:
+    """A tiny SPADE model with a style encoder, installed beside the user's models."""
+    from ganpaint.models.spade import SpadeGenerator, SpadeStyleEncoder
+
+    torch.manual_seed(4)
+    nets = {
+        "G": SpadeGenerator(ngf=4, n_up=3, style_dim=8, spade_hidden=8, out_upsample=2),
+        "E": SpadeStyleEncoder(ndf=4, style_dim=8, image_size=32, n_layers=3),
+    }
+    folder = user_models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "labels2scene-spade.safetensors"
+    ModelBundle.create("spade", nets, {"name": "labels2scene-spade"}).save(path)
+    return path
+
+
+def _labels_result(qtbot, window: MainWindow) -> np.ndarray:
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
+        assert window.labels.image_from_labels()
+    assert window.results.current is not None
+    return window.results.current.candidates[0].copy()
+
+
+def test_a_spade_model_draws_the_labels_in_the_style_picked_beside_the_brushes(
+    qtbot,
+    installed_labels2landscape: Path,
+    installed_spade: Path,
+    window: MainWindow,
+    tmp_path: Path,
+) -> None:
+    panel = window.labels_panel
+    window.translate.refresh_translators()
+    assert not panel.style_box.isEnabled()  # the pix2pix default takes no style
+    assert panel.style_choice() == "mean"
+    assert window.translate.use_translator_file("labels", installed_spade)
+    assert panel.model_path() == installed_spade and panel.style_box.isEnabled()
+    translate_models = [panel_model[0] for panel_model in _listed(window.translate_panel)]
+    assert installed_spade not in translate_models  # SPADE only draws label maps
+    paint_sky_and_water(window)
+
+    panel.set_style("night")
+    night = _labels_result(qtbot, window)
+    assert night.shape == window.document.photo.shape
+    assert "night style" in window.results.current.label
+    assert np.array_equal(night, _labels_result(qtbot, window))  # the same style repeats
+    panel.set_style("day")
+    assert not np.array_equal(night, _labels_result(qtbot, window))
+    panel.set_style("mean")
+    _labels_result(qtbot, window)
+    assert "style" not in window.results.current.label  # the model's mean
+    panel.set_style("photo")
+    _labels_result(qtbot, window)
+    assert "the photo's style" in window.results.current.label
+
+    damaged = tmp_path / "damaged.png"
+    damaged.write_bytes(b"not a picture")
+    assert not window.labels.use_style_picture(damaged)
+    assert window.labels.style_file is None and panel.style_choice() == "photo"
+    picture = tmp_path / "sunset.png"
+    save_image(picture, np.full((30, 40, 3), (240, 120, 40), np.uint8))
+    assert window.labels.use_style_picture(picture)
+    assert panel.style_choice() == "picture"
+    _labels_result(qtbot, window)
+    assert "sunset.png's style" in window.results.current.label
+
+
+def _listed(panel) -> list:
+    return [panel.model.itemData(i) for i in range(panel.model.count()) if panel.model.itemData(i)]

@@ -1,0 +1,94 @@
+"""The Image from Labels job for SPADE models: `ganpaint.edit.semantic` cut down to what
+the app keeps.
+
+No Qt: the request holds copies of the label layer, the photo the result replaces and
+the style picture the user chose (or none, for the model's mean style); the job loads
+the model on the worker, takes the picture's style code and draws the label map, and
+hands back the whole picture in the `InpaintOutcome` form of the result flow.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ganpaint.edit.progress import CancelToken, Progress
+from ganpaint.edit.semantic import (
+    EXAMPLE_STYLES,
+    image_from_labels,
+    style_code,
+    style_examples,
+    takes_style,
+)
+from ganpaint.geometry import nonzero_box
+from ganpaint.session.inpainting import InpaintOutcome
+from ganpaint.session.models import ChosenModels
+
+#: The style choices beside the semantic brushes: none (the model's mean), the
+#: examples, the photo being edited, a picture file.
+MEAN_STYLE = "mean"
+PHOTO_STYLE = "photo"
+PICTURE_STYLE = "picture"
+STYLE_CHOICES: tuple[str, ...] = (MEAN_STYLE, *EXAMPLE_STYLES, PHOTO_STYLE, PICTURE_STYLE)
+__all__ = ["STYLE_CHOICES", "LabelsRequest", "make_labels_job", "style_picture", "takes_style"]
+
+
+@dataclass
+class LabelsRequest:
+    """What to draw (copies taken at the start), with which model, in which light."""
+
+    labels: np.ndarray  # class ids uint8 H×W, gaps = unlabelled
+    model: Path
+    base: np.ndarray  # the photo the result replaces, uint8 H×W×3
+    style: np.ndarray | None = None  # the style picture, uint8 RGB; None: the mean style
+    style_name: str = ""  # for the result's label ("dusk", "the photo", a file name)
+    device: str = "cpu"
+    label: str = "Image from labels"
+    accept_text: str = "Accept image from labels"
+
+
+def style_picture(choice: str, photo: np.ndarray, picture: np.ndarray | None) -> np.ndarray | None:
+    """The picture a style choice stands for: an example, the photo, the chosen file, or
+    None for the mean style (and for "picture" before a file was chosen)."""
+    if choice in EXAMPLE_STYLES:
+        return style_examples()[choice]
+    if choice == PHOTO_STYLE:
+        return photo
+    if choice == PICTURE_STYLE:
+        return picture
+    return None
+
+
+def make_labels_job(
+    request: LabelsRequest, slot: ChosenModels
+) -> Callable[[Callable[[Progress], None], CancelToken], InpaintOutcome]:
+    """The job function for a JobRunner: the whole picture as one candidate."""
+
+    def job(progress: Callable[[Progress], None], cancel: CancelToken) -> InpaintOutcome:
+        start = time.perf_counter()
+        progress(Progress(0, 1, "Loading the model…"))
+        bundle = slot.bundle(request.model).to(request.device)
+        cancel.raise_if_cancelled()
+        loaded = time.perf_counter()
+        code = style_code(bundle, request.style) if request.style is not None else None
+        result = image_from_labels(bundle, request.labels, code)
+        box = nonzero_box(np.ones(request.base.shape[:2], bool))
+        end = time.perf_counter()
+        light = f", {request.style_name} style" if request.style_name else ""
+        name = bundle.name or request.model.stem
+        return InpaintOutcome(
+            box=box,
+            candidates=[result.image],
+            method="labels",
+            seconds=end - start,
+            label=f"{request.label} ({name}{light}, {end - start:.2f} s)",
+            accept_text=request.accept_text,
+            clear_mask=False,
+            run_seconds=end - loaded,
+        )
+
+    return job
