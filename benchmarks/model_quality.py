@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/model_quality.py [--models resources/models]
         [--edges-l1-only RUN/model.safetensors] [--labels-l1-only RUN/model.safetensors]
+        [--spade RUN/model.safetensors [--spade-l1-only RUN/model.safetensors]
+         [--spade-name NAME]]
         [--images 64] [--size 128] [--scale trained|full] [--threads 1] [--grids docs/models]
-        [--json OUT]
+        [--only day2night,edges2landscape,labels2landscape,spade] [--json OUT]
 
 Images: held-out procedural landscapes (`seed_range("test", ...)`, seeds no training run
 sees), rendered at `--size` (the models trained on 128 px crops of 143 px renders, so
@@ -19,16 +21,39 @@ sketch, label map and daylight photo, so each output is compared with the truth.
   score, against the mean training image (256 training-split photos) and, when given,
   the same network trained with L1 alone (`--lambda-gan 0`). Target: L1 below the mean
   image's; realism better than both baselines.
+- SPADE (`--spade`, issue 21): the same held-out label maps as labels2landscape (class
+  ids, run through `ganpaint.edit.semantic.image_from_labels` as the app and the CLI run
+  it) to the same true daylight photos, (a) with the style code of the true photo
+  (`style_code`) and (b) without a style input (the model's mean style); side by side
+  with today's labels2landscape, the mean training image and, when given, the same
+  architecture trained with L1 / feature matching only (`--spade-l1-only`). Target as
+  for pix2pix: L1 below the mean image's, realism better than it (and than the L1-only
+  network, when given).
 
 Realism: `ganpaint.landscapes.patches.realism`, the sliced Wasserstein distance between the
 7×7 patches of the outputs and of the true images (grey levels, lower is better; it
 does not reward a blurry average the way L1 does).
 
-Every model runs through `ganpaint.edit.trained_scale.translate_at_scale`, as the app
-and the CLI run it: at `--size` above the trained 143 px, the pix2pix models translate a
-shrunken copy and the result is scaled back (`--scale full` feeds the full size).
+Artefacts: `trainer.metrics.artefacts.artefact_score`, how far the outputs' spectrum rises
+at the checkerboard frequencies of a 2× and 4× upsampling above its neighbourhood,
+relative to the true images' (geometric mean over the images; 1 = as clean as the truth).
 
-Grids (`--grids`): for each model, rows of input | output | truth on 6 held-out scenes.
+The exit status is 0 when every model meets its card's targets above. Issue 21's
+targets (artefact score ≤ 1.5 for every translator; SPADE with the true render's style:
+L1 ≤ 0.6× and realism ≤ 0.5× today's labels2landscape; SPADE without a style: better
+than today's on both) are printed with their ratios and written to `--json`, but do not
+set the exit status: the first bundled translators were made before them.
+
+Every pix2pix and CycleGAN model runs through `ganpaint.edit.trained_scale.translate_at_scale`,
+as the app and the CLI run it: at `--size` above the trained 143 px, the pix2pix models
+translate a shrunken copy and the result is scaled back (`--scale full` feeds the full
+size). SPADE models shrink label maps larger than the scenes they trained on
+themselves (`ganpaint.edit.semantic.working_size`).
+
+Grids (`--grids`): for each model, rows of input | output | truth on 6 held-out scenes;
+for SPADE, labels | with the true style | mean style | truth (`NAME.png`) and
+today's labels2landscape | SPADE with the true style | L1-only SPADE (when given) | mean
+image | truth (`labels-side-by-side.png`).
 """
 
 from __future__ import annotations
@@ -40,20 +65,28 @@ import platform
 import sys
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ganpaint.edit.semantic import has_styles, image_from_labels, style_code
 from ganpaint.edit.trained_scale import SCALES, translate_at_scale
 from ganpaint.imageio import save_image
 from ganpaint.landscapes import as_rgb, render_landscapes, seed_range
 from ganpaint.landscapes.patches import realism
 from ganpaint.models import ModelBundle, load
+from trainer.metrics.artefacts import CHECKERBOARD_PERIODS, MIN_SPACING, artefact_score
 
 BASELINE_IMAGES = 256
 GRID_ROWS = 6
 CLEARLY = 0.8  # "clearly below": at most this fraction of the better baseline's L1
+# Issue 21's targets
+MAX_ARTEFACT = 1.5
+SPADE_L1_VS_TODAY = 0.6
+SPADE_SWD_VS_TODAY = 0.5
+BUNDLED = ("day2night", "edges2landscape", "labels2landscape")
 
 
 @dataclass
@@ -64,6 +97,7 @@ class Row:
     l1: float
     l1_sem: float
     realism: float
+    artefact: float
     seconds: float = 0.0
 
 
@@ -80,8 +114,9 @@ def l1_scores(outputs: list[np.ndarray], truths: list[np.ndarray]) -> tuple[floa
 def score(
     name: str, outputs: list[np.ndarray], truths: list[np.ndarray], seconds: float = 0.0
 ) -> Row:
+    """L1, realism and the artefact score of `outputs` against `truths`."""
     mean, sem = l1_scores(outputs, truths)
-    return Row(name, mean, sem, realism(outputs, truths), seconds)
+    return Row(name, mean, sem, realism(outputs, truths), artefact_score(outputs, truths), seconds)
 
 
 def run_model(
@@ -101,12 +136,33 @@ def run_model(
     return outputs, (time.perf_counter() - started) / max(1, len(inputs))
 
 
+def run_spade(
+    bundle: ModelBundle, labels: list[np.ndarray], styles: list[np.ndarray] | None
+) -> tuple[list[np.ndarray], float]:
+    """SPADE's pictures for `labels` as the app makes them (`image_from_labels`), each in
+    the style of the picture beside it in `styles` (None: the mean style); the time per
+    image includes the style encoding."""
+    started = time.perf_counter()
+    outputs = []
+    for index, ids in enumerate(labels):
+        code = style_code(bundle, styles[index]) if styles is not None else None
+        outputs.append(image_from_labels(bundle, ids, code).image)
+    return outputs, (time.perf_counter() - started) / max(1, len(labels))
+
+
 def colour_transfer(day: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     """`day` with the per-channel mean and standard deviation of the night set."""
     x = day.astype(np.float64)
     own_mean, own_std = x.mean(axis=(0, 1)), x.std(axis=(0, 1)) + 1e-6
     y = (x - own_mean) / own_std * std + mean
     return np.clip(np.rint(y), 0, 255).astype(np.uint8)
+
+
+@lru_cache(maxsize=2)
+def mean_training_image(size: int) -> np.ndarray:
+    """The mean of 256 training-split daylight photos, uint8: the blurry-average baseline."""
+    days = render_landscapes(seed_range("train", BASELINE_IMAGES), size, kinds=("day",)).day
+    return np.clip(np.rint(days.astype(np.float64).mean(axis=0)), 0, 255).astype(np.uint8)
 
 
 def write_grid(path: Path, rows: list[tuple[np.ndarray, ...]]) -> None:
@@ -127,11 +183,29 @@ def write_grid(path: Path, rows: list[tuple[np.ndarray, ...]]) -> None:
 
 def print_table(title: str, rows: list[Row]) -> None:
     print(f"\n### {title}\n")
-    print("| method | L1 to truth (grey levels) | realism SWD ↓ | s/image |")
-    print("|---|---|---|---|")
+    print(
+        "| method | L1 to truth (grey levels) | realism SWD ↓ | artefacts ↓ (truth 1) | s/image |"
+    )
+    print("|---|---|---|---|---|")
     for row in rows:
         seconds = f"{row.seconds:.3f}" if row.seconds else "–"
-        print(f"| {row.name} | {row.l1:.2f} ± {row.l1_sem:.2f} | {row.realism:.2f} | {seconds} |")
+        print(
+            f"| {row.name} | {row.l1:.2f} ± {row.l1_sem:.2f} | {row.realism:.2f} | "
+            f"{row.artefact:.2f} | {seconds} |"
+        )
+
+
+def print_verdicts(title: str, verdicts: dict[str, bool]) -> None:
+    print(f"\n{title}")
+    for what, ok in verdicts.items():
+        print(f"- {what}: {'PASS' if ok else 'FAIL'}")
+
+
+def artefact_target(row: Row) -> dict[str, bool]:
+    """Issue 21: a translator's artefact score at most 1.5."""
+    return {f"{row.name}: artefact score {row.artefact:.2f} ≤ {MAX_ARTEFACT}": (
+        row.artefact <= MAX_ARTEFACT
+    )}  # fmt: skip
 
 
 def evaluate_day2night(
@@ -159,25 +233,23 @@ def evaluate_day2night(
     ok = rows[0].l1 <= CLEARLY * best
     print(f"\nTarget: L1 ≤ {CLEARLY} × the better baseline ({best:.2f}): "
           f"{rows[0].l1:.2f} = {rows[0].l1 / best:.2f}×: {'PASS' if ok else 'FAIL'}")  # fmt: skip
+    targets = artefact_target(rows[0])
+    print_verdicts("Issue 21 targets (not in the exit status):", targets)
     if grids:
         write_grid(
             grids / "day2night.png", list(zip(days, outputs, nights, strict=True))[:GRID_ROWS]
         )
-    return {"rows": [r.__dict__ for r in rows], "pass": ok}
+    return {"rows": [r.__dict__ for r in rows], "pass": ok, "targets": targets}
 
 
 def evaluate_pix2pix(
     name: str, path: Path, kind: str, baseline: Path | None, seeds: np.ndarray, size: int,
     grids: Path | None, scale: str = "trained", device: str = "cpu",
-) -> dict:  # fmt: skip
+) -> tuple[dict, list[np.ndarray]]:  # fmt: skip
+    """The scores, verdicts and targets of a pix2pix model, and its outputs."""
     batch = render_landscapes(seeds, size, kinds=(kind, "day"))
     inputs, truths = list(as_rgb(batch, kind)), list(batch.day)
-    mean_image = (
-        render_landscapes(seed_range("train", BASELINE_IMAGES), size, kinds=("day",))
-        .day.astype(np.float64)
-        .mean(axis=0)
-    )
-    mean_image = np.clip(np.rint(mean_image), 0, 255).astype(np.uint8)
+    mean_image = mean_training_image(size)
     outputs, seconds = run_model(load(path), inputs, scale, device=device)
     rows = [
         score(name, outputs, truths, seconds),
@@ -197,19 +269,119 @@ def evaluate_pix2pix(
     print()
     for what, ok in verdicts.items():
         print(f"- {what}: {'PASS' if ok else 'FAIL'}")
+    targets = artefact_target(rows[0])
+    print_verdicts("Issue 21 targets (not in the exit status):", targets)
     if grids:
         grid_rows = [(i, o, t) for i, o, t in zip(inputs, outputs, truths, strict=True)]
         if baseline is not None:
             grid_rows = [(i, lo, o, t) for (i, o, t), lo in zip(grid_rows, l1_outputs, strict=True)]
         write_grid(grids / f"{name}.png", grid_rows[:GRID_ROWS])
-    return {"rows": [r.__dict__ for r in rows], "pass": all(verdicts.values())}
+    result = {
+        "rows": [r.__dict__ for r in rows],
+        "pass": all(verdicts.values()),
+        "targets": targets,
+    }
+    return result, outputs
 
 
-def main() -> None:
+def evaluate_spade(
+    name: str, path: Path, l1_only: Path | None, today: Path, seeds: np.ndarray, size: int,
+    grids: Path | None, scale: str = "trained", device: str = "cpu",
+    today_run: tuple[list[np.ndarray], float] | None = None,
+) -> dict:  # fmt: skip
+    """SPADE with the true render's style and with its mean style, against today's
+    labels2landscape (`today`, or its outputs and time per image when already made), the
+    mean training image and the L1 / feature-matching-only twin; the verdicts and issue
+    21's targets."""
+    batch = render_landscapes(seeds, size, kinds=("labels", "day"))
+    labels, truths = list(batch.labels), list(batch.day)
+    coloured = list(as_rgb(batch, "labels"))
+    mean_image = mean_training_image(size)
+    if today_run is None:
+        today_run = run_model(load(today), coloured, scale, device=device)
+    today_outputs = today_run[0]
+    today_row = score("labels2landscape (today's pix2pix)", today_outputs, truths, today_run[1])
+    mean_row = score("mean training image", [mean_image] * len(truths), truths)
+
+    def both_styles(label: str, model: Path) -> tuple[list[Row], list[np.ndarray] | None, list]:
+        """Rows and outputs with the true render's style (None without a style encoder)
+        and with the mean style."""
+        bundle = load(model, device=device)
+        rows, styled = [], None
+        if has_styles(bundle):
+            styled, seconds = run_spade(bundle, labels, truths)
+            rows.append(score(f"{label}, style of the true render", styled, truths, seconds))
+        plain, seconds = run_spade(bundle, labels, None)
+        rows.append(score(f"{label}, mean style (no style input)", plain, truths, seconds))
+        return rows, styled, plain
+
+    spade_rows, styled, plain = both_styles(name, path)
+    l1_rows: list[Row] = []
+    if l1_only is not None:
+        l1_rows, l1_styled, l1_plain = both_styles(f"{name}, L1 / feature matching only", l1_only)
+    rows = [*spade_rows, *l1_rows, today_row, mean_row]
+    print_table(f"{name}: labels -> photo on {len(truths)} held-out scenes at {size} px", rows)
+
+    best = spade_rows[0]  # with the true render's style when the model takes one
+    verdicts = {
+        f"{best.name}: L1 below the mean image": best.l1 < mean_row.l1,
+        f"{best.name}: realism better than the mean image": best.realism < mean_row.realism,
+    }
+    if l1_rows:
+        verdicts[f"{best.name}: realism better than L1 / feature matching only"] = (
+            best.realism < l1_rows[0].realism
+        )
+    print_verdicts("Against the baselines (the exit status):", verdicts)
+
+    targets: dict[str, bool] = {}
+    if styled is not None:
+        row = spade_rows[0]
+        l1_ratio, swd_ratio = row.l1 / today_row.l1, row.realism / today_row.realism
+        targets[
+            f"style of the true render: L1 ≤ {SPADE_L1_VS_TODAY}× today's {today_row.l1:.2f} "
+            f"(≤ {SPADE_L1_VS_TODAY * today_row.l1:.2f}): {row.l1:.2f} = {l1_ratio:.2f}×"
+        ] = l1_ratio <= SPADE_L1_VS_TODAY
+        targets[
+            f"style of the true render: SWD ≤ {SPADE_SWD_VS_TODAY}× today's "
+            f"{today_row.realism:.2f} (≤ {SPADE_SWD_VS_TODAY * today_row.realism:.2f}): "
+            f"{row.realism:.2f} = {swd_ratio:.2f}×"
+        ] = swd_ratio <= SPADE_SWD_VS_TODAY
+    else:
+        targets["style of the true render: not measured, the model has no style encoder"] = False
+    row = spade_rows[-1]
+    l1_ratio, swd_ratio = row.l1 / today_row.l1, row.realism / today_row.realism
+    targets[f"mean style: L1 below today's: {row.l1:.2f} = {l1_ratio:.2f}×"] = l1_ratio < 1
+    targets[f"mean style: SWD below today's: {row.realism:.2f} = {swd_ratio:.2f}×"] = swd_ratio < 1
+    for spade_row in spade_rows:
+        targets.update(artefact_target(spade_row))
+    print_verdicts("Issue 21 targets (not in the exit status):", targets)
+
+    if grids:
+        new = styled if styled is not None else plain
+        spade_columns = [coloured, *([styled] if styled is not None else []), plain, truths]
+        write_grid(grids / f"{name}.png", list(zip(*spade_columns, strict=True))[:GRID_ROWS])
+        columns = [today_outputs, new]
+        if l1_only is not None:
+            columns.append(l1_styled if l1_styled is not None else l1_plain)
+        columns += [[mean_image] * len(truths), truths]
+        write_grid(grids / "labels-side-by-side.png", list(zip(*columns, strict=True))[:GRID_ROWS])
+    return {
+        "rows": [r.__dict__ for r in rows],
+        "pass": all(verdicts.values()),
+        "targets": targets,
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", type=Path, default=Path("resources/models"))
     parser.add_argument("--edges-l1-only", type=Path, help="edges2landscape trained on L1 alone")
     parser.add_argument("--labels-l1-only", type=Path, help="labels2landscape trained on L1 alone")
+    parser.add_argument("--spade", type=Path, help="a SPADE model (label maps -> photo) to judge")
+    parser.add_argument(
+        "--spade-l1-only", type=Path, help="the same SPADE architecture trained without GAN loss"
+    )
+    parser.add_argument("--spade-name", help="the SPADE model's name in tables and grids")
     parser.add_argument("--images", type=int, default=64, help="held-out scenes (64)")
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument(
@@ -222,17 +394,39 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or mps")
     parser.add_argument("--grids", type=Path, help="write PNG grids here (e.g. docs/models)")
     parser.add_argument(
-        "--only", help="comma-separated: day2night,edges2landscape,labels2landscape"
+        "--only",
+        help="comma-separated: day2night,edges2landscape,labels2landscape,spade "
+        "(default: all; spade only with --spade)",
     )
     parser.add_argument("--json", type=Path, help="write the scores here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    wanted = set((args.only or ",".join((*BUNDLED, "spade"))).split(","))
+    unknown = wanted - {*BUNDLED, "spade"}
+    if unknown:
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}")
+    if args.only and "spade" in wanted and args.spade is None:
+        parser.error("--only spade needs --spade MODEL")
+    smallest = MIN_SPACING * max(CHECKERBOARD_PERIODS)
+    if args.size < smallest:
+        parser.error(f"--size must be at least {smallest} for the artefact score")
+    if args.spade_l1_only is not None and args.spade is None:
+        parser.error("--spade-l1-only needs --spade MODEL")
+    if args.spade is None:
+        wanted.discard("spade")
+    args.wanted = wanted
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate, print the tables, write --json and --grids; 0 when every verdict passes."""
+    args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    wanted = set((args.only or "day2night,edges2landscape,labels2landscape").split(","))
     seeds = seed_range("test", args.images)
     started, load_start = time.perf_counter(), os.getloadavg()
-    results = {}
+    results: dict[str, dict] = {}
+    labels_run = None
     print("## Bundled translators against their baselines")
-    if "day2night" in wanted:
+    if "day2night" in args.wanted:
         results["day2night"] = evaluate_day2night(
             args.models / "day2night.safetensors", seeds, args.size, args.grids, args.device
         )
@@ -240,11 +434,19 @@ def main() -> None:
         ("edges2landscape", "sketch", args.edges_l1_only),
         ("labels2landscape", "labels", args.labels_l1_only),
     ):
-        if name in wanted:
-            results[name] = evaluate_pix2pix(
+        if name in args.wanted:
+            results[name], outputs = evaluate_pix2pix(
                 name, args.models / f"{name}.safetensors", kind, baseline, seeds, args.size,
                 args.grids, args.scale, args.device,
             )  # fmt: skip
+            if name == "labels2landscape":  # evaluate_spade compares with them
+                labels_run = outputs, results[name]["rows"][0]["seconds"]
+    if "spade" in args.wanted:
+        name = args.spade_name or load(args.spade).name or args.spade.stem
+        results["spade"] = evaluate_spade(
+            name, args.spade, args.spade_l1_only, args.models / "labels2landscape.safetensors",
+            seeds, args.size, args.grids, args.scale, args.device, labels_run,
+        )  # fmt: skip
     print(
         f"\nRun: {(time.perf_counter() - started) / 60:.1f} min on "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch "
@@ -253,8 +455,8 @@ def main() -> None:
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
-    sys.exit(0 if all(r["pass"] for r in results.values()) else 1)
+    return 0 if all(r["pass"] for r in results.values()) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
