@@ -134,6 +134,24 @@ def load_latest(run: RunDir) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
+def recorded_config(run: RunDir) -> tuple[Path, dict[str, Any]] | None:
+    """The newest loadable checkpoint and the config it was trained with (None: no
+    checkpoint, or one that predates the record), read without loading its tensors
+    (memory-mapped), so that --resume can check config.toml before anything else."""
+    for _step, path in reversed(run.list_checkpoints()):
+        if not path.is_file():
+            continue  # load_latest names what is wrong with it
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        except Exception:
+            continue  # unreadable: load_latest warns and takes the previous one, as here
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+            continue
+        config = payload.get("config")
+        return (path, config) if isinstance(config, dict) else None
+    return None
+
+
 def prune_checkpoints(run: RunDir, keep: int) -> None:
     """Delete all but the newest `keep` checkpoints."""
     found = run.list_checkpoints()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,6 +53,41 @@ class LoopConfig:
 
 
 C = TypeVar("C", bound=LoopConfig)
+
+#: Settings that say how long, where and how often a run goes, not what it learns:
+#: --resume may change them (and a run killed just after such a resume leaves the new
+#: value in config.toml only), so they are never compared with a checkpoint's.
+RUN_CONTROL = frozenset(f.name for f in dataclasses.fields(LoopConfig))
+
+
+def changed_settings(
+    trained: Mapping[str, Any], now: Mapping[str, Any], skip: Collection[str] = ()
+) -> list[tuple[str, Any, Any]]:
+    """(name, trained value, value now) of every setting of what a run learns that differs
+    from the checkpoint's record; names one side lacks (older runs) are not compared."""
+    names = [name for name in now if name in trained and name not in RUN_CONTROL]
+    return [
+        (name, trained[name], now[name])
+        for name in names
+        if name not in skip and not same_setting(trained[name], now[name])
+    ]
+
+
+def same_setting(one: Any, other: Any) -> bool:
+    """Equal values of a setting, a tuple equal to the list a TOML file gives back."""
+    return _plain(one) == _plain(other)
+
+
+def describe_changes(changes: list[tuple[str, Any, Any]], now: str, limit: int = 3) -> str:
+    """`size = 32 (NOW: 64), ...`: the trained values first, at most `limit` of them."""
+    parts = [f"{name} = {was!r} ({now}: {value!r})" for name, was, value in changes[:limit]]
+    more = len(changes) - limit
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists: a TOML file gives back a list where the config held a tuple."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _toml_value(value: Any) -> str:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -40,6 +41,8 @@ from trainer.rundir import RunDir
 from trainer.task import Task
 
 StepHook = Callable[[int, dict[str, torch.Tensor]], None]
+#: A checkpoint's path and content, as `load_latest` returns them.
+ResumePoint = tuple[Path, dict[str, Any]]
 
 
 class TrainingDiverged(GanpaintError):
@@ -143,20 +146,24 @@ def fit(
     description: str = "train",
     command: str = "",
     initialised: bool = False,
+    resumed: ResumePoint | None = None,
 ) -> FitResult:
     """Train `task` until `config.iters` steps, a time limit or Ctrl-C; see module doc.
 
     `initialised`: the caller ran `task.initialise()` already (a fresh run checks its
-    start-up inputs before anything is written, see `session.train`)."""
+    start-up inputs before anything is written, see `session.train`). `resumed`: the
+    checkpoint the caller loaded into `task` already (it checks that the checkpoint fits
+    before rewriting the run's config); otherwise `resume` loads the latest here."""
     start_step, elapsed_before = 0, 0.0
     last_checkpoint: str | None = None
     if ctx.is_main:
         remove_partial_writes(run)
     if resume:
-        loaded = load_latest(run)
+        loaded = resumed or load_latest(run)
         if loaded is not None:
             path, payload = loaded
-            task.load_state_dict(payload, str(path))
+            if resumed is None:
+                task.load_state_dict(payload, str(path))
             start_step = int(payload["step"])
             elapsed_before = float(payload.get("elapsed_s", 0.0))
             states = payload.get("rng", [])

@@ -20,17 +20,21 @@ from torch.utils.data import Dataset
 from ganpaint.destinations import check_writes
 from ganpaint.errors import DestinationError, GanpaintError
 from trainer import distributed
+from trainer.checkpoint import CheckpointError, load_latest, recorded_config
 from trainer.config import (
     ConfigError,
     LoopConfig,
+    changed_settings,
     config_to_dict,
+    describe_changes,
     load_config,
     merge,
+    same_setting,
     save_config,
 )
 from trainer.data.source import is_synthetic
 from trainer.data.stream import BatchStream
-from trainer.loop import FitResult, StepHook, fit, seed_process
+from trainer.loop import FitResult, ResumePoint, StepHook, fit, seed_process
 from trainer.rundir import RunDir
 from trainer.runtime import Runtime
 from trainer.task import Task
@@ -56,6 +60,7 @@ def resolve_config(
             )
         run.check_resumable()
         stored = load_config(cls, run.config)
+        check_config_matches_checkpoint(run, stored, overrides)
         # Run folders before 0.x stored paths as typed: relative to where the run started.
         config = absolute_paths(stored, [cwd, run.root.absolute().parent], skip=overrides)
     else:
@@ -70,6 +75,45 @@ def resolve_config(
 
 # Config fields that name files or folders (a data spec may also be synthetic:...).
 PATH_FIELDS = ("data", "init_from", "model")
+# Settings --resume does not hold against the checkpoint: where files are (data moves
+# with its disk, old runs stored paths relative) and the exported model's name.
+UNCHECKED_FIELDS = (*PATH_FIELDS, "name")
+
+
+def check_config_matches_checkpoint(run: RunDir, stored: LoopConfig, flags: dict[str, Any]) -> None:
+    """Every setting of what the run learns in config.toml is the one its last checkpoint
+    was trained with, or one a flag of this command confirms: an edited value (a size, a
+    learning rate) would otherwise resume another run silently, or fail late."""
+    recorded = recorded_config(run)
+    now = _resolved(stored)
+    if recorded is None or now is None:  # a value that does not resolve is named later
+        return
+    path, trained = recorded
+    changes = [
+        (name, was, value)
+        for name, was, value in changed_settings(
+            trained, config_to_dict(now), skip=UNCHECKED_FIELDS
+        )
+        if name not in flags or not same_setting(flags[name], value)
+    ]
+    if changes:
+        raise ConfigError(
+            f"{run.config} no longer matches the run's checkpoint {path.name}, trained with "
+            f"{describe_changes(changes, 'config.toml')}; put the trained values back in "
+            "config.toml, or confirm a change by passing it as a flag too."
+        )
+
+
+def _resolved(config: C) -> C | None:
+    """`config` with its automatic values filled in, as the run stored them (None when
+    it does not resolve)."""
+    resolve = getattr(config, "resolved", None)
+    if resolve is None:
+        return config
+    try:
+        return resolve()
+    except GanpaintError:
+        return None
 
 
 def absolute_paths(config: C, bases: Sequence[Path], skip: dict[str, Any] | None = None) -> C:
@@ -133,6 +177,30 @@ def training_meta(run: RunDir, config: LoopConfig, extra: dict[str, Any] | None 
     return meta
 
 
+def load_resume_point(task: Task, run: RunDir, config: LoopConfig) -> ResumePoint | None:
+    """The run's last checkpoint, loaded into `task` before any file of the run is
+    rewritten: a flag that changes the networks' shapes stops here, naming the setting."""
+    loaded = load_latest(run)
+    if loaded is None:
+        return None
+    path, payload = loaded
+    try:
+        task.load_state_dict(payload, str(path))
+    except CheckpointError:
+        trained = payload.get("config")
+        if not isinstance(trained, dict):
+            raise
+        changes = changed_settings(trained, config_to_dict(config), skip=UNCHECKED_FIELDS)
+        if not changes:
+            raise
+        raise CheckpointError(
+            f"Checkpoint {path} was trained with {describe_changes(changes, 'now')}, and "
+            "its networks do not fit the new settings; resume with the trained values, or "
+            "start a new run in another --out folder."
+        ) from None
+    return loaded
+
+
 def _forget_fresh_run(run: RunDir, created: bool) -> None:
     """A new run refused before its first step leaves nothing: its config goes, and its
     folder too when this run made it (and nothing else is in it)."""
@@ -170,7 +238,8 @@ def train(
         created = not run.root.exists()
         if ctx.is_main:
             run.root.mkdir(parents=True, exist_ok=True)
-            save_config(config, run.config)
+            if not resume:  # a resumed run's config is rewritten once its checkpoint fits
+                save_config(config, run.config)
         try:
             seed_process(config.seed, ctx.rank)
             runtime = Runtime.create(ctx, config.amp, config.channels_last, config.sync_bn)
@@ -181,6 +250,9 @@ def train(
             if fresh:
                 _forget_fresh_run(run, created)
             raise
+        resumed = load_resume_point(task, run, config) if resume else None
+        if ctx.is_main and resume:
+            save_config(config, run.config)
         options = {"flip": flip, **(transforms or {})}
         stream = BatchStream(
             dataset,
@@ -197,7 +269,7 @@ def train(
         result = fit(
             task, stream, run, config, ctx,
             resume=resume, meta=training_meta(run, config, meta), hooks=hooks,
-            description=description, command=command, initialised=fresh,
+            description=description, command=command, initialised=fresh, resumed=resumed,
         )  # fmt: skip
     finally:
         distributed.teardown(ctx)

@@ -123,6 +123,49 @@ def test_resume_refuses_a_damaged_config_toml(
     assert_refused(train_cli.main, argv, capsys, trained_run.parent, "config.toml")
 
 
+def _edit_config(trained_run: Path, setting: str, value: str) -> None:
+    config = trained_run / "config.toml"
+    lines = [
+        f"{setting} = {value}" if line.startswith(f"{setting} = ") else line
+        for line in config.read_text().splitlines()
+    ]
+    config.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "was"),
+    [("size", "64", "size = 32"), ("nz", "32", "nz = 16"), ("lr", "0.001", "lr = 0.0002")],
+)
+def test_resume_refuses_a_config_toml_edited_away_from_its_checkpoint(
+    trained_run: Path, capsys: pytest.CaptureFixture[str], setting: str, value: str, was: str
+) -> None:
+    """The run would train something else than its checkpoint (or fail on the nets'
+    shapes): one line naming the setting and the trained value, nothing rewritten."""
+    _edit_config(trained_run, setting, value)
+    line = assert_refused(
+        train_cli.main, _resume(trained_run), capsys, trained_run.parent, "config.toml", was
+    )
+    assert f"config.toml: {value}" in line
+
+
+def test_a_config_edit_confirmed_by_its_flag_resumes(trained_run: Path) -> None:
+    _edit_config(trained_run, "lr", "0.001")
+    assert train_cli.main([*_resume(trained_run), "--lr", "0.001"]) == 0
+    assert "lr = 0.001" in (trained_run / "config.toml").read_text().splitlines()
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--ngf", "16"), ("--nz", "32")])
+def test_resume_refuses_a_flag_that_reshapes_the_nets_before_writing(
+    trained_run: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    """The checkpoint cannot fill nets of another shape: said before config.toml is
+    rewritten, naming the setting, instead of failing in load_state_dict afterwards."""
+    argv = [*_resume(trained_run), flag, value]
+    setting = flag.removeprefix("--")
+    line = assert_refused(train_cli.main, argv, capsys, trained_run.parent, f"{setting} = ")
+    assert f"now: {value}" in line
+
+
 # --- group 7: damaged scalars.jsonl and status.json on --resume and status ---------------
 
 
