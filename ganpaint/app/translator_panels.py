@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ganpaint.app.panels import action_button
 from ganpaint.app.qtimage import thumbnail_icon
 from ganpaint.app.statuslabel import StatusLabel
+from ganpaint.app.theme import icon
 from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
 from ganpaint.session.semantic import (
     MEAN_STYLE,
@@ -33,8 +34,9 @@ from ganpaint.session.semantic import (
 )
 from ganpaint.session.translating import directions
 
-STYLE_ICON = 40  # px: big enough to see day from dusk, three to a row in the panel
+STYLE_ICON = 32  # px: enough to tell day from dusk; two rows of three fit a short dock
 _STYLE_TEXT = {MEAN_STYLE: "Mean", PHOTO_STYLE: "Photo", PICTURE_STYLE: "Picture…"}
+_STYLE_ICONS = {PHOTO_STYLE: "fa5s.image", PICTURE_STYLE: "fa5s.folder-open"}  # until chosen
 _STYLE_TIPS = {
     MEAN_STYLE: "No style picture: the model's average light",
     PHOTO_STYLE: "The light and colours of the photo being edited",
@@ -205,8 +207,10 @@ class LabelsPanel(TranslatorPanel):
             picture = examples.get(name, mean if name == MEAN_STYLE else None)
             if picture is not None:
                 button.setIcon(thumbnail_icon(picture, STYLE_ICON))
+            else:
+                button.setIcon(icon(_STYLE_ICONS[name]))
             button.setIconSize(QSize(STYLE_ICON, STYLE_ICON))
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setCheckable(True)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             self.styles.addButton(button, index)
@@ -233,7 +237,8 @@ class LabelsPanel(TranslatorPanel):
     def show_style_picture(self, name: str, picture: np.ndarray | None) -> None:
         """Show `picture` as the thumbnail of the "photo" or "picture" style."""
         button = self.styles.button(STYLE_CHOICES.index(name))
-        button.setIcon(thumbnail_icon(picture, STYLE_ICON) if picture is not None else QIcon())
+        shown = thumbnail_icon(picture, STYLE_ICON) if picture is not None else None
+        button.setIcon(shown or icon(_STYLE_ICONS[name]))
 
     def _update_style_box(self) -> None:
         data = self.model.currentData()
