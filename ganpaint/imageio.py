@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import struct
 import threading
 import zlib
@@ -199,6 +200,11 @@ def _check_readable_file(path: Path) -> None:
     if path.is_dir():
         raise ImageFileError(
             f"Cannot open {path}: it is a folder, not an image; choose an image file inside it."
+        )
+    if not stat.S_ISREG(info.st_mode):  # a pipe or a device: reading it may never end
+        raise ImageFileError(
+            f"Cannot open {path}: it is not a regular file (a pipe or a device); save the "
+            "image to a file first."
         )
     if info.st_size == 0:
         raise ImageFileError(

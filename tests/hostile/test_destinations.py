@@ -550,3 +550,13 @@ def test_a_folder_output_that_is_the_output_file_is_refused(
     assert_refused(ganpaint_cli.main, argv, capsys, work, "out.png", "both")
     assert_refused(ganpaint_cli.main, [*INPAINT, "-o", "o.png", "--candidates", "./o.png"],
                    capsys, work, "both")  # fmt: skip
+
+
+def test_a_fifo_opened_as_an_image_is_named_a_pipe_not_an_empty_file(tmp_path: Path) -> None:
+    from ganpaint.errors import ImageFileError
+    from ganpaint.imageio import load_image
+
+    pipe = fifo(tmp_path / "photo.png")
+    with pytest.raises(ImageFileError, match="not a regular file"):
+        load_image(pipe)  # returns at once: a pipe with no writer is never opened
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
