@@ -8,9 +8,11 @@ Live mode re-runs Image from Labels after each stroke; the issue's target is a
 stroke's result in at most 150 ms for a 512 px label map on the 2-core CPU. Timed is
 what the worker does after the model is loaded, exactly as the app calls it:
 
-- spade: `ganpaint.edit.semantic.style_code` of a style picture (the dusk example)
-  and `image_from_labels` (gaps filled from the nearest class, one-hot, G, uint8);
-- spade, mean style: the same without the style code;
+- spade, live: `ganpaint.edit.semantic.image_from_labels` (gaps filled from the
+  nearest class, one-hot, G, uint8) in the dusk example's style, its code already
+  taken (the app keeps each style's code, so every stroke after the first pays this);
+- spade, a new style: the same plus `style_code` of the picture (a style's first run);
+- spade, mean style: no style code at all;
 - baseline: today's bundled labels2landscape pix2pix through
   `ganpaint.edit.trained_scale.translate_at_scale` on `labels_input` (as the app runs
   it: shrunk to its trained 143 px scale and scaled back).
@@ -114,8 +116,10 @@ def main() -> int:
     rgb = labels_input(labels)
     assert rgb is not None
     net = baseline.translator()
+    code = style_code(spade, dusk)
     runs = {
-        "spade (dusk style)": lambda: image_from_labels(spade, labels, style_code(spade, dusk)),
+        "spade, live (dusk style)": lambda: image_from_labels(spade, labels, code),
+        "spade, a new style": lambda: image_from_labels(spade, labels, style_code(spade, dusk)),
         "spade (mean style)": lambda: image_from_labels(spade, labels),
         f"baseline: {baseline.name} (pix2pix)": lambda: translate_at_scale(
             rgb, net, baseline.meta, device="cpu"
@@ -133,7 +137,7 @@ def main() -> int:
         ratio = row["median_s"] / base
         median, best = row["median_s"] * 1000, row["best_s"] * 1000
         print(f"{name:<44} {median:7.0f}ms {best:7.0f}ms {ratio:11.2f}x")
-    spade_s = results["spade (dusk style)"]["median_s"]
+    spade_s = results["spade, live (dusk style)"]["median_s"]
     verdict = "meets" if spade_s <= TARGET_S else "misses"
     print(f"Target: a stroke's result in <= {TARGET_S * 1000:.0f} ms: SPADE {verdict} it "
           f"({spade_s * 1000:.0f} ms).")  # fmt: skip

@@ -29,6 +29,7 @@ from ganpaint.app.inpaint_controller import InpaintController
 from ganpaint.app.translate_controller import TranslateController
 from ganpaint.app.translator_panels import LabelsPanel
 from ganpaint.edit.inputs import labels_input
+from ganpaint.edit.semantic import small_style_picture
 from ganpaint.errors import GanpaintError
 from ganpaint.imageio import IMAGE_EXTENSIONS, load_image
 from ganpaint.labels import label_map_in
@@ -94,7 +95,10 @@ class LabelsController(QObject):
         panel.classChosen.connect(lambda _i: host.select_tool("label_brush"))
         panel.liveToggled.connect(self._on_live_toggled)
         self.style_file: Path | None = None  # the picture behind the "Picture…" style
-        self._style_pixels: np.ndarray | None = None
+        # photo / picture -> (small copy, cache key), taken when chosen: the photo's light
+        # must not drift as accepted results change the photo.
+        self._captured: dict[str, tuple[np.ndarray, str]] = {}
+        self._captures = 0
         panel.choosePicture.connect(self.choose_style_picture)
         panel.styleChosen.connect(self._on_style_chosen)
 
@@ -134,12 +138,15 @@ class LabelsController(QObject):
         data = self.panel.model.currentData()
         if data and data[1].get("kind") == "spade":
             choice = self.panel.style_choice()
-            picture = style_picture(choice, document.photo, self._style_pixels)
+            if choice == PHOTO_STYLE and PHOTO_STYLE not in self._captured:
+                self._capture(PHOTO_STYLE, document.photo)
+            picture, key = style_picture(choice, self._captured)
             request = LabelsRequest(
                 labels=document.labels.copy(),
                 model=path,
                 base=document.photo.copy(),
-                style=None if picture is None else picture.copy(),
+                style=picture,
+                style_key=key,
                 style_name=self._style_name(choice) if picture is not None else "",
                 device=self.translators.choice.job_device(),
                 accept_text=LABELS_ACCEPT,
@@ -164,6 +171,12 @@ class LabelsController(QObject):
 
     # -- the style picker -------------------------------------------------------------------
 
+    def _capture(self, choice: str, picture: np.ndarray) -> None:
+        self._captures += 1
+        small = small_style_picture(picture)
+        self._captured[choice] = (small, f"{choice}#{self._captures}")
+        self.panel.show_style_picture(choice, small)
+
     def choose_style_picture(self) -> None:
         """Ask for a picture whose light and colours the labels are drawn in."""
         patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS))
@@ -183,16 +196,16 @@ class LabelsController(QObject):
         except GanpaintError as error:
             self.host.show_message(str(error))
             return False
-        self.style_file, self._style_pixels = path, pixels
-        self.panel.show_style_picture(PICTURE_STYLE, pixels)
+        self.style_file = path
+        self._capture(PICTURE_STYLE, pixels)
         self.panel.set_style(PICTURE_STYLE)
         self._on_style_chosen(PICTURE_STYLE)
         return True
 
     def _on_style_chosen(self, choice: str) -> None:
         if choice == PHOTO_STYLE:
-            self.panel.show_style_picture(PHOTO_STYLE, self.host.document.photo)
-        if choice == PICTURE_STYLE and self._style_pixels is None:
+            self._capture(PHOTO_STYLE, self.host.document.photo)  # the photo as it is now
+        if choice == PICTURE_STYLE and PICTURE_STYLE not in self._captured:
             return  # wait for the file
         if self.results.newest_on_offer(LABELS_ACCEPT) or self.panel.live.isChecked():
             self.live_timer.start()  # show the new style on what is on offer
@@ -207,8 +220,10 @@ class LabelsController(QObject):
         self.live_timer.start()  # restarting it is the debounce
 
     def stop(self) -> None:
-        """A new document: no live run is pending."""
+        """A new document: no live run is pending, and "Photo" means the new photo."""
         self.live_timer.stop()
+        if self._captured.pop(PHOTO_STYLE, None) is not None:
+            self.panel.show_style_picture(PHOTO_STYLE, None)
 
     def _too_slow(self) -> bool:
         """The latest runs of the chosen model all took too long for live."""

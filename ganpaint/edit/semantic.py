@@ -30,10 +30,12 @@ from ganpaint.labels import LABEL_NAMES, fill_unlabelled
 from ganpaint.landscapes import render_landscapes, seed_range
 from ganpaint.landscapes.render import scene_light
 from ganpaint.models.bundle import ModelBundle
-from ganpaint.models.spade import one_hot_labels
+from ganpaint.models.spade import fold_spectral_norm, one_hot_labels
 
 #: The styles offered beside the semantic brushes, in order.
 EXAMPLE_STYLES: tuple[str, ...] = ("day", "dusk", "night")
+#: The side a style picture is kept at (the style encoders read 128 px).
+STYLE_PICTURE_SIDE = 256
 #: Held-out scenes are searched from here for the examples (no training run sees them).
 _EXAMPLE_SEARCH = 64
 
@@ -58,6 +60,18 @@ def style_examples(side: int = 128) -> dict[str, np.ndarray]:
     batch = render_landscapes(picks, side, kinds=("scene",))
     assert batch.scene is not None
     return {name: batch.scene[i] for i, name in enumerate(EXAMPLE_STYLES)}
+
+
+def small_style_picture(picture: np.ndarray, side: int = STYLE_PICTURE_SIDE) -> np.ndarray:
+    """A copy of `picture` no larger than `side` (area-averaged): what a style keeps of
+    a 12 MP photo. The encoder reads 128 px anyway, so the code is the same."""
+    rgb = np.ascontiguousarray(picture)
+    height, width = rgb.shape[:2]
+    scale = side / max(height, width)
+    if scale >= 1:
+        return rgb.copy()
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 def takes_style(meta: dict[str, Any]) -> bool:
@@ -132,7 +146,7 @@ def image_from_labels(
     size = working_size(filled.shape, bundle.meta)
     if size != (height, width):
         filled = cv2.resize(filled, (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
-    generator = bundle.nets["G"]
+    generator = fold_spectral_norm(bundle.nets["G"].eval())
     code = _style_tensor(bundle, style)
     ids = torch.from_numpy(_padded(filled, generator.multiple)).to(bundle.device)
     with torch.inference_mode():

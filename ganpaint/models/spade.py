@@ -89,7 +89,8 @@ class Spade(nn.Module):
         self.beta = nn.Conv2d(hidden, channels, 3, padding=1)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor, style: torch.Tensor | None):
-        labels = F.interpolate(labels, size=x.shape[2:], mode="nearest")
+        if labels.shape[2:] != x.shape[2:]:
+            labels = F.interpolate(labels, size=x.shape[2:], mode="nearest")
         hidden = self.shared(labels)
         if self.style is not None and style is not None:
             hidden = hidden + self.style(style)[:, :, None, None]
@@ -190,13 +191,33 @@ class SpadeGenerator(nn.Module):
         x = self.head(F.interpolate(labels, size=small, mode="nearest"))
         if self.head_style is not None and style is not None:
             x = x + self.head_style(style)[:, :, None, None]
-        x = self.blocks[0](x, labels, style)
+        x = self.blocks[0](x, _resized(labels, x), style)
         for block in self.blocks[1:]:
-            x = block(F.interpolate(x, scale_factor=2.0, mode="nearest"), labels, style)
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+            x = block(x, _resized(labels, x), style)  # once per block, not per SPADE layer
         image = self.to_image(F.leaky_relu(x, 0.2))
         if self.out_upsample > 1:
             image = F.pixel_shuffle(image, self.out_upsample)
         return torch.tanh(image)
+
+
+def _resized(labels: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(labels, size=like.shape[2:], mode="nearest")
+
+
+def fold_spectral_norm(net: nn.Module) -> nn.Module:
+    """`net` with each spectrally normalised weight replaced by its value, for inference.
+
+    Out of training the normalised weight W / sigma is a constant, yet the
+    parametrisation recomputes it on every pass: 20 of the 150 ms of a live 512 px run.
+    Only for a net in eval mode that will not train again (its file keeps the form it
+    was saved in); folding twice does nothing."""
+    if net.training:
+        raise ValueError("Fold spectral norm only in eval mode: training would change it.")
+    for module in net.modules():
+        if parametrize.is_parametrized(module, "weight"):
+            parametrize.remove_parametrizations(module, "weight", leave_parametrized=True)
+    return net
 
 
 class SpadeStyleEncoder(nn.Module):

@@ -25,6 +25,7 @@ from ganpaint.edit.semantic import (
     takes_style,
 )
 from ganpaint.geometry import nonzero_box
+from ganpaint.models.bundle import ModelBundle
 from ganpaint.session.inpainting import InpaintOutcome
 from ganpaint.session.models import ChosenModels
 
@@ -46,21 +47,39 @@ class LabelsRequest:
     base: np.ndarray  # the photo the result replaces, uint8 H×W×3
     style: np.ndarray | None = None  # the style picture, uint8 RGB; None: the mean style
     style_name: str = ""  # for the result's label ("dusk", "the photo", a file name)
+    style_key: str = ""  # names this picture for the code cache ("": do not cache)
     device: str = "cpu"
     label: str = "Image from labels"
     accept_text: str = "Accept image from labels"
 
 
-def style_picture(choice: str, photo: np.ndarray, picture: np.ndarray | None) -> np.ndarray | None:
-    """The picture a style choice stands for: an example, the photo, the chosen file, or
-    None for the mean style (and for "picture" before a file was chosen)."""
+def style_picture(
+    choice: str, captured: dict[str, tuple[np.ndarray, str]]
+) -> tuple[np.ndarray | None, str]:
+    """(picture, cache key) a style choice stands for: an example, or the photo or file
+    captured when it was chosen (`captured`: choice -> (small picture, key)); (None, "")
+    for the mean style and for a photo or file not captured yet."""
     if choice in EXAMPLE_STYLES:
-        return style_examples()[choice]
-    if choice == PHOTO_STYLE:
-        return photo
-    if choice == PICTURE_STYLE:
-        return picture
-    return None
+        return style_examples()[choice], choice
+    return captured.get(choice, (None, ""))
+
+
+#: (model, style key) -> style code: a live session re-draws after every stroke in the
+#: same style, and the encoder's pass was a tenth of each run.
+_codes: dict[tuple[Path, str], np.ndarray] = {}
+_MAX_CODES = 32
+
+
+def _code(bundle: ModelBundle, request: LabelsRequest) -> np.ndarray:
+    assert request.style is not None
+    if not request.style_key:
+        return style_code(bundle, request.style)
+    key = (request.model, request.style_key)
+    if key not in _codes:
+        if len(_codes) >= _MAX_CODES:
+            _codes.clear()
+        _codes[key] = style_code(bundle, request.style)
+    return _codes[key]
 
 
 def make_labels_job(
@@ -74,7 +93,7 @@ def make_labels_job(
         bundle = slot.bundle(request.model).to(request.device)
         cancel.raise_if_cancelled()
         loaded = time.perf_counter()
-        code = style_code(bundle, request.style) if request.style is not None else None
+        code = _code(bundle, request) if request.style is not None else None
         result = image_from_labels(bundle, request.labels, code)
         box = nonzero_box(np.ones(request.base.shape[:2], bool))
         end = time.perf_counter()

@@ -22,6 +22,7 @@ from ganpaint.imageio import load_image, save_image
 from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER, fill_unlabelled, label_map_in
 from ganpaint.models import ModelBundle, UnetGenerator
 from ganpaint.paths import samples_dir, user_models_dir
+from ganpaint.session.semantic import STYLE_CHOICES
 
 
 @pytest.fixture
@@ -332,9 +333,11 @@ def test_a_spade_model_draws_the_labels_in_the_style_picked_beside_the_brushes(
     panel.set_style("mean")
     _labels_result(qtbot, window)
     assert "style" not in window.results.current.label  # the model's mean
-    panel.set_style("photo")
-    _labels_result(qtbot, window)
+    panel.styles.button(STYLE_CHOICES.index("photo")).click()  # takes the photo as it is
+    in_photo_light = _labels_result(qtbot, window)
     assert "the photo's style" in window.results.current.label
+    window.controller.accept()  # the photo is now the drawn picture ...
+    assert np.array_equal(in_photo_light, _labels_result(qtbot, window))  # ... the style stays
 
     damaged = tmp_path / "damaged.png"
     damaged.write_bytes(b"not a picture")

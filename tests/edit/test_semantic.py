@@ -78,3 +78,22 @@ def test_bad_labels_and_styles_are_refused_in_one_sentence() -> None:
         style_code(bundle, np.zeros((10, 10), np.uint8))
     with pytest.raises(GanpaintError, match="has no style encoder"):
         style_code(_bundle(style=False), style_examples(32)["day"])
+
+
+def test_a_live_session_encodes_each_style_picture_once(monkeypatch, tmp_path) -> None:
+    from ganpaint.edit.progress import CancelToken
+    from ganpaint.session import semantic as session
+    from ganpaint.session.models import ChosenModels
+
+    path = _bundle().save(tmp_path / "tiny.safetensors")
+    calls: list[int] = []
+    real = session.style_code
+    monkeypatch.setattr(session, "style_code", lambda b, p: calls.append(1) or real(b, p))
+    base = np.zeros((50, 70, 3), np.uint8)
+    slot = ChosenModels()
+    for key in ("dusk", "dusk", "photo#1", "dusk"):
+        request = session.LabelsRequest(
+            _strokes(), path, base, style=style_examples(64)["dusk"], style_key=key
+        )
+        session.make_labels_job(request, slot)(lambda _p: None, CancelToken())
+    assert len(calls) == 2  # "dusk" once, "photo#1" once

@@ -118,3 +118,21 @@ def test_a_pixel_shuffle_output_draws_the_full_size_and_round_trips(tmp_path: Pa
 def test_an_output_upsampling_other_than_one_or_two_is_refused() -> None:
     with pytest.raises(ValueError, match="out_upsample must be 1 or 2"):
         SpadeGenerator(**TINY, out_upsample=4)
+
+
+def test_folding_spectral_norm_keeps_the_output_and_is_refused_in_training() -> None:
+    from torch.nn.utils import parametrize
+
+    from ganpaint.models.spade import fold_spectral_norm
+
+    torch.manual_seed(0)
+    generator = SpadeGenerator(**TINY, out_upsample=2)
+    with pytest.raises(ValueError, match="eval mode"):
+        fold_spectral_norm(generator)
+    generator.eval()
+    labels = _labels(n=1, height=32, width=32)
+    with torch.no_grad():
+        before = generator(labels)
+        folded = fold_spectral_norm(fold_spectral_norm(generator))  # twice: no change
+        assert torch.allclose(folded(labels), before, atol=1e-6)
+    assert not any(parametrize.is_parametrized(m) for m in folded.modules())
