@@ -196,6 +196,12 @@ def _add_translation_flags(parser: argparse.ArgumentParser, defaults: dict[str, 
         action=argparse.BooleanOptionalAction,
         help=f"dropout in the generator (default {defaults['dropout']})",
     )
+    parser.add_argument(
+        "--upsample", choices=("transpose", "resize"),
+        help="how the generator upsamples: transpose (the reference's transposed convs; "
+        "needed to start from its checkpoints) or resize (nearest x2 then a 3x3 conv, "
+        "free of checkerboard artefacts) (default transpose)",
+    )  # fmt: skip
     parser.add_argument("--gan-mode", choices=("lsgan", "vanilla"),
                         help=f"adversarial loss (default {defaults['gan_mode']})")  # fmt: skip
     add_number(parser, "--beta1", key="fraction", help="Adam beta1 (default 0.5)")

@@ -28,6 +28,7 @@ from ganpaint.models.patchgan import NLayerDiscriminator
 from ganpaint.models.registry import build_net
 from ganpaint.models.statecheck import describe_mismatch, shapes_of
 from ganpaint.models.unet import MIN_DOWNS
+from ganpaint.models.upsample import DEFAULT_UPSAMPLE, UPSAMPLES
 from trainer.config import ConfigError, LoopConfig
 from trainer.data.paired import data_domains, default_load_size
 from trainer.losses import PATCH_LOSSES
@@ -68,6 +69,10 @@ class TranslationConfig(LoopConfig):
     n_layers_d: int = 3  # 3: the 70x70 PatchGAN ("basic")
     norm: str = "instance"
     dropout: bool = False
+    # how G doubles its resolution: "transpose" (the reference's transposed convs, so its
+    # checkpoints fit --init-from) or "resize" (nearest x2 + 3x3 conv: no checkerboard
+    # artefacts to unlearn; see ganpaint.models.upsample)
+    upsample: str = DEFAULT_UPSAMPLE
     gan_mode: str = "lsgan"
     lr: float = 2e-4
     beta1: float = 0.5
@@ -104,6 +109,10 @@ class TranslationConfig(LoopConfig):
             raise ConfigError("n_epochs + n_epochs_decay must be at least 1.")
         if self.norm not in NORMS:
             raise ConfigError(f"Unknown --norm {self.norm!r}; use {', '.join(NORMS)}.")
+        if self.upsample not in UPSAMPLES:
+            raise ConfigError(
+                f"Unknown --upsample {self.upsample!r}; use {' or '.join(UPSAMPLES)}."
+            )
         if self.gan_mode not in PATCH_LOSSES:
             raise ConfigError(
                 f"Unknown --gan-mode {self.gan_mode!r}; use {' or '.join(PATCH_LOSSES)}."
@@ -159,7 +168,7 @@ def build_generator(config: TranslationConfig, input_nc: int = 3, output_nc: int
     return build_net(
         arch,
         {"input_nc": input_nc, "output_nc": output_nc, "ngf": config.ngf, "norm": config.norm,
-         "use_dropout": config.dropout, **extra},
+         "use_dropout": config.dropout, "upsample": config.upsample, **extra},
     )  # fmt: skip
 
 
@@ -229,7 +238,8 @@ def copy_generator(source: nn.Module, target: nn.Module, spec: str, role: str) -
         detail = f" ({mismatch})" if type(source) is type(target) else ""
         raise ConfigError(
             f"--init-from {spec}: its {_describe(source)} does not fit this run's {role} "
-            f"{_describe(target)}{detail}; pass matching --netG/--ngf/--norm flags or another file."
+            f"{_describe(target)}{detail}; pass matching --netG/--ngf/--norm/--upsample flags "
+            "or another file."
         )
     with torch.no_grad():
         target.load_state_dict(source.state_dict())

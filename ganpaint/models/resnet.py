@@ -4,6 +4,10 @@ Layer order and indices match pytorch-CycleGAN-and-pix2pix, so `model.<i>...` st
 dict keys of its released `resnet_6blocks` / `resnet_9blocks` checkpoints load as is:
 reflection padding, a 7x7 conv, two stride-2 downsamplings, n residual blocks, two
 transposed-conv upsamplings and a 7x7 conv to tanh.
+
+`upsample="resize"` (see ganpaint.models.upsample) makes each upsampling a nearest
+resize and a 3x3 conv: one module more per upsampling, so the indices from the first
+upsampling on move by one and two (the output conv is `model.<n_blocks + 19>`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from torch import nn
 
 from ganpaint.models.init import init_weights
 from ganpaint.models.norm import conv_bias, norm_layer
+from ganpaint.models.upsample import DEFAULT_UPSAMPLE, check_upsample, resize_conv
 
 N_DOWNSAMPLING = 2
 
@@ -60,6 +65,7 @@ class ResnetGenerator(nn.Module):
         use_dropout: bool = False,
         n_blocks: int = 9,
         init: bool = True,
+        upsample: str = DEFAULT_UPSAMPLE,
     ) -> None:
         super().__init__()
         if n_blocks < 0:
@@ -72,6 +78,9 @@ class ResnetGenerator(nn.Module):
             "use_dropout": use_dropout,
             "n_blocks": n_blocks,
         }
+        if check_upsample(upsample) != DEFAULT_UPSAMPLE:
+            # The reference layout stays unrecorded, as in the U-Net.
+            self.config["upsample"] = upsample
         make_norm, bias = norm_layer(norm), conv_bias(norm)
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
@@ -89,10 +98,15 @@ class ResnetGenerator(nn.Module):
             width *= 2
         layers += [ResnetBlock(width, norm, use_dropout) for _ in range(n_blocks)]
         for _ in range(N_DOWNSAMPLING):
+            if upsample == "transpose":
+                layers.append(
+                    nn.ConvTranspose2d(
+                        width, width // 2, 3, stride=2, padding=1, output_padding=1, bias=bias
+                    )
+                )
+            else:
+                layers += resize_conv(width, width // 2, bias)
             layers += [
-                nn.ConvTranspose2d(
-                    width, width // 2, 3, stride=2, padding=1, output_padding=1, bias=bias
-                ),
                 make_norm(width // 2),
                 nn.ReLU(True),
             ]

@@ -4,6 +4,11 @@ Each UnetSkipConnectionBlock wraps the next one as its `model[1]` (outermost) or
 `model[3]` (middle), so keys read `model.model.1.model.3.model.3...`, matching the
 reference's `unet_128` (num_downs 7) and `unet_256` (num_downs 8) checkpoints.
 Inputs must be multiples of 2**num_downs pixels (the bottleneck is 1x1 there).
+
+`upsample="resize"` (see ganpaint.models.upsample) replaces each transposed conv by a
+nearest resize and a 3x3 conv, one module more per block: the nesting stays as above
+(the inner block is still `model[1]` or `model[3]`), only the up conv and what follows
+it in each block move one index on.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from torch import nn
 
 from ganpaint.models.init import init_weights
 from ganpaint.models.norm import conv_bias, norm_layer
+from ganpaint.models.upsample import DEFAULT_UPSAMPLE, check_upsample, resize_conv
 
 MIN_DOWNS = 5
 
@@ -30,30 +36,34 @@ class UnetSkipConnectionBlock(nn.Module):
         outermost: bool = False,
         innermost: bool = False,
         use_dropout: bool = False,
+        upsample: str = DEFAULT_UPSAMPLE,
     ) -> None:
         super().__init__()
         self.outermost = outermost
         make_norm, bias = norm_layer(norm), conv_bias(norm)
         input_nc = outer_nc if input_nc is None else input_nc
         downconv = nn.Conv2d(input_nc, inner_nc, 4, stride=2, padding=1, bias=bias)
+        up_in = inner_nc if innermost else inner_nc * 2
+        # The outermost upconv feeds tanh directly, so it always has a bias.
+        up_bias = True if outermost else bias
+        if check_upsample(upsample) == "transpose":
+            up = [nn.ConvTranspose2d(up_in, outer_nc, 4, stride=2, padding=1, bias=up_bias)]
+        else:
+            up = resize_conv(up_in, outer_nc, up_bias)
         if outermost:
             assert submodule is not None
-            # The outermost upconv feeds tanh directly, so it always has a bias.
-            upconv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, stride=2, padding=1)
-            layers = [downconv, submodule, nn.ReLU(True), upconv, nn.Tanh()]
+            layers = [downconv, submodule, nn.ReLU(True), *up, nn.Tanh()]
         elif innermost:
-            upconv = nn.ConvTranspose2d(inner_nc, outer_nc, 4, stride=2, padding=1, bias=bias)
-            layers = [nn.LeakyReLU(0.2, True), downconv, nn.ReLU(True), upconv, make_norm(outer_nc)]
+            layers = [nn.LeakyReLU(0.2, True), downconv, nn.ReLU(True), *up, make_norm(outer_nc)]
         else:
             assert submodule is not None
-            upconv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, stride=2, padding=1, bias=bias)
             layers = [
                 nn.LeakyReLU(0.2, True),
                 downconv,
                 make_norm(inner_nc),
                 submodule,
                 nn.ReLU(True),
-                upconv,
+                *up,
                 make_norm(outer_nc),
             ]
             if use_dropout:
@@ -80,6 +90,7 @@ class UnetGenerator(nn.Module):
         norm: str = "batch",
         use_dropout: bool = False,
         init: bool = True,
+        upsample: str = DEFAULT_UPSAMPLE,
     ) -> None:
         super().__init__()
         if num_downs < MIN_DOWNS:
@@ -92,16 +103,21 @@ class UnetGenerator(nn.Module):
             "norm": norm,
             "use_dropout": use_dropout,
         }
+        if check_upsample(upsample) != DEFAULT_UPSAMPLE:
+            # The reference layout stays unrecorded, so files older ganpaints wrote (and
+            # transpose files this one writes) read the same everywhere.
+            self.config["upsample"] = upsample
         self.size_multiple = 2**num_downs
-        block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, norm, innermost=True)
+        up = {"upsample": upsample}
+        block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, norm, innermost=True, **up)
         for _ in range(num_downs - MIN_DOWNS):
             block = UnetSkipConnectionBlock(
-                ngf * 8, ngf * 8, norm, submodule=block, use_dropout=use_dropout
+                ngf * 8, ngf * 8, norm, submodule=block, use_dropout=use_dropout, **up
             )
         for mult in (4, 2, 1):
-            block = UnetSkipConnectionBlock(ngf * mult, ngf * mult * 2, norm, submodule=block)
+            block = UnetSkipConnectionBlock(ngf * mult, ngf * mult * 2, norm, submodule=block, **up)
         self.model = UnetSkipConnectionBlock(
-            output_nc, ngf, norm, input_nc=input_nc, submodule=block, outermost=True
+            output_nc, ngf, norm, input_nc=input_nc, submodule=block, outermost=True, **up
         )
         if init:
             init_weights(self)
