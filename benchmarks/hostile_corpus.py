@@ -1072,10 +1072,39 @@ def numbers(cases: Cases) -> None:
             base = TRANSLATE if command == "translate" else SAMPLE
             cases.add(f"env/{command}/{name}", 5, [*base, "-o", "o.png"], expect,
                       env={"GANPAINT_MAX_MEMORY": raw}, check=image_at("o.png"))  # fmt: skip
+    training_memory(cases)
     for name, raw, expect in (("pixels-lots", "lots", "error"), ("pixels-negative", "-5", "error"),
                               ("pixels-10", "10", "error"), ("pixels-none", "0", "ok")):  # fmt: skip
         cases.add(f"env/inpaint/{name}", 5, [*INPAINT, "-o", "o.png"], expect,
                   env={"GANPAINT_MAX_PIXELS": raw}, check=image_at("o.png"))  # fmt: skip
+
+
+#: Training runs whose nets and activations need hundreds of GiB, within every range.
+_HUGE_RUNS = {
+    # issue 18's reproduction: an allocator traceback under `ulimit -v`, and without one
+    # the kernel's OOM killer ended the process without a word
+    "pix2pix/issue-18": ["pix2pix", "--data", "synthetic:landscapes:edges2photo", "--size",
+                         "2048", "--batch", "64", "--ngf", "512", "--iters", "1"],
+    "gan/widest": ["gan", "--size", "128", "--ngf", "1024", "--ndf", "1024", "--batch", "4096",
+                   "--synthetic-n", "4096", "--iters", "1"],
+    "cyclegan/widest": ["cyclegan", "--size", "256", "--ngf", "1024", "--batch", "64",
+                        "--synthetic-n", "64", "--iters", "1"],
+    "encoder/batch-4096": ["encoder", "--model", "{w}/gan.safetensors", "--data", "{t}/images",
+                           "--batch", "4096", "--ndf", "1024", "--synthetic-n", "4096",
+                           "--iters", "1"],
+}  # fmt: skip
+_RUN_FLAGS = ["-o", "run", "--workers", "0", "--device", "cpu", "--no-tensorboard"]
+
+
+def training_memory(cases: Cases) -> None:
+    """Training runs estimated before they allocate: refused in one line with no run folder
+    (under an address-space limit, so a regression fails the case instead of the machine),
+    while a tiny run under the same limit trains."""
+    for name, argv in _HUGE_RUNS.items():
+        cases.add(f"memory/{name}", 5, [*argv, *_RUN_FLAGS], "error", mode="bounded",
+                  timeout=120.0)  # fmt: skip
+    cases.add("memory/gan/tiny", 5, [*GAN, "-o", "run"], "ok", mode="bounded",
+              check=exists("run/model.safetensors"))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- group 6

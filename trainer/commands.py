@@ -67,6 +67,7 @@ def _train(command: TrainingCommand, args: argparse.Namespace) -> int:
         channels=command.channels(config),
         description=command.name,
         transforms=command.transforms(config),
+        memory_flags=command.memory_flags(config),
     )
     return {"finished": 0, "stopped": 0, "interrupted": EXIT_INTERRUPTED}.get(result.state, 1)
 

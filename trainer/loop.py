@@ -25,6 +25,7 @@ import torch
 
 from ganpaint.device import describe_device, seed_everything
 from ganpaint.errors import GanpaintError
+from ganpaint.memory import MemoryLimitError, failed_allocation, is_allocation_failure
 from trainer.checkpoint import (
     capture_rng,
     load_latest,
@@ -47,6 +48,15 @@ ResumePoint = tuple[Path, dict[str, Any]]
 
 class TrainingDiverged(GanpaintError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class StepOutOfMemory(MemoryLimitError):
+    """An allocation failed in a step (or in saving one); the last checkpoint is kept.
+    `session.train` rephrases it with what happened to the run."""
+
+    def __init__(self, step: int, detail: str) -> None:
+        super().__init__(f"Training ran out of memory at step {step} ({detail}).")
+        self.step, self.detail = step, detail
 
 
 @dataclass
@@ -308,6 +318,11 @@ def fit(
     except KeyboardInterrupt:
         write_status("interrupted")
         raise
+    except (MemoryError, RuntimeError) as error:
+        if not is_allocation_failure(error):
+            raise
+        write_status("out of memory")
+        raise StepOutOfMemory(step + 1, failed_allocation(error)) from None
     finally:
         monitor.close()
     return FitResult(step=step, state=state, last_checkpoint=last_checkpoint, losses=latest)

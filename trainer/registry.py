@@ -32,7 +32,7 @@ from trainer.gan import GanConfig, GanTask
 from trainer.pix2pix import Pix2PixConfig, Pix2PixTask
 from trainer.rundir import RunDir
 from trainer.runtime import Runtime
-from trainer.session import training_meta
+from trainer.session import MEMORY_FLAGS, training_meta
 from trainer.spade import SpadeConfig, SpadeTask, open_label_pairs
 from trainer.task import Task
 
@@ -49,6 +49,8 @@ class TrainingCommand:
     meta: Callable[[Any], dict[str, Any]] = field(default=lambda config: {})
     #: how the batch stream transforms images: {"flip", "crop", "joint"} (see BatchStream).
     transforms: Callable[[Any], dict[str, Any]] = field(default=lambda config: {})
+    #: the config fields its memory grows with, named when a run does not fit.
+    memory_flags: Callable[[Any], tuple[str, ...]] = field(default=lambda config: MEMORY_FLAGS)
 
 
 # -- gan --------------------------------------------------------------------------------
@@ -66,6 +68,8 @@ GAN = TrainingCommand(
     channels=lambda config: config.channels,
     meta=lambda config: {"latent": "uniform"},
     transforms=lambda config: {"flip": config.flip},
+    # the MLP GAN's widths are fixed: only the batch and the size change its memory
+    memory_flags=lambda config: MEMORY_FLAGS if config.arch == "dcgan" else ("batch", "size"),
 )
 
 
@@ -101,6 +105,7 @@ ENCODER = TrainingCommand(
     build_task=_encoder_task,
     build_data=_encoder_data,
     channels=lambda config: _encoder_source(config).meta.get("channels_out", 3),
+    memory_flags=lambda config: ("batch", "ndf"),
 )
 
 
@@ -204,5 +209,11 @@ def load_model(spec: str | Path) -> ModelBundle:
     else:
         bundle = load_bundle(path)
     bundle.eval()
-    _MODEL_CACHE[key] = bundle
+    if not _on_meta(bundle):  # a run's model rebuilt while memory is measured is no model
+        _MODEL_CACHE[key] = bundle
     return bundle
+
+
+def _on_meta(bundle: ModelBundle) -> bool:
+    """Whether the bundle's nets were built on the meta device (shapes without data)."""
+    return any(p.is_meta for net in bundle.nets.values() for p in net.parameters())

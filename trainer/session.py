@@ -4,12 +4,18 @@
 run's own `config.toml` on `--resume`) and `train` sets up torchrun, the device and
 the data stream, builds the task and hands both to `trainer.loop.fit`. A new model
 (CycleGAN, pix2pix) supplies a config dataclass, a task factory and a data factory.
+
+Memory is planned before the run folder is made (`trainer.footprint`: the task measured
+on the meta device), and an allocator failure that happens anyway, in set-up or in a
+step, ends in one sentence like every user error: a new run without a checkpoint is
+removed, an existing run keeps its last checkpoint untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +25,7 @@ from torch.utils.data import Dataset
 
 from ganpaint.destinations import check_writes
 from ganpaint.errors import DestinationError, GanpaintError
+from ganpaint.memory import MemoryLimitError, failed_allocation, is_allocation_failure
 from trainer import distributed
 from trainer.checkpoint import CheckpointError, load_latest, recorded_config
 from trainer.config import (
@@ -34,7 +41,8 @@ from trainer.config import (
 )
 from trainer.data.source import is_synthetic
 from trainer.data.stream import BatchStream
-from trainer.loop import FitResult, ResumePoint, StepHook, fit, seed_process
+from trainer.footprint import check_training_memory, describe_flags, measure
+from trainer.loop import FitResult, ResumePoint, StepHook, StepOutOfMemory, fit, seed_process
 from trainer.rundir import RunDir
 from trainer.runtime import Runtime
 from trainer.task import Task
@@ -202,12 +210,157 @@ def load_resume_point(task: Task, run: RunDir, config: LoopConfig) -> ResumePoin
 
 
 def _forget_fresh_run(run: RunDir, created: bool) -> None:
-    """A new run refused before its first step leaves nothing: its config goes, and its
-    folder too when this run made it (and nothing else is in it)."""
-    run.config.unlink(missing_ok=True)
+    """A new run that stops before its first checkpoint leaves nothing: the files and
+    folders it wrote go (none was there before it: `_check_new_run`), and its folder
+    too when this run made it (and nothing else is in it)."""
+    for path in (run.config, run.status, run.scalars, run.model):
+        path.unlink(missing_ok=True)
+    for folder in run.own_folders():
+        shutil.rmtree(folder, ignore_errors=True)
     if created:
         with contextlib.suppress(OSError):  # something else is there now: leave it
             run.root.rmdir()
+
+
+#: The config fields a run's memory grows with, named when it does not fit.
+MEMORY_FLAGS = ("batch", "size", "ngf", "ndf")
+
+
+def _check_memory_fits(
+    command: str,
+    run: RunDir,
+    config: LoopConfig,
+    build_task: Callable[[Runtime, Any], Task],
+    dataset: Dataset[Any],
+    ctx: distributed.DistContext,
+    *,
+    channels: int | None,
+    crop: int | None,
+    flags: Sequence[str],
+    resume: bool,
+) -> None:
+    """Refuse a run that would not fit in memory, before any file of it is written; a
+    resumed run also holds its checkpoint while loading it.
+
+    A task the meta device cannot run (an operation without a meta kernel) trains
+    unmeasured, with a warning: the estimate guards the run, it must not stop it."""
+    try:
+        footprint = measure(build_task, config, dataset, channels=channels, crop=crop)
+    except GanpaintError:
+        raise
+    except Exception as error:
+        if is_allocation_failure(error):
+            raise
+        if ctx.is_main:
+            first = (str(error).strip().splitlines() or [""])[0][:200]
+            print(
+                f"ganpaint-train: warning: memory not estimated ({type(error).__name__}: "
+                f"{first}); training anyway.",
+                file=sys.stderr,
+            )
+        return
+    checkpoints = run.list_checkpoints() if resume else []
+    extra = checkpoints[-1][1].stat().st_size if checkpoints else 0
+    check_training_memory(command, config, footprint, ctx, flags, extra=extra)
+
+
+@dataclasses.dataclass
+class _Start:
+    """How far `train` got, for the message when memory runs out."""
+
+    config: LoopConfig
+    written: bool = False  # the run folder holds files of this command
+    fresh: bool = False  # a new run (not --resume) on rank 0
+    created: bool = False  # this run made the folder
+
+
+def _out_of_memory(
+    error: BaseException, command: str, run: RunDir, start: _Start, flags: Sequence[str]
+) -> MemoryLimitError:
+    """The one sentence for an allocation that failed although the estimate let the run
+    start; a new run without a checkpoint is removed first (see `_forget_fresh_run`)."""
+    if isinstance(error, StepOutOfMemory):
+        where, detail = f"at step {error.step}", error.detail
+    else:
+        where, detail = "while setting up", failed_allocation(error)
+    _shown, lower = describe_flags(start.config, flags)
+    kept = run.list_checkpoints() if start.written else []
+    if not start.written:
+        outcome = f"nothing was written; {lower}"
+    elif start.fresh and not kept:
+        _forget_fresh_run(run, start.created)
+        outcome = f"the new run in {run.root} was removed; {lower} and start it again"
+    else:
+        last = f"its last checkpoint (step {kept[-1][0]})" if kept else "its files"
+        outcome = f"{run.root} keeps {last}; free memory, or --resume with a smaller --batch"
+    return MemoryLimitError(f"Training {command} ran out of memory {where} ({detail}); {outcome}.")
+
+
+def _train(
+    ctx: distributed.DistContext,
+    start: _Start,
+    command: str,
+    run: RunDir,
+    config: C,
+    build_task: Callable[[Runtime, C], Task],
+    build_data: Callable[[C, distributed.DistContext], Dataset[Any]],
+    *,
+    resume: bool,
+    meta: dict[str, Any] | None,
+    channels: int | None,
+    flip: bool,
+    description: str,
+    hooks: tuple[StepHook, ...],
+    transforms: dict[str, Any] | None,
+    memory_flags: Sequence[str],
+) -> FitResult:
+    """`train` within its process group, recording in `start` how far it got."""
+    dataset = build_data(config, ctx)  # data errors first: they say what the data lacks
+    _check_run_destination(run, config)
+    config = config.for_data(len(dataset), ctx.world_size)  # type: ignore[arg-type]
+    start.config = config
+    options = {"flip": flip, **(transforms or {})}
+    _check_memory_fits(
+        command, run, config, build_task, dataset, ctx, channels=channels,
+        crop=options.get("crop"), flags=memory_flags, resume=resume,
+    )  # fmt: skip
+    fresh = ctx.is_main and not resume and not run.config.exists()
+    created = not run.root.exists()
+    start.fresh, start.created, start.written = fresh, created, True
+    if ctx.is_main:
+        run.root.mkdir(parents=True, exist_ok=True)
+        if not resume:  # a resumed run's config is rewritten once its checkpoint fits
+            save_config(config, run.config)
+    try:
+        seed_process(config.seed, ctx.rank)
+        runtime = Runtime.create(ctx, config.amp, config.channels_last, config.sync_bn)
+        task = build_task(runtime, config)
+        if fresh:  # inputs a task reads at its start (--init-from) are checked now
+            task.initialise()
+    except GanpaintError:
+        if fresh:
+            _forget_fresh_run(run, created)
+        raise
+    resumed = load_resume_point(task, run, config) if resume else None
+    if ctx.is_main and resume:
+        save_config(config, run.config)
+    stream = BatchStream(
+        dataset,
+        batch=config.batch * task.batch_multiple,
+        seed=config.seed,
+        device=ctx.device,
+        rank=ctx.rank,
+        world_size=ctx.world_size,
+        workers=config.workers,
+        channels=channels,
+        memory_format=runtime.memory_format,
+        **options,
+    )
+    return fit(
+        task, stream, run, config, ctx,
+        resume=resume, meta=training_meta(run, config, meta), hooks=hooks,
+        description=description, command=command, initialised=fresh, resumed=resumed,
+    )  # fmt: skip
 
 
 def train(
@@ -224,53 +377,25 @@ def train(
     description: str = "train",
     hooks: tuple[StepHook, ...] = (),
     transforms: dict[str, Any] | None = None,
+    memory_flags: Sequence[str] = MEMORY_FLAGS,
 ) -> FitResult:
     """Train one run to its end (or its time limit); see the module docstring.
 
-    `transforms` overrides the stream's `flip` and adds its `crop` and `joint` options.
+    `transforms` overrides the stream's `flip` and adds its `crop` and `joint` options;
+    `memory_flags` are the config fields to lower when the run does not fit in memory.
     """
     ctx = distributed.setup(config.device)
+    start = _Start(config)
     try:
-        dataset = build_data(config, ctx)  # data errors first: they say what the data lacks
-        _check_run_destination(run, config)
-        config = config.for_data(len(dataset), ctx.world_size)  # type: ignore[arg-type]
-        fresh = ctx.is_main and not resume and not run.config.exists()
-        created = not run.root.exists()
-        if ctx.is_main:
-            run.root.mkdir(parents=True, exist_ok=True)
-            if not resume:  # a resumed run's config is rewritten once its checkpoint fits
-                save_config(config, run.config)
-        try:
-            seed_process(config.seed, ctx.rank)
-            runtime = Runtime.create(ctx, config.amp, config.channels_last, config.sync_bn)
-            task = build_task(runtime, config)
-            if fresh:  # inputs a task reads at its start (--init-from) are checked now
-                task.initialise()
-        except GanpaintError:
-            if fresh:
-                _forget_fresh_run(run, created)
-            raise
-        resumed = load_resume_point(task, run, config) if resume else None
-        if ctx.is_main and resume:
-            save_config(config, run.config)
-        options = {"flip": flip, **(transforms or {})}
-        stream = BatchStream(
-            dataset,
-            batch=config.batch * task.batch_multiple,
-            seed=config.seed,
-            device=ctx.device,
-            rank=ctx.rank,
-            world_size=ctx.world_size,
-            workers=config.workers,
-            channels=channels,
-            memory_format=runtime.memory_format,
-            **options,
-        )
-        result = fit(
-            task, stream, run, config, ctx,
-            resume=resume, meta=training_meta(run, config, meta), hooks=hooks,
-            description=description, command=command, initialised=fresh, resumed=resumed,
+        result = _train(
+            ctx, start, command, run, config, build_task, build_data, resume=resume, meta=meta,
+            channels=channels, flip=flip, description=description, hooks=hooks,
+            transforms=transforms, memory_flags=memory_flags,
         )  # fmt: skip
+    except (MemoryError, RuntimeError, StepOutOfMemory) as error:
+        if not (isinstance(error, StepOutOfMemory) or is_allocation_failure(error)):
+            raise
+        raise _out_of_memory(error, command, run, start, memory_flags) from None
     finally:
         distributed.teardown(ctx)
     if ctx.is_main:
