@@ -111,7 +111,7 @@ RANGES: dict[str, Range] = {
     # 256 px; the reference uses 2 or 3 discriminator scales; a style code longer than
     # 4096 only adds weights (the paper's is 256; 0 = no style).
     "n_up": Range(1, 8),
-    "out_upsample": Range(1, 2),  # 2: G's last block at half size, then a pixel shuffle
+    "out_upsample": Range(1, 2),  # 2: G's last block at half size, then a full-size conv
     "num_d": Range(1, 4),
     "style_dim": Range(0, 4096),
     "epochs": Range(0, 100_000),

@@ -239,7 +239,7 @@ def _add_spade_command(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     add_number(
         spade, "--out-upsample", key="out_upsample",
-        help="2: G's last block at half size, a learned pixel shuffle for the rest (a "
+        help="2: G's last block at half size, one full-size conv for the picture (a "
         "quarter of the work, for live painting); 1: full size, as the paper (default 2)",
     )  # fmt: skip
     add_number(

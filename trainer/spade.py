@@ -90,7 +90,7 @@ class SpadeConfig(LoopConfig):
     ngf: int = 16  # G's width (its widest block is 16 x ngf); E's too, as the reference
     spade_hidden: int = 64  # hidden width of each SPADE layer (the paper's 128)
     n_up: int = 5  # upsamplings: G starts from the label map at 1/2^n_up of the size
-    # 2: G's last block works at half size and a pixel shuffle draws the rest (a
+    # 2: G's last block works at half size and one full-size conv draws the picture (a
     # quarter of the work, for the live mode); 1: the paper's full-size last block.
     out_upsample: int = 2
     style_dim: int = 64  # style code length; 0: no style encoder, no style input

@@ -98,17 +98,17 @@ def test_a_spade_file_whose_style_size_lies_is_refused(tmp_path: Path) -> None:
         load(path)
 
 
-def test_a_pixel_shuffle_output_draws_the_full_size_and_round_trips(tmp_path: Path) -> None:
+def test_a_half_size_last_block_draws_the_full_size_and_round_trips(tmp_path: Path) -> None:
     torch.manual_seed(0)
     generator = SpadeGenerator(**TINY, out_upsample=2).eval()
-    assert generator.multiple == 16  # 2^3 upsamplings, then the shuffle's 2
+    assert generator.multiple == 16  # 2^3 upsamplings, then the last doubling
     with torch.no_grad():
         image = generator(_labels(n=1, height=16, width=48))
     assert image.shape == (1, 3, 16, 48)
     with pytest.raises(ValueError, match="multiples of 16"):
         generator(_labels(n=1, height=8, width=16))
     nets = {"G": generator, "E": SpadeStyleEncoder(ndf=4, style_dim=8, image_size=32, n_layers=3)}
-    path = ModelBundle.create("spade", nets).save(tmp_path / "shuffle.safetensors")
+    path = ModelBundle.create("spade", nets).save(tmp_path / "half.safetensors")
     assert read_header(path)[0]["size_multiple"] == 16
     labels = _labels(n=1, height=32, width=32)
     with torch.no_grad():
@@ -136,3 +136,15 @@ def test_folding_spectral_norm_keeps_the_output_and_is_refused_in_training() -> 
         folded = fold_spectral_norm(fold_spectral_norm(generator))  # twice: no change
         assert torch.allclose(folded(labels), before, atol=1e-6)
     assert not any(parametrize.is_parametrized(m) for m in folded.modules())
+
+
+def test_the_last_doubling_leaves_no_fixed_two_by_two_pattern() -> None:
+    """A pixel shuffle gives each pixel of a 2x2 cell its own filter, and the four drift
+    into a checkerboard; a conv over nearest-doubled features treats them alike."""
+    torch.manual_seed(0)
+    generator = SpadeGenerator(**TINY, out_upsample=2).eval()
+    labels = one_hot_labels(torch.zeros(1, 64, 64, dtype=torch.long), 7)  # all sky
+    with torch.no_grad():
+        image = generator(labels)[0, :, 8:-8, 8:-8]  # away from the borders
+    phases = torch.stack([image[:, i::2, j::2].mean() for i in (0, 1) for j in (0, 1)])
+    assert (phases.max() - phases.min()) < 0.1 * image.std() + 1e-4
