@@ -77,6 +77,7 @@ STEPS=(
     "sample|dry:train-encoder|45"
     "bench-inpaint|dry:train-encoder|180"
     "bench-model-quality||120"
+    "bench-labels-live||60"
     "bench-photo||150"
     "bench-photo-speed||150"
     "bench-landscapes||10"
@@ -325,6 +326,16 @@ step_bench_model_quality() {
     else
         "$PY" benchmarks/model_quality.py --device cuda --images 64 \
             --json "$BENCH/model_quality.json" --grids "$BENCH/model-quality-grids"
+    fi
+}
+
+step_bench_labels_live() {
+    if ((DRY)); then
+        "$PY" benchmarks/labels_live_bench.py --device cpu --side 64 --repeats 2 \
+            --json "$BENCH/labels_live.json"
+    else
+        "$PY" benchmarks/labels_live_bench.py --device cuda --repeats 20 \
+            --json "$BENCH/labels_live.json"
     fi
 }
 

@@ -158,9 +158,11 @@ def image_from_labels(
 
 
 def _padded(ids: np.ndarray, multiple: int) -> np.ndarray:
-    """`ids` padded at the bottom and right to multiples of `multiple` with the nearest class."""
+    """`ids` padded at the bottom and right with the nearest class, to multiples of
+    `multiple` and at least two of them (the generator starts from 2 x 2 cells: its
+    instance norm has nothing to normalise in one)."""
     height, width = ids.shape
-    bottom, right = -height % multiple, -width % multiple
+    bottom, right = (max(2 * multiple, -(-n // multiple) * multiple) - n for n in (height, width))
     if not bottom and not right:
         return ids
     return cv2.copyMakeBorder(ids, 0, bottom, 0, right, cv2.BORDER_REPLICATE)

@@ -97,3 +97,10 @@ def test_a_live_session_encodes_each_style_picture_once(monkeypatch, tmp_path) -
         )
         session.make_labels_job(request, slot)(lambda _p: None, CancelToken())
     assert len(calls) == 2  # "dusk" once, "photo#1" once
+
+
+def test_a_map_smaller_than_the_generator_starts_from_still_draws() -> None:
+    bundle = _bundle()  # sides in multiples of 16, starting from 2 x 2 cells: 32 px
+    labels = np.full((9, 20), SKY, np.uint8)
+    labels[6:] = GRASS
+    assert image_from_labels(bundle, labels).image.shape == (9, 20, 3)
