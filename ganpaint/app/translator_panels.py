@@ -34,6 +34,7 @@ from ganpaint.session.semantic import (
 )
 from ganpaint.session.translating import directions
 
+TILE_TIP = "Large photos are translated in tiles of this size (less memory)"
 STYLE_ICON = 32  # px: enough to tell day from dusk; two rows of three fit a short dock
 _STYLE_TEXT = {MEAN_STYLE: "Mean", PHOTO_STYLE: "Photo", PICTURE_STYLE: "Picture…"}
 _STYLE_ICONS = {PHOTO_STYLE: "fa5s.image", PICTURE_STYLE: "fa5s.folder-open"}  # until chosen
@@ -83,7 +84,7 @@ class TranslatorPanel(QWidget):
         self.tile.setSingleStep(64)
         self.tile.setValue(512)
         self.tile.setSuffix(" px")
-        self.tile.setToolTip("Large photos are translated in tiles of this size (less memory)")
+        self.tile.setToolTip(TILE_TIP)
         form = QFormLayout()
         form.addRow("Model", model_row)
         form.addRow("Direction", self.direction)
@@ -243,6 +244,11 @@ class LabelsPanel(TranslatorPanel):
     def _update_style_box(self) -> None:
         data = self.model.currentData()
         usable = bool(data) and takes_style(data[1])
+        spade = bool(data) and data[1].get("kind") == "spade"
+        self.tile.setEnabled(not spade)  # SPADE draws the map whole, at a size it learned
+        self.tile.setToolTip(
+            "A SPADE model draws the whole label map at once (no tiles)" if spade else TILE_TIP
+        )
         self.style_box.setEnabled(usable)
         self.style_box.setToolTip(
             ""

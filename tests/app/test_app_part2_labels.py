@@ -319,6 +319,7 @@ def test_a_spade_model_draws_the_labels_in_the_style_picked_beside_the_brushes(
     assert panel.style_choice() == "mean"
     assert window.translate.use_translator_file("labels", installed_spade)
     assert panel.model_path() == installed_spade and panel.style_box.isEnabled()
+    assert not panel.tile.isEnabled()  # no tiles: the map is drawn whole
     translate_models = [panel_model[0] for panel_model in _listed(window.translate_panel)]
     assert installed_spade not in translate_models  # SPADE only draws label maps
     paint_sky_and_water(window)
