@@ -360,8 +360,11 @@ def cmd_sketch(args: argparse.Namespace) -> int:
 
     jobs = _translation_jobs(args)
     style = _style_picture(args.style) if args.style else None
-    labels = label_map_in(load_image(jobs[0][0]).rgb) is not None
-    purpose = "labels" if labels or style is not None else "sketch"
+    # Only the default model depends on the input: read it only when --model is not given.
+    labels = style is not None or (
+        args.model is None and label_map_in(load_image(jobs[0][0]).rgb) is not None
+    )
+    purpose = "labels" if labels else "sketch"
     bundle = _load_bundle(args.model, purpose, ("pix2pix", "spade"), args.device)
     if bundle.kind == "spade":
         return _run_semantic(args, jobs, bundle, style)

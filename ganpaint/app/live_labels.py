@@ -29,7 +29,6 @@ from ganpaint.app.inpaint_controller import InpaintController
 from ganpaint.app.translate_controller import TranslateController
 from ganpaint.app.translator_panels import LabelsPanel
 from ganpaint.edit.inputs import labels_input
-from ganpaint.edit.semantic import small_style_picture
 from ganpaint.errors import GanpaintError
 from ganpaint.imageio import IMAGE_EXTENSIONS, load_image
 from ganpaint.labels import label_map_in
@@ -38,8 +37,8 @@ from ganpaint.session.semantic import (
     PHOTO_STYLE,
     PICTURE_STYLE,
     LabelsRequest,
+    StyleSources,
     make_labels_job,
-    style_picture,
 )
 from ganpaint.session.translating import make_translate_job
 
@@ -94,11 +93,7 @@ class LabelsController(QObject):
         runner.cancelled.connect(self._stopped)
         panel.classChosen.connect(lambda _i: host.select_tool("label_brush"))
         panel.liveToggled.connect(self._on_live_toggled)
-        self.style_file: Path | None = None  # the picture behind the "Picture…" style
-        # photo / picture -> (small copy, cache key), taken when chosen: the photo's light
-        # must not drift as accepted results change the photo.
-        self._captured: dict[str, tuple[np.ndarray, str]] = {}
-        self._captures = 0
+        self.styles = StyleSources()
         panel.choosePicture.connect(self.choose_style_picture)
         panel.styleChosen.connect(self._on_style_chosen)
 
@@ -138,16 +133,16 @@ class LabelsController(QObject):
         data = self.panel.model.currentData()
         if data and data[1].get("kind") == "spade":
             choice = self.panel.style_choice()
-            if choice == PHOTO_STYLE and PHOTO_STYLE not in self._captured:
+            if choice == PHOTO_STYLE and not self.styles.has(PHOTO_STYLE):
                 self._capture(PHOTO_STYLE, document.photo)
-            picture, key = style_picture(choice, self._captured)
+            picture, key = self.styles.picture(choice)
             request = LabelsRequest(
                 labels=document.labels.copy(),
                 model=path,
                 base=document.photo.copy(),
                 style=picture,
                 style_key=key,
-                style_name=self._style_name(choice) if picture is not None else "",
+                style_name=self.styles.name(choice) if picture is not None else "",
                 device=self.translators.choice.job_device(),
                 accept_text=LABELS_ACCEPT,
             )
@@ -162,20 +157,15 @@ class LabelsController(QObject):
         )
         return make_translate_job(request, self.translators.models)
 
-    def _style_name(self, choice: str) -> str:
-        if choice == PHOTO_STYLE:
-            return "the photo's"
-        if choice == PICTURE_STYLE and self.style_file is not None:
-            return f"{self.style_file.name}'s"
-        return choice
-
     # -- the style picker -------------------------------------------------------------------
 
+    @property
+    def style_file(self) -> Path | None:
+        """The picture behind the "Picture…" style, once one was chosen."""
+        return self.styles.file
+
     def _capture(self, choice: str, picture: np.ndarray) -> None:
-        self._captures += 1
-        small = small_style_picture(picture)
-        self._captured[choice] = (small, f"{choice}#{self._captures}")
-        self.panel.show_style_picture(choice, small)
+        self.panel.show_style_picture(choice, self.styles.capture(choice, picture))
 
     def choose_style_picture(self) -> None:
         """Ask for a picture whose light and colours the labels are drawn in."""
@@ -196,8 +186,7 @@ class LabelsController(QObject):
         except GanpaintError as error:
             self.host.show_message(str(error))
             return False
-        self.style_file = path
-        self._capture(PICTURE_STYLE, pixels)
+        self.panel.show_style_picture(PICTURE_STYLE, self.styles.use_file(path, pixels))
         self.panel.set_style(PICTURE_STYLE)
         self._on_style_chosen(PICTURE_STYLE)
         return True
@@ -205,7 +194,7 @@ class LabelsController(QObject):
     def _on_style_chosen(self, choice: str) -> None:
         if choice == PHOTO_STYLE:
             self._capture(PHOTO_STYLE, self.host.document.photo)  # the photo as it is now
-        if choice == PICTURE_STYLE and PICTURE_STYLE not in self._captured:
+        if choice == PICTURE_STYLE and not self.styles.has(PICTURE_STYLE):
             return  # wait for the file
         if self.results.newest_on_offer(LABELS_ACCEPT) or self.panel.live.isChecked():
             self.live_timer.start()  # show the new style on what is on offer
@@ -222,7 +211,7 @@ class LabelsController(QObject):
     def stop(self) -> None:
         """A new document: no live run is pending, and "Photo" means the new photo."""
         self.live_timer.stop()
-        if self._captured.pop(PHOTO_STYLE, None) is not None:
+        if self.styles.forget_photo():
             self.panel.show_style_picture(PHOTO_STYLE, None)
 
     def _too_slow(self) -> bool:

@@ -16,6 +16,7 @@ class and cropped afterwards.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from ganpaint.convert import image_to_tensor, tensor_to_image
+from ganpaint.edit.trained_scale import training_setting
 from ganpaint.errors import GanpaintError
 from ganpaint.labels import LABEL_NAMES, fill_unlabelled
 from ganpaint.landscapes import render_landscapes, seed_range
@@ -49,17 +51,25 @@ class SemanticResult:
 
 
 def style_examples(side: int = 128) -> dict[str, np.ndarray]:
-    """One held-out procedural scene for each of `EXAMPLE_STYLES`, uint8 side×side×3.
+    """One held-out procedural scene for each of `EXAMPLE_STYLES`, uint8 side×side×3
+    (read-only).
 
     Rendered rather than shipped: the same pictures every time, nothing to install, and
-    they show the light the built-in models learned.
+    they show the light the built-in models learned. Rendered once per side: a live
+    session asks for its style's picture after every stroke.
     """
+    return dict(zip(EXAMPLE_STYLES, _rendered_examples(side), strict=True))
+
+
+@functools.lru_cache(maxsize=4)
+def _rendered_examples(side: int) -> tuple[np.ndarray, ...]:
     seeds = seed_range("test", _EXAMPLE_SEARCH)
     light = scene_light(seeds)
     picks = np.array([seeds[light == name][0] for name in EXAMPLE_STYLES])
     batch = render_landscapes(picks, side, kinds=("scene",))
     assert batch.scene is not None
-    return {name: batch.scene[i] for i, name in enumerate(EXAMPLE_STYLES)}
+    batch.scene.setflags(write=False)
+    return tuple(batch.scene)
 
 
 def small_style_picture(picture: np.ndarray, side: int = STYLE_PICTURE_SIDE) -> np.ndarray:
@@ -108,13 +118,8 @@ def style_code(bundle: ModelBundle, picture: np.ndarray) -> np.ndarray:
 
 def trained_scene_sides(meta: dict[str, Any]) -> tuple[int, int] | None:
     """(smallest, largest) side of the scenes the model trained on, if its file says."""
-    training = meta.get("training") or {}
-    config = training.get("config") if isinstance(training, dict) else None
-    if not isinstance(config, dict):
-        return None
-    load, zoom = config.get("load_size"), config.get("zoom", 1.0)
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (load, zoom))
-    if not numbers or load <= 0 or zoom < 1:
+    load, zoom = training_setting(meta, "load_size"), training_setting(meta, "zoom") or 1.0
+    if load is None or zoom < 1:
         return None
     return int(load), round(load * zoom)
 

@@ -46,16 +46,21 @@ _LABEL_WORDS = ("label", "segment", "semantic", "class", "map")
 _FULL_SIZE_BYTES = 12
 
 
-def trained_side(meta: dict[str, Any]) -> int | None:
-    """The side in pixels that each whole training picture had, if the model file says."""
-    if meta.get("kind") != "pix2pix":
-        return None
+def training_setting(meta: dict[str, Any], key: str) -> float | None:
+    """A positive number from the model file's training config (`training.config.KEY`),
+    or None when the file does not record it (imported reference checkpoints)."""
     training = meta.get("training") or {}
     config = training.get("config") if isinstance(training, dict) else None
-    value = config.get("load_size") if isinstance(config, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    value = config.get(key) if isinstance(config, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         return None
-    return int(value)
+    return float(value)
+
+
+def trained_side(meta: dict[str, Any]) -> int | None:
+    """The side in pixels that each whole training picture had, if the model file says."""
+    side = training_setting(meta, "load_size") if meta.get("kind") == "pix2pix" else None
+    return None if side is None else int(side)
 
 
 def input_kind(meta: dict[str, Any]) -> InputKind:

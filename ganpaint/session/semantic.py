@@ -20,6 +20,7 @@ from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.semantic import (
     EXAMPLE_STYLES,
     image_from_labels,
+    small_style_picture,
     style_code,
     style_examples,
     takes_style,
@@ -35,7 +36,7 @@ MEAN_STYLE = "mean"
 PHOTO_STYLE = "photo"
 PICTURE_STYLE = "picture"
 STYLE_CHOICES: tuple[str, ...] = (MEAN_STYLE, *EXAMPLE_STYLES, PHOTO_STYLE, PICTURE_STYLE)
-__all__ = ["STYLE_CHOICES", "LabelsRequest", "make_labels_job", "style_picture", "takes_style"]
+__all__ = ["STYLE_CHOICES", "LabelsRequest", "StyleSources", "make_labels_job", "takes_style"]
 
 
 @dataclass
@@ -53,15 +54,49 @@ class LabelsRequest:
     accept_text: str = "Accept image from labels"
 
 
-def style_picture(
-    choice: str, captured: dict[str, tuple[np.ndarray, str]]
-) -> tuple[np.ndarray | None, str]:
-    """(picture, cache key) a style choice stands for: an example, or the photo or file
-    captured when it was chosen (`captured`: choice -> (small picture, key)); (None, "")
-    for the mean style and for a photo or file not captured yet."""
-    if choice in EXAMPLE_STYLES:
-        return style_examples()[choice], choice
-    return captured.get(choice, (None, ""))
+class StyleSources:
+    """The pictures behind the style choices: the examples, and the photo or a file as
+    they were when picked (small copies), so the photo's light does not drift as
+    accepted results change the photo. Each capture gets its own key for the code cache."""
+
+    def __init__(self) -> None:
+        self.file: Path | None = None  # the picture behind the "Picture…" style
+        self._captured: dict[str, tuple[np.ndarray, str]] = {}  # choice -> (copy, key)
+        self._captures = 0
+
+    def capture(self, choice: str, picture: np.ndarray) -> np.ndarray:
+        """Keep a small copy of `picture` for `choice` ("photo" or "picture"); return it."""
+        self._captures += 1
+        small = small_style_picture(picture)
+        self._captured[choice] = (small, f"{choice}#{self._captures}")
+        return small
+
+    def use_file(self, path: Path, pixels: np.ndarray) -> np.ndarray:
+        """The picture at `path` (its pixels already read) becomes the "picture" style."""
+        self.file = path
+        return self.capture(PICTURE_STYLE, pixels)
+
+    def has(self, choice: str) -> bool:
+        return choice in self._captured
+
+    def forget_photo(self) -> bool:
+        """A new document: "photo" will mean the new photo. Whether one was kept."""
+        return self._captured.pop(PHOTO_STYLE, None) is not None
+
+    def picture(self, choice: str) -> tuple[np.ndarray | None, str]:
+        """(picture, cache key) a choice stands for; (None, "") for the mean style and for
+        a photo or file not captured yet."""
+        if choice in EXAMPLE_STYLES:
+            return style_examples()[choice], choice
+        return self._captured.get(choice, (None, ""))
+
+    def name(self, choice: str) -> str:
+        """How a result's label names the style ("dusk", "the photo's", "sunset.png's")."""
+        if choice == PHOTO_STYLE:
+            return "the photo's"
+        if choice == PICTURE_STYLE and self.file is not None:
+            return f"{self.file.name}'s"
+        return choice
 
 
 #: (model, style key) -> style code: a live session re-draws after every stroke in the
