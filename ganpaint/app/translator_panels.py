@@ -241,6 +241,12 @@ class LabelsPanel(TranslatorPanel):
         shown = thumbnail_icon(picture, STYLE_ICON) if picture is not None else None
         button.setIcon(shown or icon(_STYLE_ICONS[name]))
 
+    def set_models(self, entries: list[tuple[str, object, dict]], current: object = None) -> None:
+        """As the translator panels, and the style picker follows the model chosen now (the
+        list is filled with signals blocked, so a model first in it sends no change)."""
+        super().set_models(entries, current)
+        self._update_style_box()
+
     def _update_style_box(self) -> None:
         data = self.model.currentData()
         usable = bool(data) and takes_style(data[1])

@@ -352,5 +352,18 @@ def test_a_spade_model_draws_the_labels_in_the_style_picked_beside_the_brushes(
     assert "sunset.png's style" in window.results.current.label
 
 
+def test_a_spade_model_listed_first_turns_the_style_picker_on(
+    installed_spade: Path, window: MainWindow
+) -> None:
+    """Found in a real window: a SPADE model that was already the current entry when the
+    list was filled left the picker off, and the run drew in the mean style."""
+    from ganpaint.models import read_metadata
+
+    panel = window.labels_panel
+    panel.set_models([("labels2scene-spade", installed_spade, read_metadata(installed_spade))])
+    assert panel.model_path() == installed_spade
+    assert panel.style_box.isEnabled() and not panel.tile.isEnabled()
+
+
 def _listed(panel) -> list:
     return [panel.model.itemData(i) for i in range(panel.model.count()) if panel.model.itemData(i)]
