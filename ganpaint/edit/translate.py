@@ -31,6 +31,7 @@ from ganpaint.device import fast_bf16, resolve_device
 from ganpaint.edit.blend import BLEND_MODES, blend, blend_margin
 from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, check, report
 from ganpaint.edit.region import reflect_indices
+from ganpaint.models.norm import ImageStatisticsBatchNorm2d
 
 __all__ = [
     "NORM_STATS",
@@ -308,11 +309,13 @@ class _Run:
 
 
 def _live_instance_norms(net: nn.Module) -> list[nn.Module]:
-    """InstanceNorm layers that normalise with each input's own statistics."""
+    """Norm layers that normalise with each input's own statistics: InstanceNorm, and
+    the BatchNorm of a pix2pix model run as its authors run it (one image's statistics)."""
     return [
         m
         for m in net.modules()
-        if isinstance(m, nn.InstanceNorm2d) and not (m.track_running_stats and not m.training)
+        if isinstance(m, ImageStatisticsBatchNorm2d)
+        or (isinstance(m, nn.InstanceNorm2d) and not (m.track_running_stats and not m.training))
     ]
 
 

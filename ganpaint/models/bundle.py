@@ -26,6 +26,7 @@ from ganpaint.atomic import atomic_path
 from ganpaint.device import resolve_device
 from ganpaint.errors import ModelFileError
 from ganpaint.models.metacheck import DIRECTIONS, LATENTS, check_configs, check_fields
+from ganpaint.models.norm import use_image_statistics
 from ganpaint.models.registry import ARCHITECTURES, arch_of, build_net
 from ganpaint.models.spade import size_multiple
 from ganpaint.models.statecheck import Shape, describe_mismatch, expected_shapes, non_finite
@@ -37,6 +38,8 @@ GAN_GENERATORS = ("dcgan_generator", "mlp_generator")
 GAN_DISCRIMINATORS = ("dcgan_discriminator", "mlp_discriminator")
 ENCODERS = ("dcgan_encoder",)
 TRANSLATORS = ("resnet_generator", "unet_generator")
+# The nets that translate, per kind of model file.
+_TRANSLATING_NETS = {"cyclegan": ("G_A", "G_B"), "pix2pix": ("G",)}
 PATCH_DISCRIMINATORS = ("nlayer_discriminator",)
 # kind -> {net prefix: archs it may be}; the first REQUIRED[kind] prefixes must be present.
 KINDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -432,4 +435,17 @@ def load(path: PathLike, device: str | torch.device = "cpu") -> ModelBundle:
         raise ModelFileError(
             f"{path} has invalid ganpaint metadata ({exc}); re-save or re-import the model."
         ) from exc
+    if _trained_one_image_per_batch(meta):
+        for name in _TRANSLATING_NETS.get(bundle.kind, ()):
+            use_image_statistics(bundle.nets[name])
     return bundle.to(device).eval()
+
+
+def _trained_one_image_per_batch(meta: dict[str, Any]) -> bool:
+    """Whether a translator's BatchNorm saw one image per batch (or the file does not
+    say, as with reference checkpoints, whose default is one): its running averages
+    then describe no image, and each image is normalised by its own statistics."""
+    training = meta.get("training")
+    config = training.get("config") if isinstance(training, dict) else None
+    batch = config.get("batch") if isinstance(config, dict) else None
+    return not isinstance(batch, int) or isinstance(batch, bool) or batch <= 1

@@ -145,7 +145,10 @@ def pix2pix(upsample: str) -> ModelBundle:
         if isinstance(module, nn.BatchNorm2d):
             module.running_mean.uniform_(-0.5, 0.5)
             module.running_var.uniform_(0.5, 1.5)
-    return ModelBundle.create("pix2pix", nets, {"name": f"tiny-{upsample}", "resolution": 32})
+    # Trained with batches of 4, so loading keeps BatchNorm's running statistics.
+    training = {"config": {"batch": 4}}
+    meta = {"name": f"tiny-{upsample}", "resolution": 32, "training": training}
+    return ModelBundle.create("pix2pix", nets, meta)
 
 
 def cyclegan(upsample: str) -> ModelBundle:
