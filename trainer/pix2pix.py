@@ -11,6 +11,7 @@ batch 1, the linear-decay schedule of `trainer.translation`. The export is a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from typing import Any
@@ -19,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ganpaint.models.bundle import DIRECTIONS, ModelBundle
+from ganpaint.models.norm import image_statistics
 from trainer.config import ConfigError
 from trainer.data.paired import aligned_test_set
 from trainer.gan import make_adam
@@ -165,7 +167,10 @@ class Pix2PixTask(Task):
             return {}
         run = self.runtime
         source, target = self._oriented(*(run.images(x.to(run.device)) for x in pairs))
-        with run.autocast():
+        # As the exported model will run: a batch of one trains BatchNorm whose running
+        # averages describe no image, so each image brings its own statistics.
+        own = image_statistics(self.G) if self.config.batch <= 1 else contextlib.nullcontext()
+        with run.autocast(), own:
             fake = self.G(source)
         return {"input": source.float(), "output": fake.float(), "target": target.float()}
 

@@ -6,7 +6,8 @@ instance norm, which has no affine shift of its own), so both facts live here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 from torch import Tensor, nn
 from torch.nn import functional as F
@@ -61,3 +62,17 @@ def use_image_statistics(net: nn.Module) -> int:
             module.__class__ = ImageStatisticsBatchNorm2d
             count += 1
     return count
+
+
+@contextlib.contextmanager
+def image_statistics(net: nn.Module) -> Iterator[None]:
+    """`use_image_statistics` for the duration: a training run's test pictures made the
+    way the exported model will make them."""
+    changed = [m for m in net.modules() if type(m) is nn.BatchNorm2d]
+    for module in changed:
+        module.__class__ = ImageStatisticsBatchNorm2d
+    try:
+        yield
+    finally:
+        for module in changed:
+            module.__class__ = nn.BatchNorm2d

@@ -185,3 +185,18 @@ def _exit_status(argv: list[str]) -> int:
         return main(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+
+
+def test_test_pictures_are_what_the_exported_model_makes(base_run: Path) -> None:
+    """The run's test outputs come from each image's own BatchNorm statistics, as the
+    exported model runs (batches of one leave running averages that describe no image)."""
+    from ganpaint.imageio import load_image
+
+    run = RunDir(base_run)
+    net = load_model(run.model).translator()
+    source = load_image(run.test_path(5) / "0000_input.png").rgb
+    written = load_image(run.test_path(5) / "0000_output.png").rgb.astype(np.float32)
+    x = torch.from_numpy(source).permute(2, 0, 1)[None].float() / 127.5 - 1
+    with torch.no_grad():
+        made = ((net(x)[0].permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255)
+    assert np.abs(made - written).mean() < 2.0
