@@ -261,6 +261,12 @@ def _add_spade_command(commands: argparse._SubParsersAction) -> None:
         spade, "--lambda-feat", key="weight", help="feature-matching loss weight (default 10)"
     )
     add_number(spade, "--lambda-kld", key="weight", help="KL loss weight (default 0.05)")
+    add_number(
+        spade,
+        "--lambda-gan",
+        key="weight",
+        help="hinge GAN loss weight for G (default 1; 0 = the feature-matching-only twin)",
+    )
     add_number(spade, "--beta1", key="fraction", help="Adam beta1 (default 0)")
     add_number(spade, "--beta2", key="fraction", help="Adam beta2 (default 0.9)")
     _add_epoch_flags(spade)

@@ -7,7 +7,8 @@ a colour far from every palette colour (say black, "void") is no class and its p
 steers nothing. Folder label maps are resized with nearest neighbours, never blended.
 
 The losses are the paper's, as its reference implementation weighs them:
-- hinge loss: D on mean(relu(1 - D(real))) + mean(relu(1 + D(fake))), G on -mean(D(fake)),
+- hinge loss: D on mean(relu(1 - D(real))) + mean(relu(1 + D(fake))), G on -mean(D(fake))
+  times lambda_gan (1; 0 trains the feature-matching-only twin),
   each averaged over the D scales;
 - feature matching: L1 between D's features of the fake and the real pair at every D
   layer but the last, summed, times lambda_feat (10) / number of scales;
@@ -100,6 +101,9 @@ class SpadeConfig(LoopConfig):
     n_layers_d: int = 4  # layers of each PatchGAN (the reference's 4)
     lambda_feat: float = 10.0
     lambda_kld: float = 0.05
+    # 0: G learns from feature matching (and KL) alone, no adversarial term: the
+    # non-adversarial twin a trained model is compared with (D still trains, for its features)
+    lambda_gan: float = 1.0
     lr: float = 2e-4  # TTUR: G trains at lr / 2, D at 2 x lr
     beta1: float = 0.0
     beta2: float = 0.9
@@ -126,7 +130,8 @@ class SpadeConfig(LoopConfig):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)}.")
         for name in ("style_dim", "iters", "test_every", "load_size", "n_epochs",
-                     "n_epochs_decay", "lambda_feat", "lambda_kld", "lr"):  # fmt: skip
+                     "n_epochs_decay", "lambda_feat", "lambda_kld", "lambda_gan",
+                     "lr"):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, not {getattr(self, name)}.")
         if self.n_epochs + self.n_epochs_decay <= 0:
@@ -393,7 +398,7 @@ class SpadeTask(Task):
                 fake_out, real_out = _halves(self._discriminate(self.D, semantics, fake, photo))
                 loss_gan = hinge_g_loss(fake_out)
                 loss_feat = feature_matching_loss(fake_out, real_out) * config.lambda_feat
-                loss_G = loss_gan + loss_feat + loss_kld
+                loss_G = config.lambda_gan * loss_gan + loss_feat + loss_kld
             self.optimizers["G"].zero_grad(set_to_none=True)
             loss_G.backward()
             self.optimizers["G"].step()

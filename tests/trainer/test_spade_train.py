@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 from test_pix2pix import _crash_and_resume, _exit_status, _nets
 
+import trainer.spade
 from ganpaint.convert import image_to_tensor
 from ganpaint.labels import GRASS, LABEL_PALETTE, MOUNTAIN, SKY, colorize_labels
 from ganpaint.models import load as load_model
@@ -159,6 +160,26 @@ def test_style_dim_0_trains_without_an_encoder(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def test_lambda_gan_0_trains_g_without_the_adversarial_term(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feature-matching-only twin: G after a step is exactly what it is when the
+    hinge term gives no gradient at all, and differs from a normal step's."""
+    args = ["--iters", "1", "--test-every", "1000"]
+    assert main(_spade(tmp_path / "twin", *args, "--lambda-gan", "0")) == 0
+    assert main(_spade(tmp_path / "normal", *args)) == 0
+    real_hinge = trainer.spade.hinge_g_loss
+    monkeypatch.setattr(
+        trainer.spade, "hinge_g_loss", lambda scales: real_hinge(scales).detach() * 0.0
+    )
+    assert main(_spade(tmp_path / "no-hinge", *args)) == 0
+    twin, normal, no_hinge = (_nets(tmp_path / n)["G"] for n in ("twin", "normal", "no-hinge"))
+    assert all(torch.equal(twin[k], no_hinge[k]) for k in twin)
+    assert not all(torch.equal(twin[k], normal[k]) for k in twin)
+    status = json.loads(RunDir(tmp_path / "twin").status.read_text())
+    assert math.isfinite(status["losses"]["G_GAN"])  # still logged, to watch
+
+
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
@@ -166,6 +187,7 @@ def test_style_dim_0_trains_without_an_encoder(tmp_path: Path) -> None:
         (["--style-dim", "-1"], "--style-dim"),
         (["--num-d", "5"], "--num-d"),
         (["--lambda-feat", "-1"], "--lambda-feat"),
+        (["--lambda-gan", "-1"], "--lambda-gan"),
         (["--spade-hidden", "0"], "--spade-hidden"),
         (["--size", "40"], "multiple of 16"),
         (["--size", "16"], "at least 32"),
