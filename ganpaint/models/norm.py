@@ -54,25 +54,27 @@ class ImageStatisticsBatchNorm2d(nn.BatchNorm2d):
         )
 
 
+def _running_average_norms(net: nn.Module) -> list[nn.BatchNorm2d]:
+    """The plain BatchNorm2d layers of `net` (those still using running averages)."""
+    return [m for m in net.modules() if type(m) is nn.BatchNorm2d]
+
+
 def use_image_statistics(net: nn.Module) -> int:
     """Make every BatchNorm2d in `net` an `ImageStatisticsBatchNorm2d`; return how many."""
-    count = 0
-    for module in net.modules():
-        if type(module) is nn.BatchNorm2d:
-            module.__class__ = ImageStatisticsBatchNorm2d
-            count += 1
-    return count
+    layers = _running_average_norms(net)
+    for module in layers:
+        module.__class__ = ImageStatisticsBatchNorm2d
+    return len(layers)
 
 
 @contextlib.contextmanager
 def image_statistics(net: nn.Module) -> Iterator[None]:
     """`use_image_statistics` for the duration: a training run's test pictures made the
     way the exported model will make them."""
-    changed = [m for m in net.modules() if type(m) is nn.BatchNorm2d]
-    for module in changed:
-        module.__class__ = ImageStatisticsBatchNorm2d
+    layers = _running_average_norms(net)
+    use_image_statistics(net)
     try:
         yield
     finally:
-        for module in changed:
+        for module in layers:
             module.__class__ = nn.BatchNorm2d
