@@ -97,8 +97,8 @@ class TranslateController(QObject):
         for purpose, panel in self.panels.items():
             current = panel.model_path() or self.settings.action_model(purpose) or None
             current = Path(current) if current else None
-            if current is None:  # the default model for the action, when installed
-                current = default_model(purpose)
+            if current is None or not current.is_file():  # none chosen, or its file is gone:
+                current = default_model(purpose)  # the action's default, when installed
             if current is not None and current not in listed and current.is_file():
                 try:
                     entries.append((current.stem, current, read_metadata(current)))

@@ -367,3 +367,16 @@ def test_a_spade_model_listed_first_turns_the_style_picker_on(
 
 def _listed(panel) -> list:
     return [panel.model.itemData(i) for i in range(panel.model.count()) if panel.model.itemData(i)]
+
+
+def test_a_remembered_model_whose_file_is_gone_falls_back_to_the_default(
+    installed_labels2landscape: Path, window: MainWindow, tmp_path: Path
+) -> None:
+    """Found in a real window: a labels model chosen once and deleted since left the
+    panel on whatever model came first in the list (the sketch model)."""
+    other = installed_labels2landscape.with_name("aaa-first.safetensors")
+    other.write_bytes(installed_labels2landscape.read_bytes())  # listed before the default
+    window.settings.set_action_model("labels", str(tmp_path / "deleted.safetensors"))
+    window.labels_panel.set_models([], None)
+    window.translate.refresh_translators()
+    assert window.labels_panel.model_path() == installed_labels2landscape
