@@ -64,7 +64,7 @@ STEPS=(
     "inputs||30"
     "train-dcgan||120"
     "torchrun||120"
-    "eval|train-dcgan|90"
+    "eval|train-dcgan|150"
     "train-encoder|train-dcgan|90"
     "train-cyclegan||90"
     "train-pix2pix||90"
@@ -208,7 +208,7 @@ step_eval() {
     if ((DRY)); then
         "$PY" -m trainer eval "$RUNS/dcgan" -o "$OUT/eval" --device cpu -n 8 --batch 4
     else
-        "$PY" -m trainer eval "$RUNS/dcgan" -o "$OUT/eval" --device cuda -n 1024
+        "$PY" -m trainer eval "$RUNS/dcgan" -o "$OUT/eval" --device cuda -n 512
     fi
 }
 

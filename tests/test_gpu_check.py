@@ -56,14 +56,20 @@ def _rows(out: Path) -> dict[str, list[str]]:
     return rows
 
 
-def test_the_script_parses() -> None:
-    done = subprocess.run(["bash", "-n", str(SCRIPT)], capture_output=True, text=True)
+# gpu_check.sh and the script that spends a whole lease around it (gpu_session.sh)
+SCRIPTS = [SCRIPT, ROOT / "benchmarks" / "gpu_session.sh"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_the_script_parses(script: Path) -> None:
+    done = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
-def test_shellcheck_finds_nothing() -> None:
-    done = subprocess.run(["shellcheck", str(SCRIPT)], capture_output=True, text=True)
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_shellcheck_finds_nothing(script: Path) -> None:
+    done = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
 
 

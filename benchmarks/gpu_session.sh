@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# One GPU lease used in full, in one command of at most --total seconds: the photo GAN
+# of issue 19 (resources/models/configs/photos-dcgan64.toml, then its encoder E) trains
+# while gpu_check.sh runs its functional steps beside it; once training is done, the
+# benchmark steps run alone (clean timings). Everything is packed into at most 8 files
+# under $OUT, each under 15 MiB (the device tool brings back no more).
+#
+#   OUT=DIR benchmarks/gpu_session.sh --photos build/photo-train        # on the GPU
+#   benchmarks/gpu_session.sh --dry-run --out /tmp/s --photos DIR        # on the CPU, tiny
+#
+# Options:
+#   --photos DIR       the tune half of the real photos (photo_sources.py --export tune),
+#                      e.g. shrunk to 2048 px JPEGs under the ignored build/ to travel
+#   --train-minutes M  the photo GAN's time box (default 3.5); E gets --encoder-minutes
+#   --encoder-minutes M  (default 0.75)
+#   --total S          the whole session's seconds (default 560): the benchmark phase
+#                      gets what is left
+#   --dry-run          tiny sizes on the CPU (gpu_check.sh --dry-run)
+#   --python PY        the interpreter (default: $PYTHON, else python3)
+set -u -o pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 2
+
+DRY=0
+OUT=${OUT:-}
+PY=${PYTHON:-python3}
+PHOTOS=
+TRAIN_MIN=3.5
+ENC_MIN=0.75
+TOTAL=560
+while (($#)); do
+    case $1 in
+        --dry-run) DRY=1 ;;
+        --out) OUT=$2; shift ;;
+        --python) PY=$2; shift ;;
+        --photos) PHOTOS=$2; shift ;;
+        --train-minutes) TRAIN_MIN=$2; shift ;;
+        --encoder-minutes) ENC_MIN=$2; shift ;;
+        --total) TOTAL=$2; shift ;;
+        -h | --help) sed -n '2,/^set /p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "gpu_session.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ -n $OUT ]] || { echo "gpu_session.sh: say where results go: OUT=DIR or --out DIR" >&2; exit 2; }
+[[ -n $PHOTOS && -d $PHOTOS ]] || { echo "gpu_session.sh: --photos DIR: no such folder: '$PHOTOS'" >&2; exit 2; }
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 2
+START=$(date +%s)
+END=$((START + TOTAL))
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpu-session.XXXXXX")
+RUNS=$WORK/runs
+mkdir -p "$RUNS" "$WORK/logs"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export GANPAINT_DATA_DIR="$WORK/.userdata"
+
+if ((DRY)); then
+    TRAIN=(--device cpu --workers 0 --iters 4 --batch 4 --ngf 8 --ndf 8 --sample-every 2
+        --checkpoint-every 2 --log-every 1)
+    ENC=(--device cpu --workers 0 --iters 2 --batch 4 --sample-every 2 --checkpoint-every 2)
+    CHECK=(--dry-run)
+    export OMP_NUM_THREADS=1
+else
+    # DataLoader workers pass batches through /dev/shm; containers often have 64 MiB.
+    shm_kib=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
+    workers=0
+    ((${shm_kib:-0} >= 1024 * 1024)) && workers=6
+    TRAIN=(--device cuda --amp --channels-last --workers "$workers" --log-every 200)
+    ENC=(--device cuda --amp --channels-last --workers "$workers" --log-every 200)
+    CHECK=()
+fi
+FUNCTIONAL=env,imports,inputs,train-dcgan,torchrun,eval,train-encoder,train-cyclegan,train-pix2pix,inpaint,translate,sketch,generate,sample
+BENCHES=bench-train,bench-translate,bench-inpaint,bench-model-quality,bench-labels-live
+
+minutes_s() { awk -v m="$1" 'BEGIN {printf "%d", m * 60}'; }
+
+photo_model() {
+    local box=$(($(minutes_s "$TRAIN_MIN") + 90))
+    timeout -k 10 "$box" "$PY" -m trainer gan --config resources/models/configs/photos-dcgan64.toml \
+        --data "$PHOTOS" -o "$RUNS/photos" --ema 0.9995 --no-tensorboard \
+        --max-minutes "$TRAIN_MIN" "${TRAIN[@]}" || echo "photo GAN: exit $?"
+    [[ -f $RUNS/photos/model.safetensors ]] || { echo "photo GAN: no model"; return 1; }
+    box=$(($(minutes_s "$ENC_MIN") + 60))
+    timeout -k 10 "$box" "$PY" -m trainer encoder \
+        --config resources/models/configs/photos-dcgan64-encoder.toml --model "$RUNS/photos" \
+        -o "$RUNS/photos-E" --no-tensorboard --max-minutes "$ENC_MIN" "${ENC[@]}" ||
+        echo "encoder: exit $?"
+    "$PY" -m trainer export "$RUNS/photos-E" --half -o "$OUT/photos-dcgan64.safetensors" ||
+        "$PY" -m trainer export "$RUNS/photos" --half -o "$OUT/photos-dcgan64.safetensors"
+    "$PY" -m trainer status "$RUNS/photos"
+    "$PY" -m trainer status "$RUNS/photos-E"
+}
+
+echo "gpu_session: $([[ $DRY == 1 ]] && echo dry run || echo CUDA), total ${TOTAL} s, work in $WORK"
+photo_model >"$WORK/logs/photo-model.log" 2>&1 &
+TRAINER=$!
+bash benchmarks/gpu_check.sh "${CHECK[@]}" --python "$PY" --out "$WORK/check" \
+    --only "$FUNCTIONAL" --budget $(($(minutes_s "$TRAIN_MIN") + 60)) >"$WORK/logs/check.log" 2>&1
+echo "functional steps: exit $?, $(($(date +%s) - START)) s"
+wait "$TRAINER"
+echo "photo model: exit $?, $(($(date +%s) - START)) s"
+# the training's own lines, not its progress bar's
+tr '\r' '\n' <"$WORK/logs/photo-model.log" | grep -v 'step/s\]$' | grep -v '^ *$' | tail -n 20
+left=$((END - $(date +%s) - 25))
+if ((left >= 30)); then
+    # the dry run's edits use the functional phase's tiny model (the GPU's, bundled ones)
+    ((DRY)) && mkdir -p "$WORK/bench" && cp -r "$WORK/check/runs" "$WORK/bench/"
+    bash benchmarks/gpu_check.sh "${CHECK[@]}" --python "$PY" --out "$WORK/bench" \
+        --only "$BENCHES" --budget "$left" >"$WORK/logs/bench.log" 2>&1
+    echo "benchmarks: exit $?, $(($(date +%s) - START)) s"
+else
+    echo "benchmarks: not run, ${left} s left"
+fi
+cat "$WORK/check/summary.md" "$WORK/bench/summary.md" 2>/dev/null
+
+# Pack: results (logs, summaries, figures, small pictures) and the photo run (its last
+# checkpoints, to resume on the CPU) as tarballs; anything over 15 MiB in pieces.
+# Pictures over 2 MB (the 2048 px inputs and outputs) stay behind: the results must
+# come back whole, and the device tool brings back at most 64 MiB.
+(cd "$WORK" && find logs check bench runs -type f ! -name '*.pt' ! -name '*.safetensors' \
+    ! -path '*/.userdata/*' ! -path '*/.sim/*' -size -2M 2>/dev/null |
+    tar czf "$OUT/results.tgz" -T -)
+last_checkpoint() { find "$1" -name '*.pt' 2>/dev/null | sort -V | tail -n 1; }
+(cd "$WORK" && { last_checkpoint runs/photos; last_checkpoint runs/photos-E; } |
+    tar czf "$OUT/photo-runs.tgz" -T -)
+for file in "$OUT"/*.tgz; do
+    if (($(stat -c %s "$file") > 15 * 1024 * 1024)); then
+        split -b 15M -d "$file" "$file.part" && rm "$file"
+    fi
+done
+ls -la "$OUT"
+echo "gpu_session: done in $(($(date +%s) - START)) s"

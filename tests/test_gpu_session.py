@@ -1,0 +1,90 @@
+"""benchmarks/gpu_session.sh: one GPU lease used in full, proved on the CPU by --dry-run.
+
+What matters is what comes back: the device tool returns at most 8 files of at most
+16 MiB under $OUT, so a session that writes more loses its results (the first lease
+lost half its logs that way). That the script parses and passes shellcheck is tested
+with gpu_check.sh's (tests/test_gpu_check.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ganpaint.imageio import save_image
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "gpu_session.sh"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("bash") is None or shutil.which("timeout") is None,
+    reason="gpu_session.sh needs bash and coreutils' timeout",
+)
+
+
+def _run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "OUT"}
+    return subprocess.run(
+        ["bash", str(SCRIPT), "--python", sys.executable, *args],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        env=env,
+        cwd=ROOT,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _tar_names(out: Path, name: str) -> set[str]:
+    """The members of out/name, put back together first if it came back in pieces."""
+    pieces = sorted(out.glob(f"{name}.part*")) or [out / name]
+    whole = out.parent / f"whole-{name}"
+    whole.write_bytes(b"".join(p.read_bytes() for p in pieces))
+    with tarfile.open(whole) as tar:
+        return set(tar.getnames())
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--bogus"], "unknown option --bogus"),
+        (["--out", "/tmp/unused", "--photos", "/nonexistent/photos"], "no such folder"),
+        (["--photos", "."], "say where results go"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(args: list[str], says: str) -> None:
+    done = _run(*args, timeout=30)
+    assert done.returncode == 2
+    assert says in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_the_dry_run_brings_back_what_the_device_tool_can_return(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        save_image(photos / f"p{i}.png", rng.integers(0, 256, (96, 128, 3), dtype=np.uint8))
+    out = tmp_path / "out"
+    done = _run(
+        "--dry-run", "--out", str(out), "--photos", str(photos), "--train-minutes", "0.2",
+        "--encoder-minutes", "0.1", "--total", "400",
+    )  # fmt: skip
+    log = done.stdout[-4000:] + done.stderr[-2000:]
+    assert done.returncode == 0, log
+    files = sorted(p for p in out.iterdir())
+    assert 0 < len(files) <= 8 and all(p.is_file() for p in files), files
+    assert all(p.stat().st_size <= 15 * 1024 * 1024 for p in files)
+    assert (out / "photos-dcgan64.safetensors").is_file()
+    names = _tar_names(out, "results.tgz")
+    assert {"check/summary.md", "bench/summary.md", "logs/photo-model.log"} <= names, names
+    checkpoints = [n for n in _tar_names(out, "photo-runs.tgz") if n.endswith(".pt")]
+    assert {Path(n).parts[1] for n in checkpoints} == {"photos", "photos-E"}, checkpoints
