@@ -127,7 +127,13 @@ def wrap(net: nn.Module, context: DistContext, sync_bn: bool = False) -> nn.Modu
             raise GanpaintError("--sync-bn needs CUDA GPUs (SyncBatchNorm has no CPU kernel).")
         net = nn.SyncBatchNorm.convert_sync_batchnorm(net)
     ids = [context.device.index] if context.device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(net, device_ids=ids)
+    # No buffer broadcast: DDP would copy rank 0's batch-norm running statistics into
+    # every replica in place at each forward, and a GAN calls D twice (real, fake) before
+    # one backward. cuDNN's batch norm keeps the running statistics for its backward, so
+    # the second call's copy broke the first's backward ("modified by an inplace
+    # operation", seen under torchrun on an H200). Ranks keep their own running
+    # statistics (with --sync-bn they agree anyway); rank 0's are the ones saved.
+    return nn.parallel.DistributedDataParallel(net, device_ids=ids, broadcast_buffers=False)
 
 
 def unwrap(net: nn.Module) -> nn.Module:
