@@ -207,7 +207,7 @@ def make_hole(family: str, size: int, rng: np.random.Generator, index: int) -> n
 
 def paper_weights(known: torch.Tensor, window: int = PAPER_WINDOW) -> torch.Tensor:
     """W_i = (hole pixels in the window around i) / window² on known pixels, 0 in the hole."""
-    kernel = torch.ones(1, 1, window, window, dtype=known.dtype)
+    kernel = torch.ones(1, 1, window, window, dtype=known.dtype, device=known.device)
     holes_near = F.conv2d(1.0 - known, kernel, padding=window // 2)  # zero padding = not hole
     return holes_near / (window * window) * known
 
