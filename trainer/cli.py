@@ -510,6 +510,12 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     export.add_argument("-o", "--out", required=True, metavar="MODEL.safetensors")
     export.add_argument("--checkpoint", metavar="FILE", help="a checkpoint (default: the last)")
     export.add_argument("--half", action="store_true", help="store float16 weights")
+    export.add_argument(
+        "--knows",
+        metavar="TEXT",
+        help="what the model has seen, in a few words, for the model list and status bar "
+        "(default: read from the training data, e.g. 'procedural landscapes')",
+    )
     export.set_defaults(handler=_command("export"))
 
     status = commands.add_parser("status", help="a run's step, losses, time, last checkpoint")

@@ -93,6 +93,9 @@ def train_spade(args: argparse.Namespace) -> int:
 
 
 # -- export, status, eval -----------------------------------------------------------------
+KNOWS_MAX = 120  # what a model knows is a phrase for a list column and a status bar
+
+
 class NotARunError(GanpaintError):
     def __init__(self, root: Path) -> None:
         super().__init__(f"{root} is not a run folder (no config.toml); pass a run's --out folder.")
@@ -104,8 +107,13 @@ def export(args: argparse.Namespace) -> int:
     if not run.is_run():
         raise NotARunError(run.root)
     checkpoint = Path(args.checkpoint) if args.checkpoint else None
+    knows = None if args.knows is None else " ".join(args.knows.split())
+    if knows == "" or (knows and len(knows) > KNOWS_MAX):
+        raise GanpaintError(f"--knows takes a few words (1 to {KNOWS_MAX} characters).")
     _check_export_destination(run, Path(args.out), checkpoint)
     bundle = bundle_from_checkpoint(run, checkpoint)
+    if knows:
+        bundle.meta["knows"] = knows
     out = bundle.save(args.out, half=args.half)
     steps = bundle.meta["training"].get("steps")
     print(f"Wrote {out} ({bundle.kind}, {bundle.resolution} px, {steps} steps)")

@@ -9,6 +9,8 @@ import pytest
 import torch
 
 from ganpaint.models.bundle import load as load_model
+from ganpaint.models.bundle import read_header
+from ganpaint.models.knowledge import what_it_knows
 from trainer.cli import main
 from trainer.metrics.fid import frechet_distance
 from trainer.metrics.swd import swd
@@ -31,6 +33,23 @@ def test_export_writes_the_bundle_of_the_last_checkpoint(gan_run: Path, tmp_path
     exported = dict(bundle.nets["G"].state_dict())
     auto = load_model(RunDir(gan_run).model).nets["G"].state_dict()
     assert all(torch.equal(v, auto[k]) for k, v in exported.items())
+
+
+def test_export_says_what_the_model_knows(gan_run: Path, tmp_path: Path) -> None:
+    target = tmp_path / "model.safetensors"
+    knows = ["--knows", "real photos:  nature,\n stamps"]
+    assert main(["export", str(gan_run), "-o", str(target), *knows]) == 0
+    assert what_it_knows(read_header(target)[0]) == "real photos: nature, stamps"
+
+
+@pytest.mark.parametrize("knows", ["", "   ", "x" * 121])
+def test_export_refuses_an_empty_or_long_knows(
+    gan_run: Path, tmp_path: Path, knows: str, capsys
+) -> None:
+    target = tmp_path / "model.safetensors"
+    assert main(["export", str(gan_run), "-o", str(target), "--knows", knows]) == 2
+    assert "--knows takes a few words" in capsys.readouterr().err
+    assert not target.exists()
 
 
 def test_status_reports_step_losses_and_checkpoint(gan_run: Path, capsys) -> None:
