@@ -35,7 +35,7 @@ Masks (True = hole), deterministic per (photo, family, `--seed`):
 
 Methods (each `(image, hole) -> image`; their order rotates from photo to photo):
 - `ganpaint`: `inpaint(image, hole, model, InpaintConfig(), method="gan")` with the
-  bundled landscapes-dcgan64 (or `--model`): the default pipeline.
+  bundled inpainting default, photos-dcgan64 (or `--model`): the default pipeline.
 - `gan only`: `InpaintConfig(synthesis=None)`: the GAN fill alone, without the
   full-resolution texture synthesis from the photo's own pixels.
 - `patch`: `inpaint(image, hole, None, InpaintConfig(), method="patch")`: ganpaint's

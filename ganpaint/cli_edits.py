@@ -573,7 +573,7 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     p.add_argument("image", help="photo, or folder of photos")
     p.add_argument("--mask", required=True, help="mask image (white = the hole) or folder")
     p.add_argument("-o", "--out", required=True, help="output image (or folder)")
-    common(p, "GAN model (default: the bundled landscapes-dcgan64)")
+    common(p, "GAN model (default: the bundled photos-dcgan64)")
     add_number(
         p,
         "--restarts",

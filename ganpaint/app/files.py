@@ -38,10 +38,11 @@ NEW_IMAGE_SIZE = (1024, 768)
 DEFAULT_SAMPLE = "landscape.png"
 BUNDLED_GAN_NOTE = "bundled_gan"
 BUNDLED_GAN_TEXT = (
-    "The bundled inpainting GAN knows procedural landscapes, not photos: on a photo "
-    "it only roughly guides the layout of a fill whose texture comes from the photo. "
-    "Train one on photos like yours (ganpaint-train gan --data FOLDER), or use the "
-    "photo-patch method, which needs no model."
+    "The bundled inpainting GAN has seen only 30 photos (nature, wallpapers, landscape "
+    "panoramas, photographic stamps) at 64 px: it guides the layout and colour of a fill "
+    "whose texture comes from your photo. Train one on photos like yours "
+    "(ganpaint-train gan --data FOLDER --crops 0.125,1.0), or use the photo-patch "
+    "method, which needs no model."
 )
 
 
@@ -183,8 +184,8 @@ class FilesController(QObject):
         return True
 
     def note_bundled_gan(self) -> bool:
-        """Once ever, on a photo of the user's: the bundled inpainting GAN knows only
-        procedural landscapes, so say so and say what works better (not a dialog)."""
+        """Once ever, on a photo of the user's: the bundled inpainting GAN has seen few
+        photos, so say so and say what works better (not a dialog)."""
         path = self.models.path
         if path is None or self.settings.note_shown(BUNDLED_GAN_NOTE):
             return False

@@ -19,7 +19,7 @@ from ganpaint.models.reference import import_reference
 from ganpaint.paths import bundled_models_dir, user_models_dir
 
 DEFAULT_MODELS = {
-    "inpaint": "landscapes-dcgan64",
+    "inpaint": "photos-dcgan64",  # it won on real photos; landscapes-dcgan64 on renders
     "generate": "landscapes-dcgan64",
     "translate": "day2night",
     "sketch": "edges2landscape",

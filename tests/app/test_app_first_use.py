@@ -471,7 +471,7 @@ def test_the_bundled_gan_note_shows_once_on_a_photo(
     from ganpaint.imageio import save_image
     from ganpaint.paths import bundled_models_dir, samples_dir
 
-    bundled = bundled_models_dir() / "landscapes-dcgan64.safetensors"
+    bundled = bundled_models_dir() / "photos-dcgan64.safetensors"  # the inpainting default
     window.models_ctl.choose_model(bundled, remember=False)
     assert window.files.open_sample()  # a landscape sample: nothing to warn about
     assert window.message_bar.text == ""

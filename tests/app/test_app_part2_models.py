@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from ganpaint.app.model_manager import ModelManagerDialog, device_text
 from ganpaint.app.window import MainWindow
 from ganpaint.models import ResnetGenerator
-from ganpaint.paths import user_models_dir
+from ganpaint.paths import bundled_models_dir, user_models_dir
 
 
 @pytest.fixture
@@ -149,14 +149,19 @@ def test_the_manager_opens_from_the_model_menu(qtbot, window: MainWindow, monkey
         for i in range(tree.topLevelItemCount())
     }
     assert knows["landscapes-dcgan64"] == "procedural landscapes"
+    assert knows["photos-dcgan64"].startswith("real photos: nature")
     assert knows["edges2landscape"] == "line sketches of procedural landscapes"
 
 
 def test_the_status_bar_says_what_the_chosen_model_knows(window: MainWindow) -> None:
+    bundled = bundled_models_dir()
+    window.models_ctl.choose_model(bundled / "landscapes-dcgan64.safetensors", remember=False)
     window.update_status()
-    if window.models.name == "landscapes-dcgan64":
-        assert window.model_label.text() == "Model: landscapes-dcgan64 (procedural landscapes)"
-        assert "trained on procedural landscapes" in window.model_label.toolTip()
+    assert window.model_label.text() == "Model: landscapes-dcgan64 (procedural landscapes)"
+    assert "trained on procedural landscapes" in window.model_label.toolTip()
+    window.models_ctl.choose_model(bundled / "photos-dcgan64.safetensors", remember=False)
+    window.update_status()
+    assert window.model_label.text().startswith("Model: photos-dcgan64 (real photos: nature")
     window.models.choose(None)
     window.update_status()
     assert window.model_label.text() == "Model: none (OpenCV only)"

@@ -26,6 +26,7 @@ from ganpaint.paths import bundled_models_dir
 
 KINDS = {
     "landscapes-dcgan64": "gan",
+    "photos-dcgan64": "gan",
     "day2night": "cyclegan",
     "edges2landscape": "pix2pix",
     "labels2landscape": "pix2pix",
@@ -69,7 +70,11 @@ def test_bundled_model_loads_with_complete_metadata(name: str) -> None:
     assert meta["source"] == "trained by ganpaint"
     assert meta["dtype"] == "float16"
     training = meta["training"]
-    assert training["data"].startswith("synthetic:landscapes")
+    if name.startswith("photos"):  # real photos, named by how to get them, not a path here
+        assert training["data"].startswith("benchmarks/photo_sources.py --export tune")
+        assert meta["knows"].startswith("real photos")
+    else:
+        assert training["data"].startswith("synthetic:landscapes")
     assert training["steps"] > 0 and training["config"]["name"] == name
     if bundle.kind == "gan":
         assert set(bundle.nets) == {"G", "D", "E"}

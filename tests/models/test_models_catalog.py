@@ -93,7 +93,7 @@ def test_resolve_default_for_purpose(user_models: Path, bundled_models: Path) ->
         resolve_model(None, kind="gan", purpose="inpaint")
     assert "--model" in str(info.value)
     gan().save(bundled_models / f"{DEFAULT_MODELS['inpaint']}.safetensors")
-    assert resolve_model(None, kind="gan", purpose="inpaint").stem == "landscapes-dcgan64"
+    assert resolve_model(None, kind="gan", purpose="inpaint").stem == "photos-dcgan64"
     with pytest.raises(ValueError, match="purpose"):
         resolve_model(None)
 
