@@ -1,7 +1,7 @@
 """Inpainting real photos: ganpaint against PatchMatch and OpenCV, side by side.
 
     .venv/bin/python benchmarks/photo_inpaint_bench.py [--split report|tune|all]
-        [--methods ganpaint,"gan only",patch,telea,ns,patchmatch] [--masks strokes,blob,box]
+        [--methods ganpaint,"gan only","no tuning",patch,telea,ns,patchmatch] [--masks …]
         [--photos N] [--quick] [--seed 0] [--threads 2] [--max-side 768]
         [--cache ~/.cache/ganpaint/photo-bench] [--json results.json]
         [--sheet sheet.png] [--sheet-rows 6]   # docs/photo-inpainting.jpg is one, as JPEG
@@ -38,6 +38,8 @@ Methods (each `(image, hole) -> image`; their order rotates from photo to photo)
   bundled inpainting default, photos-dcgan64 (or `--model`): the default pipeline.
 - `gan only`: `InpaintConfig(synthesis=None)`: the GAN fill alone, without the
   full-resolution texture synthesis from the photo's own pixels.
+- `no tuning` (only when asked for): the default pipeline without tuning G on the
+  hole's context (`refine` steps 0), to measure whether the tuning still pays.
 - `patch`: `inpaint(image, hole, None, InpaintConfig(), method="patch")`: ganpaint's
   own non-learned synthesis.
 - `telea`, `ns`: OpenCV's `cv2.inpaint`, radius 3.
@@ -112,8 +114,9 @@ from photo_sources import Photo, stable_int
 FAMILIES = ("strokes", "blob", "box")
 QUICK_FAMILIES = ("strokes", "blob")
 QUICK_PHOTOS = 4
-ALL_METHODS = ("ganpaint", "gan only", "patch", "telea", "ns", "patchmatch")
-DEFAULT_METHODS = ALL_METHODS
+ALL_METHODS = ("ganpaint", "gan only", "no tuning", "patch", "telea", "ns", "patchmatch")
+DEFAULT_METHODS = tuple(m for m in ALL_METHODS if m != "no tuning")  # a setting, not a peer
+GAN_METHODS = ("ganpaint", "gan only", "no tuning")
 MAX_PATCHES = 20_000
 SWD_PROJECTIONS = 256
 HOLE_COLOR = (255, 0, 255)
@@ -304,7 +307,7 @@ def _priors(args: argparse.Namespace) -> list[tuple[str, str | None]]:
 def build_methods(names: list[str], args: argparse.Namespace) -> list[Runner]:
     """The runners for `names`, loading torch and the model only when a GAN method is asked."""
     runners: list[Runner] = []
-    needs_ganpaint = any(n in ("ganpaint", "gan only", "patch") for n in names)
+    needs_ganpaint = any(n in (*GAN_METHODS, "patch") for n in names)
     inpaint = config_cls = None
     models = {}
     if needs_ganpaint:
@@ -316,14 +319,14 @@ def build_methods(names: list[str], args: argparse.Namespace) -> list[Runner]:
 
         torch.set_num_threads(args.threads)
         config_cls = InpaintConfig
-        if any(n in ("ganpaint", "gan only") for n in names):
+        if any(n in GAN_METHODS for n in names):
             for label, chosen in _priors(args):
                 path = resolve_model(chosen, kind="gan", purpose="inpaint")
                 models[label] = GanModel.from_bundle(load(path)).to(args.device)
                 print(f"GAN model{label}: {path} ({models[label].resolution} px)")
 
     for name in names:
-        if name in ("ganpaint", "gan only"):
+        if name in GAN_METHODS:
             for label, model in models.items():
                 runners.append(_gan_runner(name + label, name, model, config_cls, inpaint, args))
         elif name == "patch":
@@ -354,9 +357,11 @@ def _gan_runner(
     title: str, name: str, model: object, config_cls: type, inpaint: Callable, args
 ) -> Runner:
     try:
-        config = config_cls() if name == "ganpaint" else config_cls(synthesis=None)
+        config = config_cls() if name != "gan only" else config_cls(synthesis=None)
     except (TypeError, ValueError) as error:
         return Runner(title, None, f"InpaintConfig(synthesis=None): {error}")
+    if name == "no tuning":  # does tuning G on the hole's context still pay?
+        config = dataclasses.replace(config, refine=dataclasses.replace(config.refine, steps=0))
     runner = Runner(title, None, probe=True)
     config = config.with_seed(args.seed)
 

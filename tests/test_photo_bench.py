@@ -217,3 +217,16 @@ def test_two_priors_run_side_by_side_under_their_names(tmp_path: Path) -> None:
     args.prior = ["no-equals-sign"]
     with pytest.raises(SystemExit, match="NAME=MODEL"):
         bench.build_methods(["ganpaint"], args)
+
+
+def test_no_tuning_is_the_default_pipeline_without_tuning_g() -> None:
+    bundled = BENCHMARKS.parent / "resources" / "models" / "landscapes-dcgan64.safetensors"
+    args = bench.parse_args(["--model", str(bundled)])
+    assert "no tuning" not in args.methods.split(",")  # asked for, never run by default
+    tuned, untuned = bench.build_methods(["ganpaint", "no tuning"], args)
+    assert untuned.name == "no tuning"
+    image, hole = _photo(64, 64), np.zeros((64, 64), bool)
+    hole[20:40, 20:40] = True
+    fills = [tuned.fn(image, hole), untuned.fn(image, hole)]
+    assert tuned.timings["refine"] > 0.1 > untuned.timings.get("refine", 0)
+    assert np.array_equal(fills[0][~hole], fills[1][~hole])  # known pixels kept by both
