@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# One GPU lease used in full, in one command of at most --total seconds: the photo GAN
-# of issue 19 (resources/models/configs/photos-dcgan64.toml, then its encoder E) trains
-# while gpu_check.sh runs its functional steps beside it; once training is done, the
-# benchmark steps run alone (clean timings). Everything is packed into at most 8 files
-# under $OUT, each under 15 MiB (the device tool brings back no more).
+# One GPU lease used in full, in one command of at most --total seconds: the models of
+# --models train side by side while gpu_check.sh runs its functional steps beside them;
+# once training is done, the benchmark steps run alone (clean timings). Everything is
+# packed into at most 8 files under $OUT, each under 15 MiB (the device tool brings back
+# no more): results.tgz (logs, summaries, figures) and each model's float16 export.
 #
 #   OUT=DIR benchmarks/gpu_session.sh --photos build/photo-train        # on the GPU
 #   benchmarks/gpu_session.sh --dry-run --out /tmp/s --photos DIR        # on the CPU, tiny
 #
 # Options:
+#   --models LIST      what to train, comma-separated (default photos):
+#                        photos     photos-dcgan64, then its encoder E (issue 19)
+#                        spade      labels2scene-spade, its config as is (issue 21)
+#                        edges      edges2landscape-v2 cut to 20,000 steps (issue 21)
+#                        day2night  day2night-v2 cut to 8,000 steps (issue 21)
+#                      the step counts are guesses of what a few minutes allow; a run
+#                      stopped by its time box is exported where it stopped
 #   --photos DIR       the tune half of the real photos (photo_sources.py --export tune),
-#                      e.g. shrunk to 2048 px JPEGs under the ignored build/ to travel
-#   --train-minutes M  the photo GAN's time box (default 3.5); E gets --encoder-minutes
+#                      e.g. shrunk to 2048 px JPEGs under the ignored build/ to travel;
+#                      needed for photos
+#   --train-minutes M  each training's time box (default 3.5); E gets --encoder-minutes
 #   --encoder-minutes M  (default 0.75)
 #   --total S          the whole session's seconds (default 560): the benchmark phase
 #                      gets what is left
@@ -26,6 +34,7 @@ DRY=0
 OUT=${OUT:-}
 PY=${PYTHON:-python3}
 PHOTOS=
+MODELS=photos
 TRAIN_MIN=3.5
 ENC_MIN=0.75
 TOTAL=560
@@ -35,6 +44,7 @@ while (($#)); do
         --out) OUT=$2; shift ;;
         --python) PY=$2; shift ;;
         --photos) PHOTOS=$2; shift ;;
+        --models) MODELS=$2; shift ;;
         --train-minutes) TRAIN_MIN=$2; shift ;;
         --encoder-minutes) ENC_MIN=$2; shift ;;
         --total) TOTAL=$2; shift ;;
@@ -44,7 +54,16 @@ while (($#)); do
     shift
 done
 [[ -n $OUT ]] || { echo "gpu_session.sh: say where results go: OUT=DIR or --out DIR" >&2; exit 2; }
-[[ -n $PHOTOS && -d $PHOTOS ]] || { echo "gpu_session.sh: --photos DIR: no such folder: '$PHOTOS'" >&2; exit 2; }
+for model in ${MODELS//,/ }; do
+    case $model in
+        photos | spade | edges | day2night) ;;
+        *) echo "gpu_session.sh: --models: unknown model '$model' (photos, spade, edges, day2night)" >&2; exit 2 ;;
+    esac
+done
+if [[ ,$MODELS, == *,photos,* && ! -d $PHOTOS ]]; then
+    echo "gpu_session.sh: --photos DIR: no such folder: '$PHOTOS'" >&2
+    exit 2
+fi
 mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 2
 START=$(date +%s)
 END=$((START + TOTAL))
@@ -57,6 +76,8 @@ export GANPAINT_DATA_DIR="$WORK/.userdata"
 if ((DRY)); then
     TRAIN=(--device cpu --workers 0 --iters 4 --batch 4 --ngf 8 --ndf 8 --sample-every 2
         --checkpoint-every 2 --log-every 1)
+    SHORT=(--synthetic-n 8)  # the translators' procedural data: a few scenes
+    GPU_ITERS=()
     ENC=(--device cpu --workers 0 --iters 2 --batch 4 --sample-every 2 --checkpoint-every 2)
     CHECK=(--dry-run)
     export OMP_NUM_THREADS=1
@@ -64,9 +85,12 @@ else
     # DataLoader workers pass batches through /dev/shm; containers often have 64 MiB.
     shm_kib=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
     workers=0
-    ((${shm_kib:-0} >= 1024 * 1024)) && workers=6
+    jobs=$(wc -w <<<"${MODELS//,/ }")
+    ((${shm_kib:-0} >= 1024 * 1024)) && workers=$((jobs > 1 ? 4 : 6))
     TRAIN=(--device cuda --amp --channels-last --workers "$workers" --log-every 200)
     ENC=(--device cuda --amp --channels-last --workers "$workers" --log-every 200)
+    SHORT=()
+    GPU_ITERS=(--iters)
     CHECK=()
 fi
 FUNCTIONAL=env,imports,inputs,train-dcgan,torchrun,eval,train-encoder,train-cyclegan,train-pix2pix,inpaint,translate,sketch,generate,sample
@@ -91,16 +115,43 @@ photo_model() {
     "$PY" -m trainer status "$RUNS/photos-E"
 }
 
+# translator NAME COMMAND CONFIG [GPU_STEPS]: train in the time box, then export
+translator() {
+    local name=$1 command=$2 config=$3 steps=()
+    [[ -n ${4:-} && ${#GPU_ITERS[@]} -gt 0 ]] && steps=("${GPU_ITERS[@]}" "$4")
+    timeout -k 10 $(($(minutes_s "$TRAIN_MIN") + 90)) "$PY" -m trainer "$command" \
+        --config "resources/models/configs/$config.toml" -o "$RUNS/$name" --no-tensorboard \
+        --max-minutes "$TRAIN_MIN" "${TRAIN[@]}" "${SHORT[@]}" "${steps[@]}" ||
+        echo "$name: exit $?"
+    "$PY" -m trainer export "$RUNS/$name" --half -o "$OUT/$config.safetensors" &&
+        "$PY" -m trainer status "$RUNS/$name"
+}
+
+train_model() {
+    case $1 in
+        photos) photo_model ;;
+        spade) translator spade spade labels2scene-spade ;;
+        edges) translator edges pix2pix edges2landscape-v2 20000 ;;
+        day2night) translator day2night cyclegan day2night-v2 8000 ;;
+    esac
+}
+
 echo "gpu_session: $([[ $DRY == 1 ]] && echo dry run || echo CUDA), total ${TOTAL} s, work in $WORK"
-photo_model >"$WORK/logs/photo-model.log" 2>&1 &
-TRAINER=$!
+TRAINERS=()
+for model in ${MODELS//,/ }; do
+    train_model "$model" >"$WORK/logs/train-$model.log" 2>&1 &
+    TRAINERS+=($!)
+done
 bash benchmarks/gpu_check.sh "${CHECK[@]}" --python "$PY" --out "$WORK/check" \
     --only "$FUNCTIONAL" --budget $(($(minutes_s "$TRAIN_MIN") + 60)) >"$WORK/logs/check.log" 2>&1
 echo "functional steps: exit $?, $(($(date +%s) - START)) s"
-wait "$TRAINER"
-echo "photo model: exit $?, $(($(date +%s) - START)) s"
-# the training's own lines, not its progress bar's
-tr '\r' '\n' <"$WORK/logs/photo-model.log" | grep -v 'step/s\]$' | grep -v '^ *$' | tail -n 20
+for model in ${MODELS//,/ }; do
+    wait "${TRAINERS[0]}"
+    echo "$model: exit $?, $(($(date +%s) - START)) s"
+    TRAINERS=("${TRAINERS[@]:1}")
+    # the training's own lines, not its progress bar's
+    tr '\r' '\n' <"$WORK/logs/train-$model.log" | grep -v 'step/s\]$' | grep -v '^ *$' | tail -n 12
+done
 left=$((END - $(date +%s) - 25))
 if ((left >= 30)); then
     # the dry run's edits use the functional phase's tiny model (the GPU's, bundled ones)
@@ -113,16 +164,13 @@ else
 fi
 cat "$WORK/check/summary.md" "$WORK/bench/summary.md" 2>/dev/null
 
-# Pack: results (logs, summaries, figures, small pictures) and the photo run (its last
-# checkpoints, to resume on the CPU) as tarballs; anything over 15 MiB in pieces.
-# Pictures over 2 MB (the 2048 px inputs and outputs) stay behind: the results must
+# Pack: results (logs, summaries, figures, small pictures) as a tarball; the models are
+# already in $OUT. Checkpoints stay behind: a machine is not kept between sessions.
+# Pictures over 2 MB (the 2048 px inputs and outputs) stay behind too: the results must
 # come back whole, and the device tool brings back at most 64 MiB.
 (cd "$WORK" && find logs check bench runs -type f ! -name '*.pt' ! -name '*.safetensors' \
     ! -path '*/.userdata/*' ! -path '*/.sim/*' -size -2M 2>/dev/null |
     tar czf "$OUT/results.tgz" -T -)
-last_checkpoint() { find "$1" -name '*.pt' 2>/dev/null | sort -V | tail -n 1; }
-(cd "$WORK" && { last_checkpoint runs/photos; last_checkpoint runs/photos-E; } |
-    tar czf "$OUT/photo-runs.tgz" -T -)
 for file in "$OUT"/*.tgz; do
     if (($(stat -c %s "$file") > 15 * 1024 * 1024)); then
         split -b 15M -d "$file" "$file.part" && rm "$file"

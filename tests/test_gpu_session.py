@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from ganpaint.imageio import save_image
+from ganpaint.models.bundle import read_metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "gpu_session.sh"
@@ -57,6 +58,7 @@ def _tar_names(out: Path, name: str) -> set[str]:
     [
         (["--bogus"], "unknown option --bogus"),
         (["--out", "/tmp/unused", "--photos", "/nonexistent/photos"], "no such folder"),
+        (["--out", "/tmp/unused", "--models", "spade,stylegan"], "unknown model 'stylegan'"),
         (["--photos", "."], "say where results go"),
     ],
 )
@@ -76,15 +78,17 @@ def test_the_dry_run_brings_back_what_the_device_tool_can_return(tmp_path: Path)
     out = tmp_path / "out"
     done = _run(
         "--dry-run", "--out", str(out), "--photos", str(photos), "--train-minutes", "0.2",
-        "--encoder-minutes", "0.1", "--total", "400",
+        "--encoder-minutes", "0.1", "--total", "400", "--models", "photos,spade,edges,day2night",
     )  # fmt: skip
     log = done.stdout[-4000:] + done.stderr[-2000:]
     assert done.returncode == 0, log
     files = sorted(p for p in out.iterdir())
     assert 0 < len(files) <= 8 and all(p.is_file() for p in files), files
     assert all(p.stat().st_size <= 15 * 1024 * 1024 for p in files)
-    assert (out / "photos-dcgan64.safetensors").is_file()
+    for model in (
+        "photos-dcgan64", "labels2scene-spade", "edges2landscape-v2", "day2night-v2",
+    ):  # fmt: skip
+        assert read_metadata(out / f"{model}.safetensors")["dtype"] == "float16", model
     names = _tar_names(out, "results.tgz")
-    assert {"check/summary.md", "bench/summary.md", "logs/photo-model.log"} <= names, names
-    checkpoints = [n for n in _tar_names(out, "photo-runs.tgz") if n.endswith(".pt")]
-    assert {Path(n).parts[1] for n in checkpoints} == {"photos", "photos-E"}, checkpoints
+    assert {"check/summary.md", "bench/summary.md", "logs/train-photos.log"} <= names, names
+    assert not any(n.endswith(".pt") for n in names)
