@@ -5,7 +5,9 @@
 # packed into at most 8 files under $OUT, each under 15 MiB (the device tool brings back
 # no more): results.tgz (logs, summaries, figures) and each model's float16 export.
 #
-#   OUT=DIR benchmarks/gpu_session.sh --photos build/photo-train        # on the GPU
+#   python benchmarks/photo_sources.py --slim build/photo-slim           # here, once
+#   OUT=DIR benchmarks/gpu_session.sh --photos build/photo-slim         # on the GPU
+#       (the device tool's carry: ["build/photo-slim"])
 #   benchmarks/gpu_session.sh --dry-run --out /tmp/s --photos DIR        # on the CPU, tiny
 #
 # Options:
@@ -16,9 +18,11 @@
 #                        day2night  day2night-v2 cut to 8,000 steps (issue 21)
 #                      the step counts are guesses of what a few minutes allow; a run
 #                      stopped by its time box is exported where it stopped
-#   --photos DIR       the tune half of the real photos (photo_sources.py --export tune),
-#                      e.g. shrunk to 2048 px JPEGs under the ignored build/ to travel;
-#                      needed for photos
+#   --photos DIR       the real photos: a photo cache (photo_sources.py's folder, e.g.
+#                      `photo_sources.py --slim build/photo-slim`, 9 MB, to travel under
+#                      the ignored build/), whose tune half trains the photo GAN and which
+#                      the photo benchmarks then run on; or a plain folder of training
+#                      photos (no photo benchmarks then). Needed for photos
 #   --train-minutes M  each training's time box (default 3.5); E gets --encoder-minutes
 #   --encoder-minutes M  (default 0.75)
 #   --total S          the whole session's seconds (default 560): the benchmark phase
@@ -60,7 +64,7 @@ for model in ${MODELS//,/ }; do
         *) echo "gpu_session.sh: --models: unknown model '$model' (photos, spade, edges, day2night)" >&2; exit 2 ;;
     esac
 done
-if [[ ,$MODELS, == *,photos,* && ! -d $PHOTOS ]]; then
+if [[ (,$MODELS, == *,photos,* || -n $PHOTOS) && ! -d $PHOTOS ]]; then
     echo "gpu_session.sh: --photos DIR: no such folder: '$PHOTOS'" >&2
     exit 2
 fi
@@ -93,8 +97,16 @@ else
     GPU_ITERS=(--iters)
     CHECK=()
 fi
+CACHE=()
+if [[ -f $PHOTOS/manifest.json ]]; then # a photo cache: train on its tune half
+    CACHE=(--photos "$(cd "$PHOTOS" && pwd)")
+    "$PY" benchmarks/photo_sources.py --cache "$PHOTOS" --export tune "$WORK/photo-train" ||
+        exit 2
+    PHOTOS=$WORK/photo-train
+fi
 FUNCTIONAL=env,imports,inputs,train-dcgan,torchrun,eval,train-encoder,train-cyclegan,train-pix2pix,inpaint,translate,sketch,generate,sample
 BENCHES=bench-train,bench-translate,bench-inpaint,bench-model-quality,bench-labels-live
+((${#CACHE[@]})) && BENCHES=$BENCHES,bench-photo,bench-photo-speed
 
 minutes_s() { awk -v m="$1" 'BEGIN {printf "%d", m * 60}'; }
 
@@ -142,7 +154,7 @@ for model in ${MODELS//,/ }; do
     train_model "$model" >"$WORK/logs/train-$model.log" 2>&1 &
     TRAINERS+=($!)
 done
-bash benchmarks/gpu_check.sh "${CHECK[@]}" --python "$PY" --out "$WORK/check" \
+bash benchmarks/gpu_check.sh "${CHECK[@]}" "${CACHE[@]}" --python "$PY" --out "$WORK/check" \
     --only "$FUNCTIONAL" --budget $(($(minutes_s "$TRAIN_MIN") + 60)) >"$WORK/logs/check.log" 2>&1
 echo "functional steps: exit $?, $(($(date +%s) - START)) s"
 for model in ${MODELS//,/ }; do
@@ -156,7 +168,7 @@ left=$((END - $(date +%s) - 25))
 if ((left >= 30)); then
     # the dry run's edits use the functional phase's tiny model (the GPU's, bundled ones)
     ((DRY)) && mkdir -p "$WORK/bench" && cp -r "$WORK/check/runs" "$WORK/bench/"
-    bash benchmarks/gpu_check.sh "${CHECK[@]}" --python "$PY" --out "$WORK/bench" \
+    bash benchmarks/gpu_check.sh "${CHECK[@]}" "${CACHE[@]}" --python "$PY" --out "$WORK/bench" \
         --only "$BENCHES" --budget "$left" >"$WORK/logs/bench.log" 2>&1
     echo "benchmarks: exit $?, $(($(date +%s) - START)) s"
 else

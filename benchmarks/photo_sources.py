@@ -564,6 +564,31 @@ def export_split(cache: Path, photos: list[Photo], split: str, folder: Path) -> 
     return written
 
 
+def slim_copy(cache: Path, photos: list[Photo], folder: Path, max_side: int = 2048) -> Path:
+    """A copy of the cache in a new `folder` with every photo shrunk to `max_side` and
+    stored as a JPEG (quality 95): a cache small enough to travel with a GPU lease (the
+    device tool carries 64 MiB with the repository), read by the benchmarks and by
+    `--export` as the full cache is. Manifest sizes are the shrunk ones."""
+    if max_side < 64:
+        raise SystemExit(f"photo_sources: --max-side must be at least 64, not {max_side}.")
+    if folder.exists() and any(folder.iterdir()):
+        raise SystemExit(f"photo_sources: {folder} is not empty; copy into a new folder.")
+    data = json.loads((cache / "manifest.json").read_text())
+    entries = []
+    for photo, entry in zip(photos, data["photos"], strict=True):
+        rgb = read_photo(cache, photo, max_side)
+        file = str(Path(photo.file).with_suffix(".jpg"))
+        (folder / file).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rgb).save(folder / file, quality=95)
+        entries.append({**entry, "file": file, "width": rgb.shape[1], "height": rgb.shape[0]})
+    for extra in cache.iterdir():  # the packages' copyright files: the licences travel too
+        if extra.is_dir() and extra.name != "photos":
+            shutil.copytree(extra, folder / extra.name)
+    data["photos"] = entries
+    (folder / "manifest.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -575,6 +600,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar=("SPLIT", "DIR"),
         help="write the photos of SPLIT (tune, report or all) as PNGs into a new DIR",
     )
+    parser.add_argument(
+        "--slim",
+        type=Path,
+        metavar="DIR",
+        help="copy the cache into a new DIR with photos shrunk to --max-side, as JPEGs "
+        "(to travel with a GPU lease); use it with --cache DIR",
+    )
+    parser.add_argument("--max-side", type=int, default=2048, help="--slim: longest side")
     args = parser.parse_args(argv)
     cache = args.cache.expanduser()
     photos = ensure_photos(cache, refresh=args.refresh)
@@ -584,6 +617,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--export SPLIT must be tune, report or all, not {split!r}")
         written = export_split(cache, photos, split, Path(folder).expanduser())
         print(f"Wrote {len(written)} {split} photos into {folder}")
+        return 0
+    if args.slim:
+        slim_copy(cache, photos, args.slim.expanduser(), args.max_side)
+        print(f"Wrote a slim copy of {len(photos)} photos into {args.slim}")
         return 0
     print(license_table(photos))
     if args.list:

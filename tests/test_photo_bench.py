@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -230,3 +231,32 @@ def test_no_tuning_is_the_default_pipeline_without_tuning_g() -> None:
     fills = [tuned.fn(image, hole), untuned.fn(image, hole)]
     assert tuned.timings["refine"] > 0.1 > untuned.timings.get("refine", 0)
     assert np.array_equal(fills[0][~hole], fills[1][~hole])  # known pixels kept by both
+
+
+def test_a_slim_copy_of_the_cache_reads_like_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (cache / "photos" / "pkg").mkdir(parents=True)
+    (cache / "copyright" / "pkg").mkdir(parents=True)
+    (cache / "copyright" / "pkg" / "copyright").write_text("License: GPL-2+\n")
+    entries = []
+    for name, (height, width) in (("wide", (60, 300)), ("small", (40, 50))):
+        file = f"photos/pkg/{name}.png"
+        cv2.imwrite(str(cache / file), _photo(height, width))
+        entries.append({
+            "id": f"pkg/{name}", "file": file, "package": "pkg", "version": "1",
+            "original": f"usr/{name}.png", "crop": None, "width": width, "height": height,
+            "split": "tune", "license": "GPL-2+", "copyright": "someone",
+        })  # fmt: skip
+    manifest = {"setup_version": sources.SETUP_VERSION, "photos": entries}
+    (cache / "manifest.json").write_text(json.dumps(manifest))
+    photos = sources.load_manifest(cache)
+    slim = tmp_path / "slim"
+    assert sources.main(["--cache", str(cache), "--slim", str(slim), "--max-side", "100"]) == 0
+    copied = sources.load_manifest(slim)
+    assert copied is not None and [p.id for p in copied] == [p.id for p in photos]
+    assert [(p.width, p.height) for p in copied] == [(100, 20), (50, 40)]  # never enlarged
+    assert all(p.file.endswith(".jpg") for p in copied)
+    assert sources.read_photo(slim, copied[0]).shape == (20, 100, 3)
+    assert (slim / "copyright" / "pkg" / "copyright").is_file()
+    with pytest.raises(SystemExit, match="not empty"):  # never over an earlier copy
+        sources.main(["--cache", str(cache), "--slim", str(slim)])
