@@ -550,11 +550,16 @@ def license_table(photos: list[Photo]) -> str:
     return "\n".join(lines)
 
 
+def _refuse_used_folder(folder: Path, verb: str) -> None:
+    """Never write over an earlier export or copy: the folder must be new or empty."""
+    if folder.exists() and any(folder.iterdir()):
+        raise SystemExit(f"photo_sources: {folder} is not empty; {verb} into a new folder.")
+
+
 def export_split(cache: Path, photos: list[Photo], split: str, folder: Path) -> list[Path]:
     """Write one split's photos as PNGs named after their ids into a new `folder`: the
     training folder of the photo GAN is `--export tune`, its held-out photos `report`."""
-    if folder.exists() and any(folder.iterdir()):
-        raise SystemExit(f"photo_sources: {folder} is not empty; export into a new folder.")
+    _refuse_used_folder(folder, "export")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for photo in select(photos, split):
@@ -569,10 +574,7 @@ def slim_copy(cache: Path, photos: list[Photo], folder: Path, max_side: int = 20
     stored as a JPEG (quality 95): a cache small enough to travel with a GPU lease (the
     device tool carries 64 MiB with the repository), read by the benchmarks and by
     `--export` as the full cache is. Manifest sizes are the shrunk ones."""
-    if max_side < 64:
-        raise SystemExit(f"photo_sources: --max-side must be at least 64, not {max_side}.")
-    if folder.exists() and any(folder.iterdir()):
-        raise SystemExit(f"photo_sources: {folder} is not empty; copy into a new folder.")
+    _refuse_used_folder(folder, "copy")
     data = json.loads((cache / "manifest.json").read_text())
     entries = []
     for photo, entry in zip(photos, data["photos"], strict=True):
@@ -609,6 +611,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-side", type=int, default=2048, help="--slim: longest side")
     args = parser.parse_args(argv)
+    if args.max_side < 64:
+        parser.error(f"--max-side must be at least 64, not {args.max_side}")
     cache = args.cache.expanduser()
     photos = ensure_photos(cache, refresh=args.refresh)
     if args.export:

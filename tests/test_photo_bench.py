@@ -260,3 +260,6 @@ def test_a_slim_copy_of_the_cache_reads_like_the_cache(tmp_path: Path) -> None:
     assert (slim / "copyright" / "pkg" / "copyright").is_file()
     with pytest.raises(SystemExit, match="not empty"):  # never over an earlier copy
         sources.main(["--cache", str(cache), "--slim", str(slim)])
+    with pytest.raises(SystemExit) as refused:  # a bad size: the usage error, exit 2
+        sources.main(["--cache", str(cache), "--slim", str(tmp_path / "s2"), "--max-side", "9"])
+    assert refused.value.code == 2 and not (tmp_path / "s2").exists()
