@@ -109,7 +109,7 @@ def _patch_fill(
     cancel: CancelToken | None,
     t_start: float,
 ) -> InpaintResult:
-    """method "patch": the synthesis alone, started from OpenCV's fill at the coarsest level."""
+    """method "patch": the synthesis alone, its coarsest level started from its structure pass."""
     settings = config.synthesis or SynthesisConfig()
     done = synthesize(
         photo,

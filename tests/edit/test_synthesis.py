@@ -4,6 +4,7 @@ photo's own texture (with or without the GAN's guide)."""
 from __future__ import annotations
 
 import dataclasses
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -107,6 +108,47 @@ def test_the_guide_decides_the_structure() -> None:
     assert _error(followed, swapped, hole) < _error(followed, truth, hole)
 
 
+def _stem_photo(size: int = 400, width: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """A light stem crossing a mottled green background (a blade of grass, a wire) and
+    where it runs."""
+    rng = np.random.default_rng(0)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), 6)
+    noise /= noise.std()
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    base = np.stack([60 + 15 * noise + 0.1 * y, 110 + 20 * noise, 50 + 10 * noise], axis=2)
+    distance = np.abs((y - size / 2) - 0.4 * (x - size / 2)) / np.hypot(1, 0.4)
+    stem = np.clip(width / 2 + 0.5 - distance, 0, 1)[..., None]
+    image = base * (1 - stem) + np.array([170, 220, 120], np.float32) * stem
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8), distance < width / 2 - 1
+
+
+def _disc(shape: tuple[int, int], centre: tuple[int, int], radius: int) -> np.ndarray:
+    hole = np.zeros(shape, np.uint8)
+    cv2.circle(hole, centre, radius, 1, -1)
+    return hole > 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_thin_line_across_the_hole_is_continued(seed: int) -> None:
+    """A stem crossing the hole is bridged, not painted over with the background: the
+    hole's coarse structure comes from a wider view where the stem is a short line."""
+    photo, on_stem = _stem_photo()
+    hole = _disc(photo.shape[:2], (200, 200), 60)
+    filled = synthesize(photo, hole, seed=seed).image
+    stem = filled[hole & on_stem].astype(int)
+    assert (stem[:, 1] > 180).mean() > 0.8  # stem green, not the background's (~110)
+    assert np.array_equal(filled[~hole], photo[~hole])
+
+
+def test_a_deep_pyramid_stops_where_there_is_still_something_to_copy() -> None:
+    """A coarsest level too small to hold a whole known patch is not built (it used to
+    hand the whole hole to OpenCV's blur)."""
+    truth = _periodic()
+    hole = _box(truth.shape[:2], 50, 60, 100, 130)
+    filled = synthesize(truth, hole, config=SynthesisConfig(coarsest=4), seed=0).image
+    assert _error(filled, truth, hole) < 6
+
+
 def test_cancel_stops_the_synthesis_between_iterations() -> None:
     truth = _periodic()
     hole = _box(truth.shape[:2], 40, 40, 110, 140)
@@ -129,6 +171,7 @@ def test_progress_is_monotone_and_ends_at_the_total() -> None:
     synthesize(truth, hole, progress=seen.append)
     steps = [p.step for p in seen]
     assert steps == sorted(steps)
+    assert all(later - earlier <= 1 for earlier, later in pairwise(steps))  # no jumps
     assert steps[-1] == seen[-1].total > 1
     assert seen[-1].preview is not None
     assert {"part 1 of 2", "part 2 of 2"} <= {p.message.split(": ")[-1] for p in seen}
@@ -168,6 +211,10 @@ def test_a_hole_with_nothing_to_copy_falls_back_to_the_guide() -> None:
         ("coarsest", 2, "coarsest"),
         ("em_max", 0, "at least 1"),
         ("guide_decay", 2.0, "decay"),
+        ("structure_patch", 6, "odd"),
+        ("structure_context", -0.5, "structure context"),
+        ("structure_coarsest", 1, "coarsest"),
+        ("structure_shrink", -1.0, "shrink"),
     ],
 )
 def test_bad_settings_are_refused_in_one_sentence(field: str, value: object, needle: str) -> None:
