@@ -4,6 +4,7 @@
         [--edges-l1-only RUN/model.safetensors] [--labels-l1-only RUN/model.safetensors]
         [--spade RUN/model.safetensors [--spade-l1-only RUN/model.safetensors]
          [--spade-name NAME]]
+        [--candidate edges2landscape=RUN/model.safetensors ...]
         [--images 64] [--size 128] [--scale trained|full] [--threads 1] [--grids docs/models]
         [--only day2night,edges2landscape,labels2landscape,spade] [--json OUT]
 
@@ -29,6 +30,10 @@ sketch, label map and daylight photo, so each output is compared with the truth.
   architecture trained with L1 / feature matching only (`--spade-l1-only`). Target as
   for pix2pix: L1 below the mean image's, realism better than it (and than the L1-only
   network, when given).
+- `--candidate NAME=MODEL` (issue 21): a retrained day2night, edges2landscape or
+  labels2landscape gets its row beside the bundled one, in the same run on the same
+  scenes, and a column in the grid; its targets: L1 and realism each at most 0.75 ×
+  the bundled model's, artefacts at most 1.5 (not in the exit status).
 
 Realism: `ganpaint.landscapes.patches.realism`, the sliced Wasserstein distance between the
 7×7 patches of the outputs and of the true images (grey levels, lower is better; it
@@ -208,9 +213,24 @@ def artefact_target(row: Row) -> dict[str, bool]:
     )}  # fmt: skip
 
 
+def retrained_targets(new: Row, today: Row) -> dict[str, bool]:
+    """Issue 21: a retrained translator's L1 and realism SWD each at most 0.75 × today's,
+    and its artefact score at most 1.5."""
+    targets = artefact_target(new)
+    for what, mine, theirs in (
+        ("L1", new.l1, today.l1),
+        ("realism SWD", new.realism, today.realism),
+    ):
+        targets[f"{new.name}: {what} {mine:.2f} = {mine / theirs:.2f} × today's ≤ 0.75"] = (
+            mine <= 0.75 * theirs
+        )
+    return targets
+
+
 def evaluate_day2night(
-    path: Path, seeds: np.ndarray, size: int, grids: Path | None, device: str = "cpu"
-) -> dict:
+    path: Path, seeds: np.ndarray, size: int, grids: Path | None, device: str = "cpu",
+    candidate: Path | None = None,
+) -> dict:  # fmt: skip
     bundle = load(path)
     batch = render_landscapes(seeds, size, kinds=("day", "night"))
     days, nights = list(batch.day), list(batch.night)
@@ -228,23 +248,33 @@ def evaluate_day2night(
             nights,
         ),
     ]
+    retrained = None
+    if candidate is not None:
+        retrained, cand_seconds = run_model(load(candidate), days, direction="AtoB", device=device)
+        rows.append(
+            score(f"day2night retrained ({candidate.stem})", retrained, nights, cand_seconds)
+        )
     print_table(f"day2night: day -> night on {len(days)} held-out scenes at {size} px", rows)
     best = min(rows[1].l1, rows[2].l1)
     ok = rows[0].l1 <= CLEARLY * best
     print(f"\nTarget: L1 ≤ {CLEARLY} × the better baseline ({best:.2f}): "
           f"{rows[0].l1:.2f} = {rows[0].l1 / best:.2f}×: {'PASS' if ok else 'FAIL'}")  # fmt: skip
     targets = artefact_target(rows[0])
+    if retrained is not None:
+        targets.update(retrained_targets(rows[-1], rows[0]))
     print_verdicts("Issue 21 targets (not in the exit status):", targets)
     if grids:
-        write_grid(
-            grids / "day2night.png", list(zip(days, outputs, nights, strict=True))[:GRID_ROWS]
+        columns = (
+            [days, outputs, nights] if retrained is None else [days, outputs, retrained, nights]
         )
+        write_grid(grids / "day2night.png", list(zip(*columns, strict=True))[:GRID_ROWS])
     return {"rows": [r.__dict__ for r in rows], "pass": ok, "targets": targets}
 
 
 def evaluate_pix2pix(
     name: str, path: Path, kind: str, baseline: Path | None, seeds: np.ndarray, size: int,
     grids: Path | None, scale: str = "trained", device: str = "cpu",
+    candidate: Path | None = None,
 ) -> tuple[dict, list[np.ndarray]]:  # fmt: skip
     """The scores, verdicts and targets of a pix2pix model, and its outputs."""
     batch = render_landscapes(seeds, size, kinds=(kind, "day"))
@@ -258,6 +288,10 @@ def evaluate_pix2pix(
     if baseline is not None:
         l1_outputs, l1_seconds = run_model(load(baseline), inputs, scale, device=device)
         rows.append(score("same network, L1 only (λ_GAN 0)", l1_outputs, truths, l1_seconds))
+    retrained = None
+    if candidate is not None:
+        retrained, cand_seconds = run_model(load(candidate), inputs, scale, device=device)
+        rows.append(score(f"{name} retrained ({candidate.stem})", retrained, truths, cand_seconds))
     title = f"{name}: {kind} -> photo on {len(truths)} held-out scenes at {size} px"
     print_table(f"{title} ({scale} scale)", rows)
     verdicts = {
@@ -270,12 +304,13 @@ def evaluate_pix2pix(
     for what, ok in verdicts.items():
         print(f"- {what}: {'PASS' if ok else 'FAIL'}")
     targets = artefact_target(rows[0])
+    if retrained is not None:
+        targets.update(retrained_targets(rows[-1], rows[0]))
     print_verdicts("Issue 21 targets (not in the exit status):", targets)
     if grids:
-        grid_rows = [(i, o, t) for i, o, t in zip(inputs, outputs, truths, strict=True)]
-        if baseline is not None:
-            grid_rows = [(i, lo, o, t) for (i, o, t), lo in zip(grid_rows, l1_outputs, strict=True)]
-        write_grid(grids / f"{name}.png", grid_rows[:GRID_ROWS])
+        columns = [inputs] + ([l1_outputs] if baseline is not None else []) + [outputs]
+        columns += ([retrained] if retrained is not None else []) + [truths]
+        write_grid(grids / f"{name}.png", list(zip(*columns, strict=True))[:GRID_ROWS])
     result = {
         "rows": [r.__dict__ for r in rows],
         "pass": all(verdicts.values()),
@@ -382,6 +417,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--spade-l1-only", type=Path, help="the same SPADE architecture trained without GAN loss"
     )
     parser.add_argument("--spade-name", help="the SPADE model's name in tables and grids")
+    parser.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="NAME=MODEL",
+        help="a retrained day2night, edges2landscape or labels2landscape judged beside the "
+        "bundled one in the same run (repeatable)",
+    )
     parser.add_argument("--images", type=int, default=64, help="held-out scenes (64)")
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument(
@@ -413,6 +456,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--spade-l1-only needs --spade MODEL")
     if args.spade is None:
         wanted.discard("spade")
+    args.candidates = {}
+    for text in args.candidate:
+        name, _, path = text.partition("=")
+        if name not in BUNDLED or not path:
+            parser.error(f"--candidate takes NAME=MODEL with NAME one of {', '.join(BUNDLED)}")
+        args.candidates[name] = Path(path)
     args.wanted = wanted
     return args
 
@@ -428,8 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     print("## Bundled translators against their baselines")
     if "day2night" in args.wanted:
         results["day2night"] = evaluate_day2night(
-            args.models / "day2night.safetensors", seeds, args.size, args.grids, args.device
-        )
+            args.models / "day2night.safetensors", seeds, args.size, args.grids, args.device,
+            args.candidates.get("day2night"),
+        )  # fmt: skip
     for name, kind, baseline in (
         ("edges2landscape", "sketch", args.edges_l1_only),
         ("labels2landscape", "labels", args.labels_l1_only),
@@ -437,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in args.wanted:
             results[name], outputs = evaluate_pix2pix(
                 name, args.models / f"{name}.safetensors", kind, baseline, seeds, args.size,
-                args.grids, args.scale, args.device,
+                args.grids, args.scale, args.device, args.candidates.get(name),
             )  # fmt: skip
             if name == "labels2landscape":  # evaluate_spade compares with them
                 labels_run = outputs, results[name]["rows"][0]["seconds"]

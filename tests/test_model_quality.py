@@ -98,3 +98,40 @@ def test_spade_options_without_a_model_are_refused(capsys: pytest.CaptureFixture
             bench.parse_args(argv)
         assert exit_info.value.code == 2
     assert "--only spade needs --spade MODEL" in capsys.readouterr().err
+
+
+def test_a_retrained_translator_is_judged_beside_the_bundled_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--candidate NAME=MODEL`: the retrained model's row, its targets against today's
+    model (here the bundled file itself, so its ratios are 1.00) and a grid column."""
+    bench = _load("model_quality")
+    bundled = Path(__file__).resolve().parent.parent / "resources" / "models"
+    threads = torch.get_num_threads()
+    try:
+        bench.main([
+            "--only", "day2night", "--images", "2", "--size", "64",
+            "--candidate", f"day2night={bundled / 'day2night.safetensors'}",
+            "--grids", str(tmp_path / "grids"), "--json", str(tmp_path / "scores.json"),
+        ])  # fmt: skip
+    finally:
+        torch.set_num_threads(threads)
+    result = json.loads((tmp_path / "scores.json").read_text())["day2night"]
+    names = [row["name"] for row in result["rows"]]
+    assert names[-1] == "day2night retrained (day2night)"
+    assert result["rows"][-1]["l1"] == pytest.approx(result["rows"][0]["l1"])
+    assert any("1.00 × today's ≤ 0.75" in target for target in result["targets"])
+    assert not all(result["targets"].values())  # the same model is not 0.75 × itself
+    assert "| day2night retrained (day2night) |" in capsys.readouterr().out
+    assert (tmp_path / "grids" / "day2night.png").is_file()
+
+
+@pytest.mark.parametrize("argv", [["--candidate", "spade=x"], ["--candidate", "day2night"]])
+def test_a_bad_candidate_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = _load("model_quality")
+    with pytest.raises(SystemExit) as exit_info:
+        bench.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "--candidate takes NAME=MODEL" in capsys.readouterr().err
