@@ -77,7 +77,6 @@ class SynthesisConfig:
     texture_blur: float = 2.0  # σ in pixels of the texture channels' local mean
     seam: bool = True  # Poisson-blend the fill into the photo's edge (colour, not texture)
     start_from_guide: bool = False  # the coarsest estimate is the guide (else OpenCV's fill)
-    shrink: float = 0.0  # >0: coarser levels from known pixels only, the hole shrinking (σ px)
     # The hole's coarse structure is solved first on a view wider by this many × the box's
     # side on every side, down to a hole of `structure_coarsest` px, with patches of
     # `structure_patch` and a shrinking hole; it is the start of the coarsest level.
@@ -105,8 +104,8 @@ class SynthesisConfig:
             raise ValueError(
                 f"The structure's coarsest level must be ≥ 2 pixels, not {self.structure_coarsest}."
             )
-        if not (self.shrink >= 0 and self.structure_shrink >= 0):
-            raise ValueError("The hole's shrink must be ≥ 0 pixels.")
+        if not self.structure_shrink >= 0:
+            raise ValueError(f"The hole's shrink must be ≥ 0 pixels, not {self.structure_shrink}.")
         if self.em_per_level < 0 or self.em_max < 1 or self.passes_max < 1:
             raise ValueError("EM iterations and PatchMatch passes must be at least 1.")
         if not (self.guide_weight >= 0 and 0 <= self.guide_decay <= 1 and self.sigma > 0):
@@ -182,15 +181,9 @@ def _down_masked(
     does): a coarse pixel is known where known pixels weigh at least 5 % under a Gaussian
     of σ = `shrink` fine pixels, its value their weighted mean. The hole's contents never
     count."""
-    known = (~hole).astype(np.float32)
-    share = _down(cv2.GaussianBlur(known, (0, 0), shrink), shape)
-    weighted = image * known[:, :, None]
-    for start in range(0, image.shape[2], 4):  # GaussianBlur takes at most 4 channels
-        part = np.ascontiguousarray(weighted[:, :, start : start + 4])
-        weighted[:, :, start : start + 4] = cv2.GaussianBlur(part, (0, 0), shrink).reshape(
-            part.shape
-        )
-    small = _down(weighted, shape) / np.maximum(share, 1e-6)[:, :, None]
+    summed, share = _blur_known(image, hole, shrink)
+    share = _down(share, shape)
+    small = _down(summed, shape) / np.maximum(share, 1e-6)[:, :, None]
     return small.astype(np.float32), share < 0.05
 
 
@@ -246,15 +239,21 @@ class _Level:
 _NEGLIGIBLE = 0.01
 
 
+def _blur_known(values: np.ndarray, hole: np.ndarray, sigma: float) -> tuple[np.ndarray, ...]:
+    """The known pixels' values (H×W×C, the hole's zeroed) and their weight (H×W), each
+    blurred by a Gaussian of σ = `sigma`: their ratio is a blur of the known pixels alone."""
+    known = (~hole).astype(np.float32)
+    summed = cv2.GaussianBlur(values * known[:, :, None], (0, 0), sigma)
+    return summed.reshape(values.shape), cv2.GaussianBlur(known, (0, 0), sigma)
+
+
 def _lowpass(image: np.ndarray, hole: np.ndarray, blur: float) -> np.ndarray:
     """The known pixels' colours blurred by a Gaussian of σ = `blur` (normalised over known
     pixels, so the hole's estimate does not leak into the sources beside it)."""
     colour = np.ascontiguousarray(image[:, :, :3])
     if blur < 0.3:
         return colour
-    known = (~hole).astype(np.float32)
-    summed = cv2.GaussianBlur(colour * known[:, :, None], (0, 0), blur)
-    count = cv2.GaussianBlur(known, (0, 0), blur)
+    summed, count = _blur_known(colour, hole, blur)
     return summed / np.maximum(count, 1e-6)[:, :, None]
 
 
@@ -481,12 +480,14 @@ def _solve_box(
     cancel: CancelToken | None,
     on_iteration: Callable[[int, int], None],
     wider: Callable[[int], _View] | None = None,
+    shrink: float = 0.0,
 ) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray | None]:
     """Synthesise one box's hole; returns its uint8 pixels, the size of each level and
     the finest level's nearest-neighbour field (None when nothing could be copied).
 
     With `wider` (a view of the photo around the box at a given number of halvings),
-    the coarse structure is solved there first: it is the coarsest level's start.
+    the coarse structure is solved there first: it is the coarsest level's start. With
+    `shrink` > 0 the coarser levels come from known pixels only, the hole shrinking.
     """
     radius = config.patch // 2
     count = _levels(hole, config)
@@ -500,8 +501,8 @@ def _solve_box(
         shape = _half(holes[-1].shape)
         if min(shape) <= 2 * radius + 2:
             break
-        if config.shrink > 0:
-            smaller_image, smaller = _down_masked(images[-1], holes[-1], shape, config.shrink)
+        if shrink > 0:
+            smaller_image, smaller = _down_masked(images[-1], holes[-1], shape, shrink)
         else:
             smaller_image, smaller = None, _down(holes[-1].astype(np.float32), shape) > 0
         if not _enough_sources(smaller, radius):
@@ -588,15 +589,15 @@ def _structure_start(
         coarsest=config.structure_coarsest,
         patch=config.structure_patch,
         patch_fine=config.structure_patch,
-        shrink=config.structure_shrink,
         structure_context=0.0,
         local_levels=0,
         seam=False,
         start_from_guide=False,
     )
     filled, _, nnf = _solve_box(
-        image, hole, None, 1.0, deeper, seed, cancel, lambda done, total: None
-    )
+        image, hole, None, 1.0, deeper, seed, cancel, lambda done, total: None,
+        shrink=config.structure_shrink,
+    )  # fmt: skip
     if nnf is None:
         return None
     rows, columns = slice(top, top + shape[0]), slice(left, left + shape[1])
