@@ -60,7 +60,7 @@ class SynthesisConfig:
     patch: int = 11  # patch side (odd)
     context: float = 1.0  # known surroundings searched, × the hole's side
     min_context: int = 24  # ... and at least this many pixels
-    coarsest: int = 32  # the hole's long side at the coarsest level, in pixels
+    coarsest: int = 32  # the biggest hole's size at the coarsest level, in pixels (`_levels`)
     em_max: int = 9  # EM iterations at the coarsest level...
     em_per_level: int = 2  # ...this many fewer per finer level, at least 1
     passes_max: int = 4  # PatchMatch passes per EM iteration at the coarsest, 1 fewer per level
@@ -163,14 +163,38 @@ def _merge_overlapping(boxes: list[Box]) -> list[Box]:
     return boxes
 
 
+# A hole's extent counts for the pyramid up to this many times its thickness.
+_THICKNESS_REACH = 1.5
+
+
 def _levels(hole: np.ndarray, config: SynthesisConfig) -> int:
     """Pyramid levels below full resolution: until the biggest hole is `coarsest` pixels.
 
-    Counted on the connected holes, not on the box around all of them, so that two small
-    holes sharing a box do not get the coarse levels of one big one.
+    A hole's size here is its long side, but at most 1.5 × its thickness (the widest disc
+    inside it: twice the farthest any hole pixel lies from a known one, past the photo's
+    edge counting as known). Coarse levels carry structure across the hole and lock onto
+    patterns larger than a patch, and for that blobs and boxes need their whole size. A
+    brush stroke is long and a few pixels thick: shrunk by its length it became a line of
+    coarse pixels mixing both its sides, and its fill carried an object's colour along it
+    (an orange's, down the photo's border into the grey background: 19.5 dB against
+    PatchMatch's 27.5). What it costs: a rail crossing a stroke at a shallow angle is
+    continued less well without the coarse levels (a storm photo's: 29.0 → 20.8 dB); on
+    the benchmark's 34 held-out photos the strokes gained 1.1 dB on average. Counted on
+    the connected holes, not on the box around all of them, so that two small holes
+    sharing a box do not get the coarse levels of one big one.
     """
-    count, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
-    side = int(stats[1:count, 2:4].max()) if count > 1 else 1
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        hole.astype(np.uint8), connectivity=8
+    )
+    if count < 2:
+        return 0
+    outside = cv2.distanceTransform(np.pad(hole.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    side = 1.0
+    for k in range(1, count):
+        left, top, width, height = stats[k, :4]
+        rows, columns = slice(top, top + height), slice(left, left + width)
+        thickness = 2.0 * float(outside[rows, columns][labels[rows, columns] == k].max())
+        side = max(side, min(max(width, height), _THICKNESS_REACH * thickness))
     return max(0, math.ceil(math.log2(max(side / config.coarsest, 1.0))))
 
 

@@ -140,6 +140,37 @@ def test_a_thin_line_across_the_hole_is_continued(seed: int) -> None:
     assert np.array_equal(filled[~hole], photo[~hole])
 
 
+def _object_on_grey(seed: int, size: int = 240) -> np.ndarray:
+    """A mottled orange object under a wavy outline on a flat grey background (a Tux
+    Paint stamp, a fruit on a table)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    bumps = 60 * cv2.GaussianBlur(rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), 2)
+    grey = np.repeat(128 + rng.normal(0, 4, (size, size, 1)), 3, axis=2)
+    orange = np.stack([230 + bumps, 120 + 0.7 * bumps, 20 + 0.2 * bumps], axis=2)
+    inside = (y > 130 + 10 * np.sin(x / 20))[..., None]
+    return np.clip(np.where(inside, orange, grey), 0, 255).astype(np.uint8)
+
+
+def _masked_psnr(image: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> float:
+    error = ((image.astype(np.float64) - truth) ** 2)[hole].mean()
+    return float(10 * np.log10(255**2 / error))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_long_thin_stroke_across_an_outline_keeps_both_sides_apart(seed: int) -> None:
+    """A brush stroke is long but thin: it is synthesised where it is a few pixels thick
+    (no coarse level, `levels` has only full resolution), not shrunk by its length to a
+    line of coarse pixels that mixed the object's colour into the background along it
+    (23.8-24.1 dB then; PatchMatch 26.0-26.2)."""
+    photo = _object_on_grey(seed)
+    hole = np.zeros(photo.shape[:2], np.uint8)
+    cv2.line(hole, (10, 40), (230, 220), 1, 9)
+    result = synthesize(photo, hole > 0, seed=seed)
+    assert [len(levels) for levels in result.levels] == [1]
+    assert _masked_psnr(result.image, photo, hole > 0) > 25.0
+
+
 def test_a_deep_pyramid_stops_where_there_is_still_something_to_copy() -> None:
     """A coarsest level too small to hold a whole known patch is not built (it used to
     hand the whole hole to OpenCV's blur)."""
