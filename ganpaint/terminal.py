@@ -76,6 +76,10 @@ class ProgressBar:
         """An edit's progress report: its step and total, and its first three losses."""
         self(progress.step, progress.total, dict(list(progress.losses.items())[:3]))
 
+    # A terminal shows no pictures: edits skip making previews for it
+    # (`ganpaint.edit.progress.shows_previews`).
+    report.shows_previews = False  # type: ignore[attr-defined]
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()

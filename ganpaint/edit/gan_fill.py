@@ -36,7 +36,7 @@ from ganpaint.edit.fills import (
 from ganpaint.edit.gan import GanModel
 from ganpaint.edit.inversion import Candidate, InversionResult, invert
 from ganpaint.edit.losses import Term, contextual_loss, importance_weights, prior_loss
-from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, report
+from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, report, shows_previews
 from ganpaint.edit.refine import refine
 from ganpaint.edit.region import Region
 from ganpaint.edit.synthesis import synthesize
@@ -396,7 +396,8 @@ def fill_with_gan(
     refine_seconds = 0.0
     # The preview: earlier holes filled, this one pasted without blending. Only the box
     # around the holes is copied per report, so a report costs what the holes cost.
-    live = photo.copy()
+    previews = shows_previews(progress)
+    live = photo.copy() if previews else photo
     last_preview = [-_PREVIEW_INTERVAL]
     for index, problem in enumerate(problems):
         terms = _terms(problem, model, config)
@@ -420,7 +421,7 @@ def fill_with_gan(
             # Scaling a region up to a big photo costs tens of milliseconds: previews
             # are made a few times a second, not at every report.
             now = time.perf_counter()
-            if not force and now - last_preview[0] < _PREVIEW_INTERVAL:
+            if not previews or (not force and now - last_preview[0] < _PREVIEW_INTERVAL):
                 return None
             last_preview[0] = now
             patch, box = regions_mod.paste_region(

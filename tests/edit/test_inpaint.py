@@ -15,6 +15,7 @@ from ganpaint.edit.inversion import InversionConfig
 from ganpaint.edit.losses import contextual_loss, importance_weights, prior_loss
 from ganpaint.edit.progress import Cancelled, CancelToken, Progress
 from ganpaint.errors import MaskError, ModelFileError
+from ganpaint.terminal import ProgressBar
 
 FAST = InpaintConfig(
     inversion=InversionConfig(restarts=3, iters=12, early_stop=False, init="encoder", log_every=4)
@@ -195,6 +196,27 @@ def test_two_holes_are_filled_in_their_own_regions(gan) -> None:
     previews = [u.preview for u in updates if u.preview is not None]
     assert previews and all(preview.shape == photo.shape for preview in previews)
     assert updates[-1].preview is not None
+
+
+def test_a_progress_that_shows_no_pictures_gets_no_previews(gan) -> None:
+    """The terminal's bar shows no pictures: making previews for it during the search
+    and the tuning (a region scaled up to a 12-megapixel photo a few times a second)
+    would be time lost. The fill is the same."""
+    photo = _photo(48, 64)
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[16:30, 20:36] = True
+    updates: list[Progress] = []
+
+    def blind(update: Progress) -> None:
+        updates.append(update)
+
+    blind.shows_previews = False  # type: ignore[attr-defined]
+    result = inpaint(photo, hole, gan, FAST, progress=blind)
+    searching = [u for u in updates if u.message.startswith(("Inpainting hole", "Refining"))]
+    assert len(searching) > 3 and all(u.preview is None for u in searching)
+    shown = inpaint(photo, hole, gan, FAST, progress=lambda update: None)
+    assert np.array_equal(result.image, shown.image)
+    assert ProgressBar("inpaint").report.shows_previews is False  # type: ignore[attr-defined]
 
 
 def test_candidates_are_distinct_full_size_images(gan) -> None:
