@@ -360,11 +360,29 @@ def test_what_is_under_the_mask_does_not_matter() -> None:
         np.testing.assert_array_equal(first, second)
 
 
+def _edge_error(filled: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> float:
+    """How far the fill's colour (blurred, σ 4 px: brightness, not texture) is from the
+    photo's in a 7 px ring inside the hole's edge, where a seam would show."""
+    inside = hole.astype(np.float32)
+    error = (filled.astype(np.float32) - truth) * inside[:, :, None]
+    blurred = cv2.GaussianBlur(error, (0, 0), 4)
+    blurred /= np.maximum(cv2.GaussianBlur(inside, (0, 0), 4), 1e-3)[:, :, None]
+    ring = hole & ~(cv2.erode(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0)
+    return float(np.abs(blurred[ring]).mean())
+
+
 def test_the_fill_takes_its_brightness_from_the_holes_edge() -> None:
+    """On a brightness ramp no copied patch has the brightness of where it lands: the
+    seam's membrane brings the fill's colour next to the edge to the photo's, and the
+    whole fill is within a grey level of the photo's brightness (four seeds: one alone
+    differs by tenths of a grey level either way)."""
     image = _stochastic_on_a_ramp()
     hole = _box(image.shape[:2], 50, 60, 110, 130)
-    bias = {}
-    for seam in (False, True):
-        filled = synthesize(image, hole, config=SynthesisConfig(seam=seam)).image
-        bias[seam] = np.abs((filled.astype(float) - image)[hole].mean(axis=0)).max()
-    assert bias[True] < 0.5 and bias[True] < bias[False]
+    edge = {False: 0.0, True: 0.0}
+    for seed in range(4):
+        for seam in (False, True):
+            filled = synthesize(image, hole, config=SynthesisConfig(seam=seam), seed=seed).image
+            edge[seam] += _edge_error(filled, image, hole) / 4
+            if seam:
+                assert np.abs((filled.astype(float) - image)[hole].mean(axis=0)).max() < 1.0
+    assert edge[True] < 0.95 * edge[False]
