@@ -516,6 +516,12 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         help="what the model has seen, in a few words, for the model list and status bar "
         "(default: read from the training data, e.g. 'procedural landscapes')",
     )
+    export.add_argument(
+        "--name",
+        metavar="NAME",
+        help="the model's name in the file (default: the run's), e.g. that of the bundled "
+        "model a retrain replaces; the run's own name is kept as training.trained_as",
+    )
     export.set_defaults(handler=_command("export"))
 
     status = commands.add_parser("status", help="a run's step, losses, time, last checkpoint")

@@ -13,6 +13,7 @@ from typing import Any
 
 from ganpaint.destinations import check_writes, refuse_empty_paths
 from ganpaint.errors import DestinationError, GanpaintError
+from ganpaint.models.catalog import check_model_name
 from ganpaint.terminal import EXIT_INTERRUPTED
 from trainer.config import LoopConfig
 from trainer.data.crops import parse_crops
@@ -110,10 +111,15 @@ def export(args: argparse.Namespace) -> int:
     knows = None if args.knows is None else " ".join(args.knows.split())
     if knows == "" or (knows and len(knows) > KNOWS_MAX):
         raise GanpaintError(f"--knows takes a few words (1 to {KNOWS_MAX} characters).")
+    name = None if args.name is None else check_model_name(args.name)
     _check_export_destination(run, Path(args.out), checkpoint)
     bundle = bundle_from_checkpoint(run, checkpoint)
     if knows:
         bundle.meta["knows"] = knows
+    if name is not None:  # the config keeps its settings and says what it was run as
+        training = bundle.meta["training"]
+        training["trained_as"] = bundle.meta.get("name") or training["config"].get("name", "")
+        training["config"]["name"] = bundle.meta["name"] = name
     out = bundle.save(args.out, half=args.half)
     steps = bundle.meta["training"].get("steps")
     print(f"Wrote {out} ({bundle.kind}, {bundle.resolution} px, {steps} steps)")

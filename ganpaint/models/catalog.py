@@ -205,7 +205,8 @@ def describe(bundle_or_path: ModelBundle | PathLike) -> str:
     return "\n".join(lines)
 
 
-def _check_name(name: str) -> str:
+def check_model_name(name: str) -> str:
+    """`name` if a model may be called so (it names its file), else a ModelFileError."""
     if not NAME_PATTERN.match(name):
         raise ModelFileError(
             f"{name[:60]!r} is not a usable model name; use at most 200 letters, digits, '.', "
@@ -234,7 +235,7 @@ def import_into_user_models(
         bundle = load(src)
     else:
         bundle = import_reference(src, discriminator)
-    name = _check_name(name or bundle.meta.get("name") or src.stem)
+    name = check_model_name(name or bundle.meta.get("name") or src.stem)
     target = user_models_dir() / f"{name}{SUFFIX}"
     if target.exists():
         raise ModelFileError(

@@ -52,6 +52,28 @@ def test_export_refuses_an_empty_or_long_knows(
     assert not target.exists()
 
 
+def test_export_names_the_model_and_keeps_what_it_was_trained_as(
+    gan_run: Path, tmp_path: Path
+) -> None:
+    """A retrain exported under the name of the bundled model it replaces."""
+    target = tmp_path / "model.safetensors"
+    assert main(["export", str(gan_run), "-o", str(target), "--name", "landscapes-v2"]) == 0
+    meta = load_model(target).meta
+    assert meta["name"] == meta["training"]["config"]["name"] == "landscapes-v2"
+    assert meta["training"]["trained_as"] == load_model(RunDir(gan_run).model).meta["name"]
+
+
+@pytest.mark.parametrize("name", ["", "a b", "../up", "x" * 201])
+def test_export_refuses_a_name_no_model_file_can_have(
+    gan_run: Path, tmp_path: Path, name: str, capsys
+) -> None:
+    target = tmp_path / "model.safetensors"
+    assert main(["export", str(gan_run), "-o", str(target), "--name", name]) == 2
+    err = capsys.readouterr().err
+    assert "is not a usable model name" in err and err.count("\n") == 1
+    assert not target.exists()
+
+
 def test_status_reports_step_losses_and_checkpoint(gan_run: Path, capsys) -> None:
     assert main(["status", str(gan_run)]) == 0
     out = capsys.readouterr().out
