@@ -76,7 +76,7 @@ class SynthesisConfig:
     texture_weight: float = 6.0  # weight of the texture channels in the patch distance
     texture_blur: float = 2.0  # σ in pixels of the texture channels' local mean
     seam: bool = True  # Poisson-blend the fill into the photo's edge (colour, not texture)
-    start_from_guide: bool = False  # the coarsest estimate is the guide (else OpenCV's fill)
+    start_from_guide: bool = False  # the coarsest estimate is the guide (else the structure pass)
     # The hole's coarse structure is solved first on a view wider by this many × the box's
     # side on every side, down to a hole of `structure_coarsest` px, with patches of
     # `structure_patch` and a shrinking hole; it is the start of the coarsest level.
@@ -510,7 +510,8 @@ def _solve_box(
     the finest level's nearest-neighbour field (None when nothing could be copied).
 
     With `wider` (a view of the photo around the box at a given number of halvings),
-    the coarse structure is solved there first: it is the coarsest level's start. With
+    the coarse structure is solved there first: it is the coarsest level's start (else
+    the guide with `start_from_guide`, or OpenCV's fill). With
     `shrink` > 0 the coarser levels come from known pixels only, the hole shrinking.
     """
     radius = config.patch // 2
@@ -538,7 +539,7 @@ def _solve_box(
     count = len(images) - 1
     sizes = [h.shape for h in holes]
     structure = None
-    if wider is not None and not config.start_from_guide:
+    if wider is not None:
         structure = _structure_start(wider(count), holes[count].shape, config, seed, cancel)
     rng = np.random.default_rng(seed)
     total = _steps(count, config, structure is not None)
@@ -793,7 +794,8 @@ def synthesize(
     if not hole.any():
         return SynthesisResult(out, seconds=time.perf_counter() - start)
     boxes = synthesis_boxes(hole, config)
-    structured = config.structure_context > 0
+    # The structure pass starts each box's coarsest level unless it is off or the guide does.
+    structured = config.structure_context > 0 and not config.start_from_guide
     totals = [
         _steps(n, config, structured) for n in (_levels(hole[box.slices], config) for box in boxes)
     ]
@@ -823,7 +825,7 @@ def synthesize(
             seed * 7919 + index,
             cancel,
             on_iteration,
-            _wider_view(image, hole, box, config) if config.structure_context > 0 else None,
+            _wider_view(image, hole, box, config) if structured else None,
         )
         out[box.slices][part] = filled[part]
         levels.append(sizes)
