@@ -580,13 +580,20 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
         key="restarts",
         help="candidates optimised at once",
     )
-    add_number(p, "--iters", key="iters", help="optimisation steps at most")
+    add_number(
+        p,
+        "--iters",
+        key="iters",
+        help="search steps at most (default 60; a hole redrawn from the photo's own "
+        "patches, as on most photos, takes a third)",
+    )
     add_number(
         p,
         "--refine-steps",
         key="refine_steps",
         help="steps tuning a copy of G on the photo around each hole after the search "
-        "(default 100; 0 = off: about 5× faster, less faithful fills)",
+        "(default 100, a third where the hole is redrawn; 0 = off: faster, less "
+        "faithful fills)",
     )
     _seed_option(p)
     p.add_argument("--blend", default="poisson", choices=["poisson", "mixed", "feather", "none"])

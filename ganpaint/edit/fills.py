@@ -7,6 +7,7 @@ methods without a GAN (patch, telea, ns) never import torch.
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,13 @@ class InpaintConfig:
     and ranks the candidates by how well their tuned G fits it. With the bundled 64 px
     DCGAN that took central holes from 0.1 dB behind OpenCV's Telea to 1.3 dB ahead,
     at about 5× the time of the search alone; `RefineConfig(steps=0)` turns it off.
+
+    Those are the settings of a hole whose fill is G's own pixels. Where the synthesis
+    redraws the hole from the photo's patches (on photos, nearly always), G's fill is
+    only its guide: such a hole gets `guide_effort` of the steps and no perceptual
+    prior. On the real-photo benchmark's tune half a third of the steps without the
+    prior scored as well as the full settings (masked PSNR 19.62 against 19.58 dB,
+    patch SWD 2.29 against 2.30) in 40 % of the time.
     """
 
     inversion: InversionConfig = field(default_factory=_default_inversion)
@@ -76,6 +84,9 @@ class InpaintConfig:
     # Holes whose region is scaled up less than this to the model take G(ẑ) directly:
     # there the GAN is about as sharp as the photo.
     synthesis_scale: float = 1.5
+    # Share of the search's and the tuning's steps a hole gets when the synthesis redraws
+    # it (G's fill is then only the guide; `gan_fill.hole_settings`).
+    guide_effort: float = 1 / 3
     prior: Prior = "paper"
     lam: float = 0.003  # λ, the weight of the perceptual prior
     window: int = 7  # side of the importance-weight window
@@ -113,6 +124,10 @@ class InpaintConfig:
             window=7,
             candidates=1,
         )
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.guide_effort) and 0 < self.guide_effort <= 1):
+            raise ValueError(f"guide_effort must be in (0, 1], not {self.guide_effort}.")
 
     def with_seed(self, seed: int) -> InpaintConfig:
         """The same settings with another seed for the restarts."""

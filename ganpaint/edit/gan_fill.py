@@ -75,6 +75,41 @@ class _Problem:
     known: torch.Tensor  # (1, 1, S, S), 1 = known pixel
     hole_cells: torch.Tensor  # (1, 1, S, S), 1 = hole pixel
     init_image: torch.Tensor  # (1, C, S, S), the crop with its hole filled by OpenCV
+    redrawn: bool  # the synthesis redraws the hole from the photo; G's fill is its guide
+    settings: InpaintConfig  # this hole's search and tuning (`hole_settings`)
+
+
+def redrawn(region: Region, config: InpaintConfig, resolution: int) -> bool:
+    """Whether the synthesis redraws a hole: its region is scaled up enough to need it."""
+    return config.synthesis is not None and region.size / resolution > config.synthesis_scale
+
+
+def hole_settings(config: InpaintConfig, redrawn: bool) -> InpaintConfig:
+    """The settings one hole is searched and tuned with.
+
+    Where the synthesis redraws a hole from the photo's patches, G's fill only guides
+    the layout and colour of what is drawn: it gets `config.guide_effort` of the search
+    and tuning steps, and no perceptual prior (the photo's patches make the texture
+    real). Where G's pixels are the fill, the full settings.
+    """
+    if not redrawn or config.guide_effort == 1:
+        return config
+    share = config.guide_effort
+    search = config.inversion
+
+    def part(steps: int) -> int:
+        return max(1, round(steps * share)) if steps > 0 else 0
+
+    return dataclasses.replace(
+        config,
+        prior="none",
+        inversion=dataclasses.replace(
+            search,
+            iters=part(search.iters),
+            min_iters=min(part(search.min_iters), part(search.iters)),
+        ),
+        refine=dataclasses.replace(config.refine, steps=part(config.refine.steps)),
+    )
 
 
 def _problem(
@@ -92,6 +127,7 @@ def _problem(
     known = inside & ~hole_cells
     # The encoder sees the crop with a quick OpenCV fill instead of a blank hole.
     fill_mask = (~known).astype(np.uint8)
+    redraws = redrawn(region, config, size)
     rough = cv2.inpaint(np.ascontiguousarray(crop), fill_mask, config.radius, cv2.INPAINT_TELEA)
 
     box = region.box_in(image.shape)
@@ -112,6 +148,9 @@ def _problem(
         known=mask(known),
         hole_cells=mask(hole_cells),
         init_image=tensor(rough),
+        redrawn=redraws,
+        # With nothing known G's sample is all there is: the full search, prior included.
+        settings=hole_settings(config, redraws and bool(known.any())),
     )
 
 
@@ -169,13 +208,13 @@ class _Tuner:
         self._tuned: list[set[int]] = []  # per hole, the ranks already tuned
         self._lock = threading.Lock()
 
-    @property
-    def steps(self) -> int:
-        """Tuning steps of one candidate at one hole (0: no tuning)."""
-        return self.config.refine.steps
+    @staticmethod
+    def steps(problem: _Problem) -> int:
+        """Tuning steps of one candidate at this hole (0: no tuning)."""
+        return problem.settings.refine.steps if problem.known.any() else 0
 
     def _applies(self, problem: _Problem) -> bool:
-        return self.steps > 0 and bool(problem.known.any())
+        return self.steps(problem) > 0
 
     def add(
         self,
@@ -218,7 +257,7 @@ class _Tuner:
             candidate.z,
             problem.target,
             problem.known,
-            self.config.refine,
+            problem.settings.refine,
             seed=self.seed + index * 1_009 + rank,
             cancel=cancel,
             on_step=on_step,
@@ -229,8 +268,8 @@ class _Tuner:
 
     def pending(self, rank: int) -> int:
         """Tuning steps still to run before candidate `rank` can be finished."""
-        return self.steps * sum(
-            1
+        return sum(
+            self.steps(problem)
             for index, problem in enumerate(self.problems[: len(self.chosen)])
             if self._applies(problem) and self._rank(index, rank) not in self._tuned[index]
         )
@@ -261,7 +300,7 @@ class _Tuner:
                         progress(base + steps_done, total)
 
                 self._tune(index, own, cancel, step)
-                done += self.steps
+                done += self.steps(problem)
 
 
 @dataclass
@@ -300,11 +339,10 @@ class _Finisher:
             out = blend(out, fill, problem.hole, mode=mode)
         return out
 
-    def redraws(self, problem: _Problem) -> bool:
+    @staticmethod
+    def redraws(problem: _Problem) -> bool:
         """Whether the synthesis redraws this hole: it is scaled up enough to need it."""
-        return self.config.synthesis is not None and (
-            problem.region.size / self.resolution > self.config.synthesis_scale
-        )
+        return problem.redrawn
 
     def _corrected(self, problem: _Problem, generated: np.ndarray) -> np.ndarray:
         cells = problem.hole_cells[0, 0].cpu().numpy() > 0
@@ -386,9 +424,11 @@ def fill_with_gan(
     problems = [_problem(photo, hole, r, model, config, torch_device) for r in regions]
     t_prepared = time.perf_counter()
 
-    iters = max(config.inversion.iters, 1)
-    per_hole = iters + config.refine.steps
-    gan_steps = len(problems) * per_hole
+    # Progress steps per hole: its search, then its tuning.
+    searches = [max(p.settings.inversion.iters, 1) for p in problems]
+    budgets = [iters + p.settings.refine.steps for iters, p in zip(searches, problems, strict=True)]
+    starts = np.cumsum([0, *budgets]).tolist()
+    gan_steps = starts[-1]
     tuner = _Tuner(problems, model, config, seed=config.inversion.seed * 1_000_003)
     finisher = _Finisher(photo, tuner, config, blend_mode, model.resolution)
     total_steps = gan_steps + finisher.synthesised() * SYNTHESIS_STEPS
@@ -400,8 +440,8 @@ def fill_with_gan(
     live = photo.copy() if previews else photo
     last_preview = [-_PREVIEW_INTERVAL]
     for index, problem in enumerate(problems):
-        terms = _terms(problem, model, config)
-        inversion = config.inversion
+        terms = _terms(problem, model, problem.settings)
+        inversion = problem.settings.inversion
         if not problem.known.any():
             inversion = dataclasses.replace(inversion, iters=0, init="random")
         message = f"Inpainting hole {index + 1} of {len(problems)}"
@@ -409,7 +449,7 @@ def fill_with_gan(
         def relay(update: Progress, index: int = index) -> None:
             report(
                 progress,
-                dataclasses.replace(update, step=index * per_hole + update.step, total=total_steps),
+                dataclasses.replace(update, step=starts[index] + update.step, total=total_steps),
             )
 
         def preview(
@@ -455,6 +495,7 @@ def fill_with_gan(
             relay: ProgressFn = relay,
             preview: Callable[..., np.ndarray | None] = preview,
             tuning: str = tuning,
+            iters: int = searches[index],
         ) -> None:
             relay(Progress(step=iters + done, total=0, message=tuning, preview=preview(image)))
 

@@ -169,6 +169,23 @@ def _overlapping_pairs(squares: np.ndarray) -> list[tuple[int, int]]:
     return pairs
 
 
+def _component_boxes(hole: np.ndarray) -> np.ndarray:
+    """(top, left, bottom, right) of each 8-connected hole, int64 (N, 4).
+
+    The labelling runs on the holes' bounding box only: on a 12 MP photo with one
+    small hole that is a few milliseconds instead of a tenth of a second.
+    """
+    rows = np.flatnonzero(hole.any(axis=1))
+    cols = np.flatnonzero(hole.any(axis=0))
+    top, left = int(rows[0]), int(cols[0])
+    inside = hole[top : int(rows[-1]) + 1, left : int(cols[-1]) + 1]
+    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(
+        inside.astype(np.uint8), connectivity=8
+    )
+    x, y, w, h = (stats[1:count, k].astype(np.int64) for k in range(4))
+    return np.stack([y + top, x + left, y + top + h, x + left + w], axis=1)
+
+
 def hole_regions(hole: np.ndarray, context: float = 0.5, min_size: int = 0) -> list[Region]:
     """One square per connected hole (8-connectivity), with known context around it.
 
@@ -186,11 +203,7 @@ def hole_regions(hole: np.ndarray, context: float = 0.5, min_size: int = 0) -> l
     if not hole.any():
         return []
     shape = (int(hole.shape[0]), int(hole.shape[1]))
-    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(
-        hole.astype(np.uint8), connectivity=8
-    )
-    x, y, w, h = (stats[1:count, k].astype(np.int64) for k in range(4))
-    groups = _Groups(np.stack([y, x, y + h, x + w], axis=1))
+    groups = _Groups(_component_boxes(hole))
 
     while True:
         roots = groups.roots()

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from ganpaint.edit.gan_fill import hole_settings
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.inversion import InversionConfig
 from ganpaint.edit.progress import Cancelled, CancelToken, Progress
@@ -289,6 +290,38 @@ def test_gan_method_synthesises_scaled_up_holes_and_reports_every_stage(gan) -> 
     assert {"Inpainting", "Refining", "Drawing"} <= stages
 
 
+def test_a_redrawn_hole_is_searched_and_tuned_briefly_and_without_the_prior(gan) -> None:
+    truth = _periodic(200, 240)  # scaled up: G's fill only guides the synthesis
+    hole = _box(truth.shape[:2], 60, 80, 130, 160)
+    config = dataclasses.replace(
+        FAST_GAN,
+        inversion=dataclasses.replace(FAST_GAN.inversion, iters=9),
+        refine=dataclasses.replace(FAST_GAN.refine, steps=6, report_every=1),
+        guide_effort=1 / 3,
+    )
+    seen: list[Progress] = []
+    redrawn = inpaint(truth, hole, gan, config, progress=seen.append)
+    assert redrawn.synthesis_boxes and redrawn.steps == 3
+    assert "prior" not in redrawn.losses and "context" in redrawn.losses
+    tuned = [p.step for p in seen if p.message.startswith("Refining")]
+    assert max(tuned) == 3 + 2
+    steps = [p.step for p in seen]
+    assert steps == sorted(steps) and steps[-1] == seen[-1].total
+    # Where G's pixels are the fill, or at full effort: every step and the prior.
+    for other in (
+        dataclasses.replace(config, synthesis=None),
+        dataclasses.replace(config, guide_effort=1.0),
+    ):
+        result = inpaint(truth, hole, gan, other)
+        assert result.steps == 9 and "prior" in result.losses
+
+
+@pytest.mark.parametrize("effort", [0.0, -0.5, 1.5, float("nan")])
+def test_a_guide_effort_outside_0_to_1_is_refused(effort: float) -> None:
+    with pytest.raises(ValueError, match="guide_effort must be in"):
+        InpaintConfig(guide_effort=effort)
+
+
 def test_only_the_best_candidate_is_finished_until_another_is_asked_for(gan) -> None:
     truth = _periodic(200, 240)
     hole = _box(truth.shape[:2], 60, 80, 130, 160)
@@ -312,14 +345,16 @@ def test_a_redrawn_holes_other_candidates_are_tuned_when_first_finished(gan) -> 
     result = inpaint(truth, hole, gan, config, progress=seen.append)
     tuning = [p for p in seen if p.message.startswith("Refining")]
     # In the job only the search's best is tuned: its steps, not twice as many.
-    assert tuning and max(p.step for p in tuning) == config.inversion.iters + 4
+    guide = hole_settings(config, redrawn=True)
+    assert guide.refine.steps > 0
+    assert tuning and max(p.step for p in tuning) == guide.inversion.iters + guide.refine.steps
     finishing: list[Progress] = []
     result.candidates.finish(1, finishing.append)
     messages = [p.message for p in finishing]
     assert messages[0] == "Tuning the GAN for candidate 2"
     assert any(m.startswith("Drawing hole") for m in messages)
     steps = [p.step for p in finishing]
-    assert steps == sorted(steps) and steps[-1] == finishing[-1].total == 4 + 100
+    assert steps == sorted(steps) and steps[-1] == finishing[-1].total == guide.refine.steps + 100
     # Asked again, nothing is tuned or drawn twice.
     again: list[Progress] = []
     result.candidates.finish(1, again.append)
