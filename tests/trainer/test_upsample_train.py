@@ -91,7 +91,11 @@ def test_an_unknown_upsample_is_refused_in_one_line(tmp_path: Path, capsys) -> N
 
 @pytest.mark.parametrize(
     ("name", "cls"),
-    [("edges2landscape-v2", Pix2PixConfig), ("day2night-v2", CycleGanConfig)],
+    [
+        ("edges2landscape-v2", Pix2PixConfig),
+        ("labels2landscape-v2", Pix2PixConfig),
+        ("day2night-v2", CycleGanConfig),
+    ],
 )
 def test_the_retraining_configs_resolve_with_resize(name: str, cls) -> None:
     """Issue 21's retraining configs: valid, and with the resize generator."""
