@@ -95,6 +95,7 @@ def test_an_unknown_upsample_is_refused_in_one_line(tmp_path: Path, capsys) -> N
         ("edges2landscape-v2", Pix2PixConfig),
         ("labels2landscape-v2", Pix2PixConfig),
         ("day2night-v2", CycleGanConfig),
+        ("day2night-v3", CycleGanConfig),
     ],
 )
 def test_the_retraining_configs_resolve_with_resize(name: str, cls) -> None:
