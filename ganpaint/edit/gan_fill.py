@@ -79,7 +79,7 @@ class _Problem:
     settings: InpaintConfig  # this hole's search and tuning (`hole_settings`)
 
 
-def redrawn(region: Region, config: InpaintConfig, resolution: int) -> bool:
+def synthesis_redraws(region: Region, config: InpaintConfig, resolution: int) -> bool:
     """Whether the synthesis redraws a hole: its region is scaled up enough to need it."""
     return config.synthesis is not None and region.size / resolution > config.synthesis_scale
 
@@ -127,7 +127,7 @@ def _problem(
     known = inside & ~hole_cells
     # The encoder sees the crop with a quick OpenCV fill instead of a blank hole.
     fill_mask = (~known).astype(np.uint8)
-    redraws = redrawn(region, config, size)
+    redraws = synthesis_redraws(region, config, size)
     rough = cv2.inpaint(np.ascontiguousarray(crop), fill_mask, config.radius, cv2.INPAINT_TELEA)
 
     box = region.box_in(image.shape)
