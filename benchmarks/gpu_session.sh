@@ -13,9 +13,10 @@
 # Options:
 #   --models LIST      what to train, comma-separated (default photos):
 #                        photos     photos-dcgan64, then its encoder E (issue 19)
-#                        spade      labels2scene-spade, its config as is (issue 21)
+#                        spade      labels2scene-spade-v2, its config as is (issue 21)
+#                        labels     labels2landscape-v2 cut to 20,000 steps (issue 21)
 #                        edges      edges2landscape-v2 cut to 20,000 steps (issue 21)
-#                        day2night  day2night-v2 cut to 8,000 steps (issue 21)
+#                        day2night  day2night-v3 cut to 8,000 steps (issue 21)
 #                      the step counts are guesses of what a few minutes allow; a run
 #                      stopped by its time box is exported where it stopped
 #   --photos DIR       the real photos: a photo cache (photo_sources.py's folder, e.g.
@@ -60,8 +61,8 @@ done
 [[ -n $OUT ]] || { echo "gpu_session.sh: say where results go: OUT=DIR or --out DIR" >&2; exit 2; }
 for model in ${MODELS//,/ }; do
     case $model in
-        photos | spade | edges | day2night) ;;
-        *) echo "gpu_session.sh: --models: unknown model '$model' (photos, spade, edges, day2night)" >&2; exit 2 ;;
+        photos | spade | labels | edges | day2night) ;;
+        *) echo "gpu_session.sh: --models: unknown model '$model' (photos, spade, labels, edges, day2night)" >&2; exit 2 ;;
     esac
 done
 if [[ (,$MODELS, == *,photos,* || -n $PHOTOS) && ! -d $PHOTOS ]]; then
@@ -142,9 +143,10 @@ translator() {
 train_model() {
     case $1 in
         photos) photo_model ;;
-        spade) translator spade spade labels2scene-spade ;;
+        spade) translator spade spade labels2scene-spade-v2 ;;
+        labels) translator labels pix2pix labels2landscape-v2 20000 ;;
         edges) translator edges pix2pix edges2landscape-v2 20000 ;;
-        day2night) translator day2night cyclegan day2night-v2 8000 ;;
+        day2night) translator day2night cyclegan day2night-v3 8000 ;;
     esac
 }
 

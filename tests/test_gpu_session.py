@@ -78,7 +78,7 @@ def test_the_dry_run_brings_back_what_the_device_tool_can_return(tmp_path: Path)
     out = tmp_path / "out"
     done = _run(
         "--dry-run", "--out", str(out), "--photos", str(photos), "--train-minutes", "0.2",
-        "--encoder-minutes", "0.1", "--total", "400", "--models", "photos,spade,edges,day2night",
+        "--encoder-minutes", "0.1", "--total", "400", "--models", "photos,spade,labels,day2night",
     )  # fmt: skip
     log = done.stdout[-4000:] + done.stderr[-2000:]
     assert done.returncode == 0, log
@@ -86,7 +86,7 @@ def test_the_dry_run_brings_back_what_the_device_tool_can_return(tmp_path: Path)
     assert 0 < len(files) <= 8 and all(p.is_file() for p in files), files
     assert all(p.stat().st_size <= 15 * 1024 * 1024 for p in files)
     for model in (
-        "photos-dcgan64", "labels2scene-spade", "edges2landscape-v2", "day2night-v2",
+        "photos-dcgan64", "labels2scene-spade-v2", "labels2landscape-v2", "day2night-v3",
     ):  # fmt: skip
         assert read_metadata(out / f"{model}.safetensors")["dtype"] == "float16", model
     names = _tar_names(out, "results.tgz")

@@ -18,9 +18,11 @@ from ganpaint.convert import image_to_tensor
 from ganpaint.labels import GRASS, LABEL_PALETTE, MOUNTAIN, SKY, colorize_labels
 from ganpaint.models import load as load_model
 from ganpaint.models.spade import one_hot_labels
+from ganpaint.paths import bundled_models_dir
 from trainer.cli import main
+from trainer.config import load_config
 from trainer.rundir import RunDir
-from trainer.spade import CLASSES, LabelPairFolder, colour_labels, label_indices
+from trainer.spade import CLASSES, LabelPairFolder, SpadeConfig, colour_labels, label_indices
 
 TINY = [
     "--size", "32", "--n-up", "3", "--ngf", "4", "--spade-hidden", "8", "--style-dim", "8",
@@ -212,3 +214,12 @@ def test_folder_pairs_train_and_write_test_outputs(tmp_path: Path) -> None:
     assert main(_spade(out, "--iters", "2", "--size", "16", "--out-upsample", "1",
                        "--test-every", "2", data=str(tmp_path / "pairs"))) == 0  # fmt: skip
     assert len(list(RunDir(out).test_path(2).iterdir())) == 4  # the one test pair, 4 views
+
+
+def test_the_spade_retraining_config_is_whole_scenes_at_the_live_width() -> None:
+    """configs/labels2scene-spade-v2.toml: valid, trained at the scale the app runs it
+    (zoom 1) with the wider generator that scale affords."""
+    path = bundled_models_dir() / "configs" / "labels2scene-spade-v2.toml"
+    config = load_config(SpadeConfig, path).resolved()
+    assert config.name == "labels2scene-spade-v2" and config.zoom == 1.0
+    assert (config.ngf, config.spade_hidden) == (32, 32)
