@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ganpaint import __version__
 from ganpaint.cli_edits import add_edit_commands
+from ganpaint.collector import collect_rarely, rare_collections, settle
 from ganpaint.device import DEVICE_CHOICES_HELP
 from ganpaint.errors import GanpaintError
 from ganpaint.ranges import CommandParser
@@ -148,6 +149,7 @@ def _wants_app(argv: Sequence[str], parser: argparse.ArgumentParser) -> bool:
 
 
 def _run_app(argv: Sequence[str]) -> int:
+    collect_rarely()  # the app settles the collector once its window is up
     args = build_app_parser().parse_args(argv)
     from ganpaint.device import resolve_device
 
@@ -162,7 +164,10 @@ def _run_app(argv: Sequence[str]) -> int:
     from ganpaint.app.main import run_app, screenshot
 
     if args.screenshot:
-        return screenshot(args.screenshot, image=args.image)
+        try:
+            return screenshot(args.screenshot, image=args.image)
+        finally:
+            settle()
     return run_app([sys.argv[0], *argv], image=args.image, model=args.model, device=args.device)
 
 
@@ -178,7 +183,8 @@ def _dispatch(argv: list[str]) -> int:
         return _run_app(argv)
     args = parser.parse_args(argv)
     handler: Handler = args.handler
-    return handler(args)
+    with rare_collections():
+        return handler(args)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from ganpaint.app.config import Settings
 from ganpaint.app.theme import apply_style
 from ganpaint.app.window import MainWindow
+from ganpaint.collector import settle
 from ganpaint.documents.docfile import load_document
 from ganpaint.documents.document import Document
 from ganpaint.errors import GanpaintError, ImageFileError
@@ -105,6 +106,7 @@ def run_app(
     _leave_a_core_for_the_gui()
     window = create_window(image=image, model=model, device=device)
     window.show()
+    settle()  # what the start built is frozen: the collector's passes skip it from now on
     return int(app.exec())
 
 
