@@ -144,8 +144,9 @@ class Candidates(Sequence[np.ndarray]):
     part on a big photo, and a user looks at one candidate at a time: `inpaint`
     finishes the best one, the others wait until someone indexes them (the CLI's
     --candidates) or calls `finish` (the app, with progress and cancel, when the user
-    steps to one). `rough(i)` is the quick GAN-only fill, for thumbnails and for
-    showing while the final one is drawn. Thread-safe: each candidate is made once.
+    steps to one). `rough(i)` is a quick fill (at the model's resolution), for
+    thumbnails and for showing while the final one is drawn. Thread-safe: each
+    candidate is made once.
     """
 
     def __init__(self, makers: list[Maker], rough: list[Callable[[], np.ndarray]] | None = None):
@@ -185,7 +186,8 @@ class Candidates(Sequence[np.ndarray]):
         return index in self._done
 
     def rough(self, index: int) -> np.ndarray:
-        """A quick fill for candidate `index` (the GAN's, pasted): the final one if made."""
+        """A quick fill for candidate `index` (for thumbnails and previews while it is
+        drawn): the final one if made."""
         if self.ready(index) or self._rough is None:
             return self[index]
         return self._rough[index]()

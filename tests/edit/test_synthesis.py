@@ -337,6 +337,25 @@ def test_only_the_best_candidate_is_finished_until_another_is_asked_for(gan) -> 
     assert second is result.candidates[1]  # made once, then kept
 
 
+def test_a_candidate_not_yet_drawn_is_previewed_in_the_photos_own_colours(gan) -> None:
+    """The untrained test GAN draws colours the photo does not have, as a photo GAN draws
+    a removed object's ghost: the preview of a redrawn hole shows the photo's colours."""
+    truth = np.zeros((200, 240, 3), np.uint8)
+    truth[:100], truth[100:] = (200, 40, 40), (30, 60, 200)  # red over blue
+    hole = _box(truth.shape[:2], 60, 80, 140, 160)  # scaled up: the synthesis redraws it
+    config = dataclasses.replace(FAST_GAN, candidates=2, distinct=0.0)
+    result = inpaint(truth, hole, gan, config)
+    preview = result.candidates.rough(1)
+    assert not result.candidates.ready(1)
+    assert np.array_equal(preview[~hole], truth[~hole])
+    nearest = np.minimum(
+        np.abs(preview[hole].astype(int) - (200, 40, 40)).max(axis=1),
+        np.abs(preview[hole].astype(int) - (30, 60, 200)).max(axis=1),
+    )
+    assert np.mean(nearest <= 12) > 0.9  # all but the edge between them
+    assert np.array_equal(preview, result.candidates.rough(1))  # the same each time
+
+
 def test_a_redrawn_holes_other_candidates_are_tuned_when_first_finished(gan) -> None:
     truth = _periodic(200, 240)  # scaled up: the synthesis redraws the hole
     hole = _box(truth.shape[:2], 60, 80, 130, 160)
