@@ -149,7 +149,6 @@ def _wants_app(argv: Sequence[str], parser: argparse.ArgumentParser) -> bool:
 
 
 def _run_app(argv: Sequence[str]) -> int:
-    collect_rarely()  # the app settles the collector once its window is up
     args = build_app_parser().parse_args(argv)
     from ganpaint.device import resolve_device
 
@@ -164,10 +163,7 @@ def _run_app(argv: Sequence[str]) -> int:
     from ganpaint.app.main import run_app, screenshot
 
     if args.screenshot:
-        try:
-            return screenshot(args.screenshot, image=args.image)
-        finally:
-            settle()
+        return screenshot(args.screenshot, image=args.image)
     return run_app([sys.argv[0], *argv], image=args.image, model=args.model, device=args.device)
 
 
@@ -180,7 +176,11 @@ def _dispatch(argv: list[str]) -> int:
     """The desktop app, or the command `argv` names."""
     parser = build_parser()
     if _wants_app(argv, parser):
-        return _run_app(argv)
+        collect_rarely()  # until the window is up (`run_app` settles it then)
+        try:
+            return _run_app(argv)
+        finally:
+            settle()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     with rare_collections():

@@ -14,6 +14,7 @@ from ganpaint import __version__, cli
 from ganpaint.cli import main as ganpaint_main
 from ganpaint.errors import GanpaintError
 from ganpaint.imageio import load_image
+from trainer import cli as train_cli
 from trainer.cli import main as train_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,8 +124,15 @@ def test_torch_threads_spin_briefly_unless_the_user_says_otherwise(
 
 
 @pytest.mark.parametrize("fails", [False, True])
+@pytest.mark.parametrize(
+    ("module", "handler", "argv"),
+    [
+        (cli, "_cmd_models_list", ["models", "list"]),
+        (train_cli, "_cmd_synth_landscapes", ["synth", "landscapes", "-n", "1", "-o", "x"]),
+    ],
+)
 def test_a_command_collects_garbage_rarely_and_restores_the_collector(
-    monkeypatch: pytest.MonkeyPatch, fails: bool
+    monkeypatch: pytest.MonkeyPatch, fails: bool, module: object, handler: str, argv: list[str]
 ) -> None:
     """The collector walking torch's objects again and again was a fifth of a 1 MP
     inpaint's time; the thresholds come back after the command, failed or not."""
@@ -137,9 +145,9 @@ def test_a_command_collects_garbage_rarely_and_restores_the_collector(
             raise GanpaintError("No such model.")
         return 0
 
-    monkeypatch.setattr(cli, "_cmd_models_list", command)
+    monkeypatch.setattr(module, handler, command)
     try:
-        assert ganpaint_main(["models", "list"]) == (2 if fails else 0)
+        assert module.main(argv) == (2 if fails else 0)  # type: ignore[attr-defined]
         assert during and during[0][0] >= 100 * before[0]
         assert gc.get_threshold() == before
         assert gc.get_freeze_count() > 0  # nothing left for the shutdown's passes

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ganpaint import __version__
+from ganpaint.collector import rare_collections
 from ganpaint.ranges import CommandParser, add_number
 from ganpaint.terminal import ProgressBar, run_command
 
@@ -571,7 +572,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    return run_command("ganpaint-train", lambda: handler(args))
+
+    def command() -> int:
+        with rare_collections():  # importing torch, the collector's passes cost 0.5 s
+            return handler(args)
+
+    return run_command("ganpaint-train", command)
 
 
 if __name__ == "__main__":
