@@ -157,7 +157,8 @@ def test_a_command_collects_garbage_rarely_and_restores_the_collector(
 
 def test_the_app_collects_rarely_until_its_window_is_up(tmp_path: Path) -> None:
     """In the app's own process: the start runs with few passes, and once the window is
-    shown the default thresholds are back and the start's objects frozen."""
+    shown the default thresholds are back, the start's objects frozen, and the first
+    fill's compiled kernels loading in the background."""
     code = """
 import gc, sys
 from unittest import mock
@@ -170,6 +171,12 @@ seen = {}
 class FakeApp:
     def exec(self):
         seen["running"] = (gc.get_threshold(), gc.get_freeze_count())
+        import threading
+        from ganpaint.edit import patch_kernels
+        for thread in threading.enumerate():
+            if thread.name == "ganpaint-warm-up":
+                thread.join()
+        seen["warm"] = bool(patch_kernels.patchmatch.signatures)
         return 0
 
 def create_window(**kwargs):
@@ -181,6 +188,7 @@ with mock.patch.object(app_main, "_application", return_value=FakeApp()), \
     assert main(["--device", "cpu"]) == 0
 assert seen["starting"][0] >= 100 * default[0], seen
 assert seen["running"][0] == default and seen["running"][1] > 0, seen
+assert seen["warm"], "the first fill's kernels are loaded in the background"
 print("ok")
 """
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}

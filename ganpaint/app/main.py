@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
@@ -107,7 +108,19 @@ def run_app(
     window = create_window(image=image, model=model, device=device)
     window.show()
     settle()  # what the start built is frozen: the collector's passes skip it from now on
+    threading.Thread(target=_warm_up, name="ganpaint-warm-up", daemon=True).start()
     return int(app.exec())
+
+
+def _warm_up() -> None:
+    """The first inpaint's one-time costs, paid while the user paints the mask."""
+    try:
+        from ganpaint.edit.synthesis import load_kernels
+
+        load_kernels()
+        settle()  # numba's registries join what the collector's passes skip
+    except Exception:  # a warm-up that fails costs the first fill its time, nothing else
+        pass
 
 
 def screenshot(out_path: str | os.PathLike[str], image: str | None = None) -> int:

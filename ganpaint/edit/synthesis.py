@@ -50,7 +50,13 @@ from ganpaint.edit.progress import CancelToken, Progress, ProgressFn, check, rep
 from ganpaint.edit.region import hole_regions
 from ganpaint.geometry import Box
 
-__all__ = ["SynthesisConfig", "SynthesisResult", "synthesis_boxes", "synthesize"]
+__all__ = [
+    "SynthesisConfig",
+    "SynthesisResult",
+    "load_kernels",
+    "synthesis_boxes",
+    "synthesize",
+]
 
 
 @dataclass(frozen=True)
@@ -835,3 +841,18 @@ def synthesize(
         offset += totals[index]
     report(progress, Progress(step=grand, total=grand, message=f"{message}: done", preview=out))
     return SynthesisResult(out, boxes, levels, time.perf_counter() - start)
+
+
+def load_kernels() -> None:
+    """Fill a tiny hole, so that the first real fill of the process does not pay for
+    loading the compiled kernels.
+
+    Why: the first call of a numba kernel in a process loads numba's typing registries
+    (0.25–0.3 s on 2 cores, once per process, whatever the photo); the app calls this in
+    the background once its window is up, while the user is still painting the mask.
+    """
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    hole = np.zeros((48, 48), bool)
+    hole[18:30, 18:30] = True
+    synthesize(image, hole, guide=image)

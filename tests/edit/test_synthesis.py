@@ -4,6 +4,8 @@ photo's own texture (with or without the GAN's guide)."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from itertools import pairwise
 
 import cv2
@@ -440,3 +442,17 @@ def test_the_fill_takes_its_brightness_from_the_holes_edge() -> None:
             if seam:
                 assert np.abs((filled.astype(float) - image)[hole].mean(axis=0)).max() < 1.0
     assert edge[True] < 0.95 * edge[False]
+
+
+def test_loading_the_kernels_ahead_compiles_what_a_fill_runs() -> None:
+    """The app loads them while the user paints, so the first fill does not wait."""
+    code = (
+        "from ganpaint.edit import patch_kernels as k, synthesis\n"
+        "kernels = (k.patchmatch, k.vote, k.refresh_costs, k.coordinates)\n"
+        "assert not any(kernel.signatures for kernel in kernels)\n"
+        "synthesis.load_kernels()\n"
+        "assert all(kernel.signatures for kernel in kernels)\n"
+        "print('ok')"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.stdout.strip() == "ok", run.stderr
