@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from ganpaint.edit import synthesis
 from ganpaint.edit.gan_fill import hole_settings
 from ganpaint.edit.inpaint import InpaintConfig, inpaint
 from ganpaint.edit.inversion import InversionConfig
@@ -249,6 +250,9 @@ def test_a_hole_with_nothing_to_copy_falls_back_to_the_guide() -> None:
         ("structure_context", -0.5, "structure context"),
         ("structure_coarsest", 1, "coarsest"),
         ("structure_shrink", -1.0, "shrink"),
+        ("texture_anchor", -0.1, "texture anchor"),
+        ("texture_anchor", 1.5, "texture anchor"),
+        ("texture_anchor", float("nan"), "texture anchor"),
     ],
 )
 def test_bad_settings_are_refused_in_one_sentence(field: str, value: object, needle: str) -> None:
@@ -456,3 +460,25 @@ def test_loading_the_kernels_ahead_compiles_what_a_fill_runs() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.stdout.strip() == "ok", run.stderr
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_a_holes_texture_estimate_is_held_towards_its_start_after_a_vote(share: float) -> None:
+    """Voted freely, the hole's texture channels follow the patches copied so far, and a
+    few flat ones make the estimate say "flat" everywhere (a wood floor's grain filled
+    with the blurred background): each vote's channels are pulled back towards the
+    level's start by `texture_anchor`; colours and known pixels are the vote's."""
+    rng = np.random.default_rng(0)
+    image = rng.uniform(0, 255, (20, 20, 5)).astype(np.float32)
+    hole = _box((20, 20), 5, 5, 15, 15)
+    level = synthesis._level(image, hole, None, 0.0, 0.0, 2)
+    start = image[hole, 3:].copy()
+    level.anchor = start
+    voted = image.copy()
+    voted[hole] = rng.uniform(0, 255, (int(hole.sum()), 5))
+    level.image[:] = voted
+    synthesis._hold_texture(level, SynthesisConfig(texture_anchor=share))
+    expected = share * start + (1 - share) * voted[hole, 3:]
+    assert np.allclose(level.image[hole, 3:], expected, atol=1e-3)
+    assert np.array_equal(level.image[hole, :3], voted[hole, :3])
+    assert np.array_equal(level.image[~hole], voted[~hole])
