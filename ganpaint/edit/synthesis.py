@@ -371,9 +371,9 @@ def _hold_texture(level: _Level, config: SynthesisConfig) -> None:
     hole (OpenCV's fill at the coarsest level, the coarser level's result above it).
     Measured on the real-photo benchmark's tune half, held at half: masked PSNR +0.03 dB,
     patch SWD −0.085 (blobs −0.23), high-frequency ratio 0.91 → 0.95; held wholly, SWD
-    +0.04 and the ratio overshoots to 1.09. Not in the structure pass: there a stem
-    crossing the hole must be free to bring its own texture along (held, the test's
-    stem was no longer bridged).
+    no better than voted and the ratio overshoots to 1.09. Not in the structure pass: a stem
+    crossing the hole must be free to bring its own texture along there (held, the
+    test's stem was no longer bridged).
     """
     if level.anchor is None or config.texture_anchor == 0:
         return
