@@ -32,13 +32,19 @@ def collect_rarely() -> None:
     gc.set_threshold(*_RARE)
 
 
-def settle() -> None:
+def settle(*, collect: bool = False) -> None:
     """Back to the collector's previous thresholds, with every object alive now frozen:
-    later full passes, and the interpreter's shutdown, no longer walk them."""
+    later full passes, and the interpreter's shutdown, no longer walk them.
+
+    `collect=True` first collects what is garbage already, so that a process that goes
+    on (the app) does not keep it for good; a command about to exit skips that pass.
+    """
     global _before
     if _before is not None:
         gc.set_threshold(*_before)
         _before = None
+    if collect:
+        gc.collect()
     gc.freeze()
 
 

@@ -107,7 +107,7 @@ def run_app(
     _leave_a_core_for_the_gui()
     window = create_window(image=image, model=model, device=device)
     window.show()
-    settle()  # what the start built is frozen: the collector's passes skip it from now on
+    settle(collect=True)  # what the start built is frozen: later passes skip it
     threading.Thread(target=_warm_up, name="ganpaint-warm-up", daemon=True).start()
     return int(app.exec())
 
@@ -118,7 +118,7 @@ def _warm_up() -> None:
         from ganpaint.edit.synthesis import load_kernels
 
         load_kernels()
-        settle()  # numba's registries join what the collector's passes skip
+        settle(collect=True)  # numba's registries join what the collector's passes skip
     except Exception:  # a warm-up that fails costs the first fill its time, nothing else
         pass
 
