@@ -70,6 +70,10 @@ class SynthesisConfig:
     em_max: int = 9  # EM iterations at the coarsest level...
     em_per_level: int = 2  # ...this many fewer per finer level, at least 1
     passes_max: int = 4  # PatchMatch passes per EM iteration at the coarsest, 1 fewer per level
+    # At full resolution, when it searches near the carried-up field, at most this many EM
+    # iterations of at most this many passes (`_em_iterations`).
+    em_finest: int = 2
+    passes_finest: int = 1
     guide_weight: float = 0.5  # the guide's weight where it is sharp (vs 1 for the estimate)
     guide_decay: float = 0.25  # × per level finer than the guide's own resolution
     guide_blur: float = 0.5  # the guide's blur, σ × its pixel size, matched on the photo
@@ -115,7 +119,10 @@ class SynthesisConfig:
             )
         if not self.structure_shrink >= 0:
             raise ValueError(f"The hole's shrink must be ≥ 0 pixels, not {self.structure_shrink}.")
-        if self.em_per_level < 0 or self.em_max < 1 or self.passes_max < 1:
+        if (
+            min(self.em_max, self.passes_max, self.em_finest, self.passes_finest) < 1
+            or self.em_per_level < 0
+        ):
             raise ValueError("EM iterations and PatchMatch passes must be at least 1.")
         if not 0 <= self.texture_anchor <= 1:
             raise ValueError(f"The texture anchor must be in [0, 1], not {self.texture_anchor}.")
@@ -762,14 +769,27 @@ def _em_iterations(k: int, count: int, config: SynthesisConfig) -> int:
     """em_max at the coarsest level (k = count), em_per_level fewer per finer level, ≥ 1.
 
     Counted from the coarsest level, so a big photo's extra levels (the fine ones, where
-    a pass is costly and the carried-up field is already close) get the fewest.
+    a pass is costly and the carried-up field is already close) get the fewest. Full
+    resolution searched near the carried-up field gets at most `em_finest`: a brush
+    stroke's pyramid is shallow (it goes as deep as the stroke is thick), and counted
+    from its coarsest level its full-resolution level got five iterations of two passes
+    over the whole photo. Capped at two of one (measured on the real-photo benchmark's
+    tune half): masked PSNR +0.014 ± 0.013 dB, patch SWD −0.012 ± 0.008, strokes' fills
+    15 % faster; three of two: −0.008 dB, +0.002.
     """
-    return max(1, config.em_max - config.em_per_level * (count - k))
+    iterations = max(1, config.em_max - config.em_per_level * (count - k))
+    return min(iterations, config.em_finest) if _finest_local(k, config) else iterations
 
 
 def _passes(k: int, count: int, config: SynthesisConfig) -> int:
-    """PatchMatch passes per EM iteration: passes_max at the coarsest, one fewer per level."""
-    return max(1, config.passes_max - (count - k))
+    """PatchMatch passes per EM iteration: passes_max at the coarsest, one fewer per level
+    (at most `passes_finest` at a full resolution searched locally)."""
+    passes = max(1, config.passes_max - (count - k))
+    return min(passes, config.passes_finest) if _finest_local(k, config) else passes
+
+
+def _finest_local(k: int, config: SynthesisConfig) -> bool:
+    return k == 0 and config.local_levels > 0
 
 
 def _wider_view(

@@ -245,6 +245,8 @@ def test_a_hole_with_nothing_to_copy_falls_back_to_the_guide() -> None:
         ("context", -1.0, "context"),
         ("coarsest", 2, "coarsest"),
         ("em_max", 0, "at least 1"),
+        ("em_finest", 0, "at least 1"),
+        ("passes_finest", 0, "at least 1"),
         ("guide_decay", 2.0, "decay"),
         ("structure_patch", 6, "odd"),
         ("structure_context", -0.5, "structure context"),
