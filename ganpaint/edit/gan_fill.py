@@ -112,6 +112,16 @@ def hole_settings(config: InpaintConfig, redrawn: bool) -> InpaintConfig:
     )
 
 
+def _crop_at(
+    image: np.ndarray, hole: np.ndarray, region: Region, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The region of `image` at size² (reflected past the border), its hole cells and
+    the cells inside the photo (`_inside_cells`)."""
+    crop = regions_mod.crop_region(image, region, size)
+    inside = _inside_cells(region, image.shape, size)
+    return crop, regions_mod.crop_mask(hole, region, size) & inside, inside
+
+
 def _problem(
     image: np.ndarray,
     hole: np.ndarray,
@@ -121,9 +131,7 @@ def _problem(
     device: torch.device,
 ) -> _Problem:
     size = model.resolution
-    crop = regions_mod.crop_region(image, region, size)
-    inside = _inside_cells(region, image.shape, size)
-    hole_cells = regions_mod.crop_mask(hole, region, size) & inside
+    crop, hole_cells, inside = _crop_at(image, hole, region, size)
     known = inside & ~hole_cells
     # The encoder sees the crop with a quick OpenCV fill instead of a blank hole.
     fill_mask = (~known).astype(np.uint8)
@@ -339,16 +347,11 @@ class _Finisher:
         for index, problem in enumerate(self.problems):
             generated = self._generated(rank, index)
             mode = self.blend_mode
-            if self.redraws(problem):
+            if problem.redrawn:
                 generated, mode = self._preview(problem, generated, rank, index), "none"
             fill = regions_mod.paste_into(out.copy(), generated, problem.region)
             out = blend(out, fill, problem.hole, mode=mode)
         return out
-
-    @staticmethod
-    def redraws(problem: _Problem) -> bool:
-        """Whether the synthesis redraws this hole: it is scaled up enough to need it."""
-        return problem.redrawn
 
     def _preview(
         self, problem: _Problem, generated: np.ndarray, rank: int, index: int
@@ -366,9 +369,7 @@ class _Finisher:
         crop, cells = problem.crop, problem.hole_cells[0, 0].cpu().numpy() > 0
         size = max(self.resolution, _PREVIEW_SIZE)
         if size != self.resolution:  # a tiny model: too few whole patches at its size
-            crop = regions_mod.crop_region(self.photo, problem.region, size)
-            inside = _inside_cells(problem.region, self.photo.shape, size)
-            cells = regions_mod.crop_mask(problem.hole, problem.region, size) & inside
+            crop, cells, _ = _crop_at(self.photo, problem.hole, problem.region, size)
             guide = cv2.resize(guide, (size, size), interpolation=cv2.INTER_LINEAR)
         if self.config.synthesis is None or not cells.any() or cells.all():
             return guide
@@ -390,7 +391,7 @@ class _Finisher:
         Progress counts the tuning still to run for this candidate, then
         `SYNTHESIS_STEPS` per synthesised hole."""
         out, boxes, seconds = self.photo, [], 0.0
-        synthesised = [p for p in self.problems if self.redraws(p)]
+        synthesised = [p for p in self.problems if p.redrawn]
         tuning = self.tuner.pending(rank)
         total = tuning + len(synthesised) * SYNTHESIS_STEPS
 
@@ -401,7 +402,7 @@ class _Finisher:
         self.tuner.ensure(rank, tuned if progress is not None else None, cancel)
         for index, problem in enumerate(self.problems):
             generated = self._generated(rank, index)
-            if not self.redraws(problem):
+            if not problem.redrawn:
                 fill = regions_mod.paste_into(out.copy(), generated, problem.region)
                 out = blend(out, fill, problem.hole, mode=self.blend_mode)
                 continue
@@ -434,7 +435,7 @@ class _Finisher:
 
     def synthesised(self) -> int:
         """How many holes go through the synthesis (for the progress total)."""
-        return sum(self.redraws(p) for p in self.problems)
+        return sum(p.redrawn for p in self.problems)
 
 
 def fill_with_gan(
@@ -533,7 +534,7 @@ def fill_with_gan(
 
         kept = tuner.add(
             kept,
-            eager=not finisher.redraws(problem),
+            eager=not problem.redrawn,
             cancel=cancel,
             on_step=on_step if progress is not None else None,
         )
