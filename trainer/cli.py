@@ -264,6 +264,12 @@ def _add_spade_command(commands: argparse._SubParsersAction) -> None:
     add_number(spade, "--lambda-kld", key="weight", help="KL loss weight (default 0.05)")
     add_number(
         spade,
+        "--lambda-l1",
+        key="weight",
+        help="L1 to the photo, the stand-in for the paper's VGG loss (default 0 = the paper)",
+    )
+    add_number(
+        spade,
         "--lambda-gan",
         key="weight",
         help="hinge GAN loss weight for G (default 1; 0 = the feature-matching-only twin)",

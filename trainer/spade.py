@@ -12,6 +12,8 @@ The losses are the paper's, as its reference implementation weighs them:
   each averaged over the D scales;
 - feature matching: L1 between D's features of the fake and the real pair at every D
   layer but the last, summed, times lambda_feat (10) / number of scales;
+- L1 to the photo times lambda_l1 (0, the paper: it has a VGG loss instead, which
+  needs a pretrained network; a positive weight stands in for it);
 - with the style encoder E (`style_dim` > 0): the style code is mu + eps * sigma of
   E(photo), and G pays lambda_kld (0.05) x KL(N(mu, sigma) || N(0, 1)), summed as the
   reference does. E trains with G's optimiser. `--style-dim 0` trains G alone.
@@ -104,6 +106,11 @@ class SpadeConfig(LoopConfig):
     # 0: G learns from feature matching (and KL) alone, no adversarial term: the
     # non-adversarial twin a trained model is compared with (D still trains, for its features)
     lambda_gan: float = 1.0
+    # L1 between G's picture and the photo whose style G was given: the stand-in for the
+    # paper's VGG loss (lambda 10), which needs a pretrained network that cannot be
+    # downloaded. With the photo's own style code the target is not ambiguous, so L1
+    # does not pull G to a blurry average the way it does in pix2pix. 0: the paper.
+    lambda_l1: float = 0.0
     lr: float = 2e-4  # TTUR: G trains at lr / 2, D at 2 x lr
     beta1: float = 0.0
     beta2: float = 0.9
@@ -131,7 +138,7 @@ class SpadeConfig(LoopConfig):
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)}.")
         for name in ("style_dim", "iters", "test_every", "load_size", "n_epochs",
                      "n_epochs_decay", "lambda_feat", "lambda_kld", "lambda_gan",
-                     "lr"):  # fmt: skip
+                     "lambda_l1", "lr"):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, not {getattr(self, name)}.")
         if self.n_epochs + self.n_epochs_decay <= 0:
@@ -398,7 +405,10 @@ class SpadeTask(Task):
                 fake_out, real_out = _halves(self._discriminate(self.D, semantics, fake, photo))
                 loss_gan = hinge_g_loss(fake_out)
                 loss_feat = feature_matching_loss(fake_out, real_out) * config.lambda_feat
-                loss_G = config.lambda_gan * loss_gan + loss_feat + loss_kld
+                loss_l1 = zero
+                if config.lambda_l1:
+                    loss_l1 = F.l1_loss(fake.float(), photo.float()) * config.lambda_l1
+                loss_G = config.lambda_gan * loss_gan + loss_feat + loss_kld + loss_l1
             self.optimizers["G"].zero_grad(set_to_none=True)
             loss_G.backward()
             self.optimizers["G"].step()
@@ -422,7 +432,7 @@ class SpadeTask(Task):
         self.latest = {"input": colour_labels(ids[shown]), "output": fake[shown].detach(),
                        "target": photo[shown]}  # fmt: skip
         losses = {"G_GAN": loss_gan, "G_feat": loss_feat, "G_KLD": loss_kld,
-                  "D_real": loss_d_real, "D_fake": loss_d_fake}  # fmt: skip
+                  "G_L1": loss_l1, "D_real": loss_d_real, "D_fake": loss_d_fake}  # fmt: skip
         return step_losses(losses, lr, run.device)
 
     @staticmethod

@@ -29,7 +29,7 @@ TINY = [
     "--ndf", "4", "--n-layers-d", "3", "--batch", "2", "--workers", "0", "--device", "cpu",
     "--no-tensorboard", "--log-every", "1", "--synthetic-n", "6", "--test-n", "2",
 ]  # fmt: skip
-LOSSES = {"G_GAN", "G_feat", "G_KLD", "D_real", "D_fake", "lr"}
+LOSSES = {"G_GAN", "G_feat", "G_KLD", "G_L1", "D_real", "D_fake", "lr"}
 
 
 def _spade(out: Path, *extra: str, data: str = "synthetic:landscapes:labels2photo") -> list[str]:
@@ -182,6 +182,22 @@ def test_lambda_gan_0_trains_g_without_the_adversarial_term(
     assert math.isfinite(status["losses"]["G_GAN"])  # still logged, to watch
 
 
+def test_lambda_l1_pulls_g_to_the_photo_and_leaves_d_alone(tmp_path: Path) -> None:
+    """The stand-in for the paper's VGG loss: L1 to the styled photo changes G's step and
+    is logged; D's first step sees the same fake either way, so it is bitwise the same."""
+    args = ["--iters", "1", "--test-every", "1000", "--seed", "3"]
+    assert main(_spade(tmp_path / "paper", *args)) == 0
+    assert main(_spade(tmp_path / "l1", *args, "--lambda-l1", "20")) == 0
+    paper, l1 = _nets(tmp_path / "paper"), _nets(tmp_path / "l1")
+    assert all(torch.equal(paper["D"][k], l1["D"][k]) for k in paper["D"])
+    assert not all(torch.equal(paper["G"][k], l1["G"][k]) for k in paper["G"])
+    losses = {
+        n: json.loads(RunDir(tmp_path / n).status.read_text())["losses"] for n in ("paper", "l1")
+    }
+    assert losses["paper"]["G_L1"] == 0.0
+    assert 0.0 < losses["l1"]["G_L1"] <= 20 * 2  # 20 x a mean distance in [-1, 1]
+
+
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
@@ -190,6 +206,7 @@ def test_lambda_gan_0_trains_g_without_the_adversarial_term(
         (["--num-d", "5"], "--num-d"),
         (["--lambda-feat", "-1"], "--lambda-feat"),
         (["--lambda-gan", "-1"], "--lambda-gan"),
+        (["--lambda-l1", "-1"], "--lambda-l1"),
         (["--spade-hidden", "0"], "--spade-hidden"),
         (["--size", "40"], "multiple of 16"),
         (["--size", "16"], "at least 32"),
