@@ -529,6 +529,13 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         help="the model's name in the file (default: the run's), e.g. that of the bundled "
         "model a retrain replaces; the run's own name is kept as training.trained_as",
     )
+    export.add_argument(
+        "--without",
+        metavar="NETS",
+        help="comma-separated nets to leave out of the file, e.g. D: the app draws with the "
+        "generator (and a SPADE model's style encoder) alone, so a bundled model need not "
+        "carry its discriminator; keep it to train on from the file",
+    )
     export.set_defaults(handler=_command("export"))
 
     status = commands.add_parser("status", help="a run's step, losses, time, last checkpoint")

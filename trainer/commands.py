@@ -13,6 +13,7 @@ from typing import Any
 
 from ganpaint.destinations import check_writes, refuse_empty_paths
 from ganpaint.errors import DestinationError, GanpaintError
+from ganpaint.models.bundle import REQUIRED, ModelBundle
 from ganpaint.models.catalog import check_model_name
 from ganpaint.terminal import EXIT_INTERRUPTED
 from trainer.config import LoopConfig
@@ -114,6 +115,8 @@ def export(args: argparse.Namespace) -> int:
     name = None if args.name is None else check_model_name(args.name)
     _check_export_destination(run, Path(args.out), checkpoint)
     bundle = bundle_from_checkpoint(run, checkpoint)
+    if args.without:
+        bundle = _without_nets(bundle, args.without)
     if knows:
         bundle.meta["knows"] = knows
     if name is not None:  # the config keeps its settings and says what it was run as
@@ -124,6 +127,26 @@ def export(args: argparse.Namespace) -> int:
     steps = bundle.meta["training"].get("steps")
     print(f"Wrote {out} ({bundle.kind}, {bundle.resolution} px, {steps} steps)")
     return 0
+
+
+def _without_nets(bundle: ModelBundle, spec: str) -> ModelBundle:
+    """`bundle` less the nets named in `spec` (export --without); the nets its kind needs
+    to draw anything cannot be left out."""
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in names if name not in bundle.nets]
+    if not names or unknown:
+        raise GanpaintError(
+            f"--without names nets of the model, here {', '.join(bundle.nets)}; "
+            f"not {', '.join(unknown) or repr(spec)}."
+        )
+    needed = [name for name in names if name in REQUIRED[bundle.kind]]
+    if needed:
+        raise GanpaintError(
+            f"A {bundle.kind} model cannot be written without {', '.join(needed)}: "
+            "the edits draw with it."
+        )
+    kept = {prefix: net for prefix, net in bundle.nets.items() if prefix not in names}
+    return ModelBundle(bundle.kind, kept, bundle.meta)
 
 
 def _check_export_destination(run: RunDir, out: Path, checkpoint: Path | None) -> None:
@@ -229,3 +252,4 @@ def _check_report_destination(
         read_trees=[t for t in trees if t.is_dir()],
         protected=run.own_folders() if model.is_dir() else [],
     )
+

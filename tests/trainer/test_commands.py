@@ -74,6 +74,32 @@ def test_export_refuses_a_name_no_model_file_can_have(
     assert not target.exists()
 
 
+def test_export_without_d_keeps_the_generator_and_drops_the_discriminator(
+    gan_run: Path, tmp_path: Path
+) -> None:
+    """A bundled model need not carry D; G is the trained one, bit for bit."""
+    full, slim = tmp_path / "full.safetensors", tmp_path / "slim.safetensors"
+    assert main(["export", str(gan_run), "-o", str(full)]) == 0
+    assert main(["export", str(gan_run), "-o", str(slim), "--without", "D"]) == 0
+    bundle = load_model(slim)
+    assert set(bundle.nets) == {"G"} and set(bundle.meta["nets"]) == {"G"}
+    kept, trained = bundle.nets["G"].state_dict(), load_model(full).nets["G"].state_dict()
+    assert all(torch.equal(v, trained[k]) for k, v in kept.items())
+    assert slim.stat().st_size < full.stat().st_size
+
+
+@pytest.mark.parametrize(("without", "says"), [("G", "cannot be written without G"),
+                                                ("D,X", "not X"), (",", "not ','")])  # fmt: skip
+def test_export_refuses_to_leave_out_the_generator_or_an_unknown_net(
+    gan_run: Path, tmp_path: Path, without: str, says: str, capsys
+) -> None:
+    target = tmp_path / "model.safetensors"
+    assert main(["export", str(gan_run), "-o", str(target), "--without", without]) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1, err
+    assert not target.exists()
+
+
 def test_status_reports_step_losses_and_checkpoint(gan_run: Path, capsys) -> None:
     assert main(["status", str(gan_run)]) == 0
     out = capsys.readouterr().out
