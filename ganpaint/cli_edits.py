@@ -647,7 +647,8 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
         "--style",
         metavar="PICTURE",
         help="with a SPADE model: take the light and colours from this picture, or from "
-        "the example day, dusk or night (default: the model's mean style)",
+        "the example day, dusk or night (default: the light the label map suggests, when "
+        "the model can guess it, else the model's mean style)",
     )
     _translation_options(p)
     p.set_defaults(handler=cmd_sketch)

@@ -538,6 +538,29 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
     )
     export.set_defaults(handler=_command("export"))
 
+    guess = commands.add_parser(
+        "style-guess",
+        help="teach a SPADE model to guess the light from the label map (no style picture)",
+        description="Fit the style guess S of a trained SPADE model: from a label map alone, "
+        "predict the style code its encoder reads from the photo, so that without a style "
+        "picture the model draws the light the map suggests (a low sun: dusk) instead of its "
+        "mean style. G and E are not changed. Writes a new model file.",
+    )
+    guess.add_argument(
+        "model", metavar="MODEL.safetensors", help="a SPADE model with a style encoder"
+    )
+    guess.add_argument("-o", "--out", required=True, metavar="MODEL.safetensors")
+    guess.add_argument(
+        "--data",
+        default="synthetic:landscapes",
+        help="scenes to fit on: synthetic:landscapes (training-split renders by day or at "
+        "dusk, the default) or a folder of aligned label map | photo pairs",
+    )
+    add_number(guess, "--scenes", key="synthetic_n", help="scenes, a tenth held out (2000)")
+    add_number(guess, "--steps", key="train_iters", help="optimiser steps (default 2000)")
+    add_number(guess, "--seed", key="seed", help="random seed (default 0)")
+    guess.set_defaults(handler=_command("style_guess"), scenes=2000, steps=2000, seed=0)
+
     status = commands.add_parser("status", help="a run's step, losses, time, last checkpoint")
     status.add_argument("run", metavar="RUN")
     status.add_argument("--json", action="store_true", help="print status.json as is")

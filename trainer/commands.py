@@ -253,3 +253,32 @@ def _check_report_destination(
         protected=run.own_folders() if model.is_dir() else [],
     )
 
+
+def style_guess(args: argparse.Namespace) -> int:
+    from ganpaint.models.bundle import load as load_model
+    from trainer.style_guess import (
+        check_style_model,
+        fit_style_guess,
+        style_codes,
+        style_pairs,
+        with_style_guess,
+    )
+
+    refuse_empty_paths({"MODEL": args.model, "-o": args.out, "--data": args.data})
+    source, out = Path(args.model), Path(args.out)
+    check_writes([out], reads=[source])
+    bundle = load_model(source)
+    size = int((bundle.meta.get("training") or {}).get("config", {}).get("size") or 128)
+    check_style_model(bundle)  # before the scenes are rendered
+    ids, photos = style_pairs(args.data, args.scenes, size)
+    codes = style_codes(bundle, photos)
+    classes = int(bundle.meta["channels_in"])
+    fit = fit_style_guess(ids, codes, classes, steps=args.steps, seed=args.seed)
+    print(
+        f"style guess on {fit.held_out} held-out scenes: mean squared error "
+        f"{fit.held_out_error:.4f} (every scene given the mean code: {fit.mean_code_error:.4f})"
+    )
+    half = bundle.meta.get("dtype") == "float16"
+    written = with_style_guess(bundle, fit.net).save(out, half=half)
+    print(f"Wrote {written} (spade with a style guess)")
+    return 0

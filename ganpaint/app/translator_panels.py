@@ -30,6 +30,7 @@ from ganpaint.session.semantic import (
     PHOTO_STYLE,
     PICTURE_STYLE,
     STYLE_CHOICES,
+    guesses_style,
     takes_style,
 )
 from ganpaint.session.translating import directions
@@ -38,6 +39,11 @@ TILE_TIP = "Large photos are translated in tiles of this size (less memory)"
 STYLE_ICON = 32  # px: enough to tell day from dusk; two rows of three fit a short dock
 _STYLE_TEXT = {MEAN_STYLE: "Mean", PHOTO_STYLE: "Photo", PICTURE_STYLE: "Picture…"}
 _STYLE_ICONS = {PHOTO_STYLE: "fa5s.image", PICTURE_STYLE: "fa5s.folder-open"}  # until chosen
+#: What the first style button says when the model guesses the light from the map.
+_GUESS_TEXT, _GUESS_TIP = (
+    "Auto",
+    "No style picture: the light the label map suggests (a low sun: dusk)",
+)
 _STYLE_TIPS = {
     MEAN_STYLE: "No style picture: the model's average light",
     PHOTO_STYLE: "The light and colours of the photo being edited",
@@ -256,6 +262,10 @@ class LabelsPanel(TranslatorPanel):
             "A SPADE model draws the whole label map at once (no tiles)" if spade else TILE_TIP
         )
         self.style_box.setEnabled(usable)
+        guesses = bool(data) and guesses_style(data[1])
+        first = self.styles.button(STYLE_CHOICES.index(MEAN_STYLE))
+        first.setText(_GUESS_TEXT if guesses else _STYLE_TEXT[MEAN_STYLE])
+        first.setToolTip(_GUESS_TIP if guesses else _STYLE_TIPS[MEAN_STYLE])
         self.style_box.setToolTip(
             ""
             if usable

@@ -3,8 +3,10 @@
 The semantic brushes paint class ids; a SPADE generator (`ganpaint.models.spade`) turns
 them into a landscape. A label map does not say whether it is day, dusk or night, so
 a SPADE model with a style encoder takes that from a picture: one of the examples
-(`style_examples`), the user's own, or the photo being edited. Without a style the
-result is the model's mean style, still the same every time.
+(`style_examples`), the user's own, or the photo being edited. Without a style picture
+a model that has a style guess (`ganpaint.models.style_guess`) takes the light the map
+suggests, as a pix2pix model does (a low sun: dusk); one without draws its mean style
+(code 0). Either way the result is the same every time.
 
 Scale: the model learned scenes of `load_size` to `load_size · zoom` pixels (its
 training config). A larger map is shrunk (nearest neighbour, so class ids stay exact),
@@ -91,6 +93,12 @@ def takes_style(meta: dict[str, Any]) -> bool:
     return meta.get("kind") == "spade" and "E" in nets and bool(meta.get("style_dim"))
 
 
+def guesses_style(meta: dict[str, Any]) -> bool:
+    """Whether a model, by its metadata, guesses the light from the label map when no
+    style picture is given (else it draws its mean style)."""
+    return meta.get("kind") == "spade" and "S" in (meta.get("nets") or {})
+
+
 def has_styles(bundle: ModelBundle) -> bool:
     """Whether a loaded model takes a style picture."""
     return takes_style(bundle.meta) and "E" in bundle.nets
@@ -142,7 +150,8 @@ def image_from_labels(
 ) -> SemanticResult:
     """The picture a SPADE model draws for `labels` (class ids H×W; unlabelled pixels take
     the class of the nearest labelled one) in the style `style` (a code from
-    `style_code`; None: the model's mean style)."""
+    `style_code`; None: the light the map suggests when the model can guess it, else the
+    model's mean style)."""
     _check_spade(bundle)
     filled = fill_unlabelled(np.asarray(labels))
     if filled is None:
@@ -156,6 +165,8 @@ def image_from_labels(
     ids = torch.from_numpy(_padded(filled, generator.multiple)).to(bundle.device)
     with torch.inference_mode():
         semantics = one_hot_labels(ids[None].long(), len(LABEL_NAMES))
+        if code is None and "S" in bundle.nets:
+            code = bundle.nets["S"].eval()(semantics[:, :, : size[0], : size[1]])
         image = generator(semantics, code)[:, :, : size[0], : size[1]]
         if size != (height, width):
             image = F.interpolate(image, size=(height, width), mode="bicubic", align_corners=False)

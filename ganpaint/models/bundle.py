@@ -51,11 +51,13 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
         "D_B": PATCH_DISCRIMINATORS,
     },
     "pix2pix": {"G": TRANSLATORS, "D": PATCH_DISCRIMINATORS},
-    # label map (+ style code) -> image; E gives a picture's style code
+    # label map (+ style code) -> image; E gives a picture's style code, S guesses one
+    # from the label map when there is no picture
     "spade": {
         "G": ("spade_generator",),
         "D": ("multiscale_discriminator",),
         "E": ("spade_style_encoder",),
+        "S": ("spade_style_guess",),
     },
 }
 REQUIRED = {"gan": ("G",), "cyclegan": ("G_A", "G_B"), "pix2pix": ("G",), "spade": ("G",)}

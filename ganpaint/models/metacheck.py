@@ -159,9 +159,17 @@ def _check_spade(meta: dict[str, Any]) -> None:
     style = generator.get("style_dim")
     if meta.get("style_dim") != style:
         raise ValueError(f"style_dim is {_short(meta.get('style_dim'))} but G's is {style!r}")
-    encoder = _config(meta, "E")
-    if encoder and encoder.get("style_dim") != style:
-        raise ValueError(f"E's style_dim is {encoder.get('style_dim')!r} but G's is {style!r}")
+    for prefix in ("E", "S"):
+        config = _config(meta, prefix)
+        if config and config.get("style_dim") != style:
+            raise ValueError(
+                f"{prefix}'s style_dim is {config.get('style_dim')!r} but G's is {style!r}"
+            )
+    guess = _config(meta, "S")
+    if guess and guess.get("label_nc") != generator.get("label_nc"):
+        raise ValueError(
+            f"S's label_nc is {guess.get('label_nc')!r} but G's is {generator.get('label_nc')!r}"
+        )
     _check_domains(meta.get("domains", {"A": "A", "B": "B"}))
 
 

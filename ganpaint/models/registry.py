@@ -15,6 +15,7 @@ from ganpaint.models.mlp import MLPDiscriminator, MLPGenerator
 from ganpaint.models.patchgan import NLayerDiscriminator
 from ganpaint.models.resnet import ResnetGenerator
 from ganpaint.models.spade import MultiscaleDiscriminator, SpadeGenerator, SpadeStyleEncoder
+from ganpaint.models.style_guess import SpadeStyleGuess
 from ganpaint.models.unet import UnetGenerator
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
@@ -30,6 +31,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         NLayerDiscriminator,
         SpadeGenerator,
         SpadeStyleEncoder,
+        SpadeStyleGuess,
         MultiscaleDiscriminator,
     )
 }

@@ -2,7 +2,8 @@
 the app keeps.
 
 No Qt: the request holds copies of the label layer, the photo the result replaces and
-the style picture the user chose (or none, for the model's mean style); the job loads
+the style picture the user chose (or none: the light the map suggests, or the model's
+mean style when it cannot guess); the job loads
 the model on the worker, takes the picture's style code and draws the label map, and
 hands back the whole picture in the `InpaintOutcome` form of the result flow.
 """
@@ -19,6 +20,7 @@ import numpy as np
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.semantic import (
     EXAMPLE_STYLES,
+    guesses_style,
     image_from_labels,
     small_style_picture,
     style_code,
@@ -30,13 +32,21 @@ from ganpaint.models.bundle import ModelBundle
 from ganpaint.session.inpainting import InpaintOutcome
 from ganpaint.session.models import ChosenModels
 
-#: The style choices beside the semantic brushes: none (the model's mean), the
-#: examples, the photo being edited, a picture file.
+#: The style choices beside the semantic brushes: none (the light the map suggests, when
+#: the model can guess it; else the model's mean), the examples, the photo being edited,
+#: a picture file.
 MEAN_STYLE = "mean"
 PHOTO_STYLE = "photo"
 PICTURE_STYLE = "picture"
 STYLE_CHOICES: tuple[str, ...] = (MEAN_STYLE, *EXAMPLE_STYLES, PHOTO_STYLE, PICTURE_STYLE)
-__all__ = ["STYLE_CHOICES", "LabelsRequest", "StyleSources", "make_labels_job", "takes_style"]
+__all__ = [
+    "STYLE_CHOICES",
+    "LabelsRequest",
+    "StyleSources",
+    "guesses_style",
+    "make_labels_job",
+    "takes_style",
+]
 
 
 @dataclass
@@ -46,7 +56,7 @@ class LabelsRequest:
     labels: np.ndarray  # class ids uint8 H×W, gaps = unlabelled
     model: Path
     base: np.ndarray  # the photo the result replaces, uint8 H×W×3
-    style: np.ndarray | None = None  # the style picture, uint8 RGB; None: the mean style
+    style: np.ndarray | None = None  # the style picture, uint8 RGB; None: guess or mean
     style_name: str = ""  # for the result's label ("dusk", "the photo", a file name)
     style_key: str = ""  # names this picture for the code cache ("": do not cache)
     device: str = "cpu"

@@ -365,6 +365,31 @@ def test_a_spade_model_listed_first_turns_the_style_picker_on(
     assert panel.style_box.isEnabled() and not panel.tile.isEnabled()
 
 
+def test_the_first_style_says_auto_when_the_model_guesses_the_light_from_the_map(
+    qtbot, installed_spade: Path, window: MainWindow
+) -> None:
+    """A model with a style guess draws, without a style picture, the light the map
+    suggests: the button says so; a model without one still offers its mean."""
+    from ganpaint.models import read_metadata
+    from ganpaint.models.bundle import load
+    from ganpaint.models.style_guess import SpadeStyleGuess
+
+    plain = load(installed_spade)
+    guessing = installed_spade.with_name("labels2scene-guess.safetensors")
+    guess = SpadeStyleGuess(label_nc=plain.meta["channels_in"], style_dim=8, ndf=4)
+    ModelBundle.create("spade", {**plain.nets, "S": guess}, plain.meta).save(guessing)
+    panel = window.labels_panel
+    entries = [(p.stem, p, read_metadata(p)) for p in (installed_spade, guessing)]
+    panel.set_models(entries, current=guessing)
+    first = panel.styles.button(STYLE_CHOICES.index("mean"))
+    assert first.text() == "Auto" and "the label map suggests" in first.toolTip()
+    paint_sky_and_water(window)
+    _labels_result(qtbot, window)
+    assert "style" not in window.results.current.label
+    panel.set_models(entries, current=installed_spade)
+    assert first.text() == "Mean" and "average light" in first.toolTip()
+
+
 def _listed(panel) -> list:
     return [panel.model.itemData(i) for i in range(panel.model.count()) if panel.model.itemData(i)]
 

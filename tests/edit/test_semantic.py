@@ -15,7 +15,7 @@ from ganpaint.edit.semantic import (
     working_size,
 )
 from ganpaint.errors import GanpaintError
-from ganpaint.labels import GRASS, SKY, UNLABELLED, WATER
+from ganpaint.labels import GRASS, LABEL_NAMES, SKY, UNLABELLED, WATER, fill_unlabelled
 from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.spade import SpadeGenerator, SpadeStyleEncoder
 
@@ -56,6 +56,30 @@ def test_a_style_picture_changes_the_picture_and_the_same_one_repeats_it() -> No
     assert first.shape == (50, 70, 3) and first.dtype == np.uint8
     assert np.array_equal(first, image_from_labels(bundle, _strokes(), day).image)
     assert not np.array_equal(first, image_from_labels(bundle, _strokes(), night).image)
+
+
+def test_without_a_style_picture_a_model_with_a_guess_draws_the_light_the_map_suggests() -> None:
+    """No style: the guess S reads the map and G draws in that light, the same every
+    time; a model without S draws its mean style (code 0)."""
+    from ganpaint.edit.semantic import guesses_style
+    from ganpaint.models.spade import one_hot_labels
+    from ganpaint.models.style_guess import SpadeStyleGuess
+
+    plain = _bundle()
+    torch.manual_seed(1)
+    guess = SpadeStyleGuess(label_nc=len(LABEL_NAMES), style_dim=8, ndf=4).eval()
+    with torch.no_grad():
+        guess.code.bias.fill_(1.5)  # far from code 0, so the light is visibly another
+    guessing = ModelBundle.create("spade", {**plain.nets, "S": guess}, plain.meta).eval()
+    assert guesses_style(guessing.meta) and not guesses_style(plain.meta)
+    labels = _strokes(48, 64)  # the generator's size: no shrinking, no padding
+    drawn = image_from_labels(guessing, labels).image
+    assert np.array_equal(drawn, image_from_labels(guessing, labels).image)
+    assert not np.array_equal(drawn, image_from_labels(plain, labels).image)
+    ids = torch.from_numpy(fill_unlabelled(labels).astype(np.int64))[None]
+    with torch.no_grad():
+        code = guess(one_hot_labels(ids, len(LABEL_NAMES))).numpy()[0]
+    assert np.array_equal(drawn, image_from_labels(plain, labels, code).image)
 
 
 def test_a_map_larger_than_the_trained_scenes_is_made_smaller_and_scaled_back() -> None:

@@ -148,3 +148,31 @@ def test_the_last_doubling_leaves_no_fixed_two_by_two_pattern() -> None:
         image = generator(labels)[0, :, 8:-8, 8:-8]  # away from the borders
     phases = torch.stack([image[:, i::2, j::2].mean() for i in (0, 1) for j in (0, 1)])
     assert (phases.max() - phases.min()) < 0.1 * image.std() + 1e-4
+
+
+def test_a_style_guess_reads_any_map_size_and_round_trips_in_the_bundle(tmp_path: Path) -> None:
+    from ganpaint.models.style_guess import SpadeStyleGuess
+
+    guess = SpadeStyleGuess(label_nc=7, style_dim=8, ndf=4).eval()
+    with torch.no_grad():
+        small, large = guess(_labels(n=2, height=16, width=24)), guess(_labels(n=1, height=200))
+    assert small.shape == (2, 8) and large.shape == (1, 8)
+    bundle = _spade_bundle()
+    nets = {**bundle.nets, "S": guess}
+    path = ModelBundle.create("spade", nets, {"name": "guessing"}).save(tmp_path / "g.safetensors")
+    labels = _labels(n=1)
+    with torch.no_grad():
+        assert torch.allclose(load(path).nets["S"](labels), guess(labels), atol=1e-6)
+    assert "spade_style_guess" in describe(path)
+
+
+def test_a_style_guess_that_does_not_fit_the_generator_is_refused(tmp_path: Path) -> None:
+    from ganpaint.models.style_guess import SpadeStyleGuess
+
+    bundle = _spade_bundle()
+    for name, guess in (("style_dim", SpadeStyleGuess(label_nc=7, style_dim=5, ndf=4)),
+                        ("label_nc", SpadeStyleGuess(label_nc=6, style_dim=8, ndf=4))):  # fmt: skip
+        path = tmp_path / f"{name}.safetensors"
+        ModelBundle.create("spade", {**bundle.nets, "S": guess}).save(path)
+        with pytest.raises(ModelFileError, match=f"S's {name}"):
+            load(path)
