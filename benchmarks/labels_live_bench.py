@@ -12,8 +12,9 @@ what the worker does after the model is loaded, exactly as the app calls it:
   nearest class, one-hot, G, uint8) in the dusk example's style, its code already
   taken (the app keeps each style's code, so every stroke after the first pays this);
 - spade, a new style: the same plus `style_code` of the picture (a style's first run);
-- spade, mean style: no style code at all;
-- baseline: today's bundled labels2landscape pix2pix through
+- spade, no style: the code the model's style guess reads from the map, or none at all
+  (its mean style) when it has no guess;
+- baseline: the bundled labels2landscape pix2pix through
   `ganpaint.edit.trained_scale.translate_at_scale` on `labels_input` (as the app runs
   it: shrunk to its trained 143 px scale and scaled back).
 
@@ -108,12 +109,14 @@ def main() -> int:
     from ganpaint.edit.inputs import labels_input
     from ganpaint.edit.semantic import image_from_labels, style_code, style_examples
     from ganpaint.edit.trained_scale import translate_at_scale
-    from ganpaint.models import load, resolve_model
+    from ganpaint.models import load
+    from ganpaint.paths import bundled_models_dir
 
     labels = label_map(args.side)
     spade = spade_bundle(args.model, args.config).to(args.device)
     dusk = style_examples()["dusk"]
-    baseline = load(args.baseline or resolve_model(None, purpose="labels"), device=args.device)
+    baseline = load(args.baseline or bundled_models_dir() / "labels2landscape.safetensors")
+    baseline = baseline.to(args.device)
     rgb = labels_input(labels)
     assert rgb is not None
     net = baseline.translator()
@@ -121,7 +124,9 @@ def main() -> int:
     runs = {
         "spade, live (dusk style)": lambda: image_from_labels(spade, labels, code),
         "spade, a new style": lambda: image_from_labels(spade, labels, style_code(spade, dusk)),
-        "spade (mean style)": lambda: image_from_labels(spade, labels),
+        f"spade, no style ({'guessed from the map' if 'S' in spade.nets else 'mean'})": lambda: (
+            image_from_labels(spade, labels)
+        ),
         f"baseline: {baseline.name} (pix2pix)": lambda: translate_at_scale(
             rgb, net, baseline.meta, device=args.device
         ),

@@ -641,7 +641,7 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
     common(
         p,
         "pix2pix or SPADE model (default: the bundled edges2landscape for sketches, "
-        "labels2landscape for label maps)",
+        "labels2scene, a SPADE model with styles, for label maps)",
     )
     p.add_argument(
         "--style",

@@ -43,8 +43,9 @@ from ganpaint.session.semantic import (
 from ganpaint.session.translating import make_translate_job
 
 NO_LABELS_MODEL_MESSAGE = (
-    "No labels model is installed (labels2landscape, a pix2pix model, is the default), so "
-    "the labels cannot become an image yet: choose a pix2pix model file (.safetensors), "
+    "No labels model is installed (labels2scene, a SPADE model, is the default), so "
+    "the labels cannot become an image yet: choose a SPADE or pix2pix model file "
+    "(.safetensors), "
     "or import a reference .pth with Model → Model Manager…."
 )
 
@@ -99,7 +100,8 @@ class LabelsController(QObject):
 
     def image_from_labels(self, live: bool = False) -> bool:
         """Run the label layer (gaps filled from the nearest painted class) through the
-        labels2landscape pix2pix model; the image comes back as a preview to accept."""
+        chosen labels model (the SPADE labels2scene by default, in the chosen style); the
+        image comes back as a preview to accept."""
         path = self.translators.model_or_say("labels", NO_LABELS_MODEL_MESSAGE)
         if path is None:
             return False

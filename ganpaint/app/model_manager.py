@@ -72,7 +72,7 @@ class ModelManagerDialog(QDialog):
         self.status = status
         self.last_dir = last_dir
         self.setWindowTitle("Model Manager")
-        self.resize(980, 540)  # room for every column, the Knows one included
+        self.resize(1060, 540)  # room for every column, the Knows one included
 
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Model", "Kind", "Knows", "Resolution", "Size", "Source"])

@@ -23,7 +23,7 @@ DEFAULT_MODELS = {
     "generate": "landscapes-dcgan64",
     "translate": "day2night",
     "sketch": "edges2landscape",
-    "labels": "labels2landscape",
+    "labels": "labels2scene",  # SPADE with styles; it beat labels2landscape without one too
 }
 #: A model name: it becomes `NAME.safetensors` (and `.NAME.safetensors.XXXXXXXX.part` while
 #: written), so at most 200 characters keep that within the file systems' 255 bytes.

@@ -20,14 +20,15 @@ from ganpaint.edit.inputs import labels_input
 from ganpaint.edit.progress import Progress
 from ganpaint.imageio import load_image, save_image
 from ganpaint.labels import GRASS, LABEL_PALETTE, SKY, WATER, fill_unlabelled, label_map_in
-from ganpaint.models import ModelBundle, UnetGenerator
+from ganpaint.models import ModelBundle, UnetGenerator, resolve_model
 from ganpaint.paths import samples_dir, user_models_dir
 from ganpaint.session.semantic import STYLE_CHOICES
 
 
 @pytest.fixture
 def installed_labels2landscape() -> Path:
-    """A tiny labels2landscape pix2pix U-Net where resolve_model(purpose="labels") looks."""
+    """A tiny labels2landscape pix2pix U-Net in the user's folder (it shadows the bundled
+    one; the labels default is the bundled SPADE labels2scene)."""
     torch.manual_seed(3)
     net = UnetGenerator(
         input_nc=3, output_nc=3, num_downs=5, ngf=4, norm="batch", use_dropout=False
@@ -133,7 +134,8 @@ def test_image_from_labels_runs_in_the_worker_and_accepting_is_undoable(
     qtbot, installed_labels2landscape: Path, window: MainWindow, tmp_path: Path
 ) -> None:
     window.translate.refresh_translators()
-    assert window.labels_panel.model_path() == installed_labels2landscape  # the default
+    assert window.translate.use_translator_file("labels", installed_labels2landscape)
+    assert window.labels_panel.model_path() == installed_labels2landscape
     paint_sky_and_water(window)
     labels = window.document.labels.copy()
     before = window.document.photo.copy()
@@ -315,7 +317,10 @@ def test_a_spade_model_draws_the_labels_in_the_style_picked_beside_the_brushes(
 ) -> None:
     panel = window.labels_panel
     window.translate.refresh_translators()
-    assert not panel.style_box.isEnabled()  # the pix2pix default takes no style
+    assert panel.model_path() == resolve_model(None, purpose="labels")
+    assert panel.model_path().stem == "labels2scene" and panel.style_box.isEnabled()
+    assert window.translate.use_translator_file("labels", installed_labels2landscape)
+    assert not panel.style_box.isEnabled()  # pix2pix takes no style
     assert panel.style_choice() == "mean"
     assert window.translate.use_translator_file("labels", installed_spade)
     assert panel.model_path() == installed_spade and panel.style_box.isEnabled()
@@ -404,4 +409,4 @@ def test_a_remembered_model_whose_file_is_gone_falls_back_to_the_default(
     window.settings.set_action_model("labels", str(tmp_path / "deleted.safetensors"))
     window.labels_panel.set_models([], None)
     window.translate.refresh_translators()
-    assert window.labels_panel.model_path() == installed_labels2landscape
+    assert window.labels_panel.model_path() == resolve_model(None, purpose="labels")

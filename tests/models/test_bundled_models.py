@@ -30,6 +30,7 @@ KINDS = {
     "day2night": "cyclegan",
     "edges2landscape": "pix2pix",
     "labels2landscape": "pix2pix",
+    "labels2scene": "spade",  # not a default: the labels model with styles, to choose
 }
 BUDGET_BYTES = 40 * 2**20
 HELD_OUT = seed_range("test", 8, base_seed=777)
@@ -50,7 +51,8 @@ def masked_psnr(out: np.ndarray, truth: np.ndarray, hole: np.ndarray) -> float:
 
 
 def test_every_default_is_a_bundled_model_of_its_kind() -> None:
-    assert set(DEFAULT_MODELS.values()) == set(KINDS)
+    assert set(DEFAULT_MODELS.values()) <= set(KINDS)
+    assert {path.stem for path in bundled_models_dir().glob("*.safetensors")} == set(KINDS)
     for purpose, name in DEFAULT_MODELS.items():
         path = resolve_model(None, purpose=purpose)
         assert path.parent == bundled_models_dir() and path.stem == name
@@ -79,6 +81,8 @@ def test_bundled_model_loads_with_complete_metadata(name: str) -> None:
     if bundle.kind == "gan":
         assert set(bundle.nets) == {"G", "D", "E"}
         assert bundle.resolution == 64 and meta["nz"] > 0
+    elif bundle.kind == "spade":  # the app draws with G, E and the style guess alone
+        assert set(bundle.nets) == {"G", "E", "S"} and bundle.resolution == 128
     else:
         assert bundle.resolution == 128
         assert set(meta["domains"]) == {"A", "B"}
@@ -146,6 +150,31 @@ def test_samples_vary_and_look_like_landscapes() -> None:
     assert images.std(dim=0).mean() > 0.1  # not one image eight times
     real = render_landscapes(seed_range("test", 64), 64, kinds=("day",)).day / 127.5 - 1
     assert abs(images.mean().item() - real.mean()) < 0.25
+
+
+def test_labels2scene_draws_the_map_in_the_light_of_the_style_picture() -> None:
+    """SPADE with styles, as the semantic brushes run it: in the true render's light it
+    is closer to the truth than without a style picture (the light guessed from the map),
+    and both are closer than the mean image; the night example's light is darker than
+    the day example's."""
+    from ganpaint.edit.semantic import image_from_labels, style_code, style_examples
+
+    bundle = bundled("labels2scene")
+    batch = render_landscapes(HELD_OUT, 128, kinds=("labels", "day"))
+    mean_image = render_landscapes(seed_range("train", 64), 128, kinds=("day",)).day.mean(axis=0)
+    styled, guessed, baseline = [], [], []
+    for ids, photo in zip(batch.labels, batch.day, strict=True):
+        out = image_from_labels(bundle, ids, style_code(bundle, photo)).image
+        assert out.shape == photo.shape
+        styled.append(l1(out, photo))
+        guessed.append(l1(image_from_labels(bundle, ids).image, photo))
+        baseline.append(l1(mean_image, photo))
+    assert np.mean(styled) < np.mean(guessed) < np.mean(baseline), (styled, guessed, baseline)
+    examples = style_examples()
+    day, night = (style_code(bundle, examples[name]) for name in ("day", "night"))
+    ids = batch.labels[0]
+    brightness = [image_from_labels(bundle, ids, code).image.mean() for code in (day, night)]
+    assert brightness[1] < 0.6 * brightness[0], brightness
 
 
 def test_day2night_moves_a_day_scene_towards_its_true_night() -> None:

@@ -297,6 +297,7 @@ SMALL_CONFIGS = {
         "n_layers": 3,
     },
     "multiscale_discriminator": {"input_nc": 10, "ndf": 4, "n_layers": 3, "num_d": 2},
+    "spade_style_guess": {"label_nc": 7, "style_dim": 8, "ndf": 4},
 }
 
 
