@@ -229,7 +229,7 @@ def test_no_labels_model_says_so(window: MainWindow) -> None:
     window.labels_panel.set_models([])
     window.document.labels[10:20, 10:20] = SKY
     assert not window.labels.image_from_labels()
-    assert "labels2landscape" in window.message_bar.text
+    assert "labels2scene" in window.message_bar.text
     assert not window.controller.runner.busy
 
 
