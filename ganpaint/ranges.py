@@ -101,6 +101,9 @@ RANGES: dict[str, Range] = {
     # Procedural images (50000 for GANs): rendered on demand, but listed in memory.
     "synthetic_n": Range(1, 10_000_000),
     "synth_n": Range(1, 10_000_000),
+    # Scenes a style guess is fitted on (2000): all are held in memory with their photos,
+    # about 0.3 MB each at 128 px, so 10000 is some 3 GB; two is the least that splits.
+    "guess_scenes": Range(2, 10_000),
     # Network widths (64): at 1024 a DCGAN's largest layer alone has half a billion
     # weights; wider nets only end in an allocator error.
     "width": Range(1, 1024),

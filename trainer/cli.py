@@ -556,7 +556,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         help="scenes to fit on: synthetic:landscapes (training-split renders by day or at "
         "dusk, the default) or a folder of aligned label map | photo pairs",
     )
-    add_number(guess, "--scenes", key="synthetic_n", help="scenes, a tenth held out (2000)")
+    add_number(guess, "--scenes", key="guess_scenes", help="scenes, a tenth held out (2000)")
     add_number(guess, "--steps", key="train_iters", help="optimiser steps (default 2000)")
     add_number(guess, "--seed", key="seed", help="random seed (default 0)")
     guess.set_defaults(handler=_command("style_guess"), scenes=2000, steps=2000, seed=0)

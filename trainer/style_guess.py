@@ -64,11 +64,6 @@ def style_pairs(data: str, n: int, size: int) -> tuple[torch.Tensor, torch.Tenso
     return label_indices(labels), torch.stack([photo for _, photo in chosen])
 
 
-def _semantics(ids: torch.Tensor, classes: int) -> torch.Tensor:
-    """One-hot maps of `ids`, ready for S (which pools them to its own side anyway)."""
-    return one_hot_labels(ids, classes)
-
-
 def check_style_model(bundle: ModelBundle) -> None:
     """Refuse a model that takes no style: there is nothing for a guess to predict."""
     if "E" not in bundle.nets or bundle.kind != "spade":
@@ -109,9 +104,8 @@ def fit_style_guess(
     generator = torch.Generator().manual_seed(seed)
     for _ in range(steps):
         pick = torch.randint(len(train_ids), (min(batch, len(train_ids)),), generator=generator)
-        semantics = _semantics(train_ids[pick], classes)
-        flip = torch.rand((), generator=generator) < 0.5  # the light does not mirror
-        if flip:
+        semantics = one_hot_labels(train_ids[pick], classes)
+        if torch.rand((), generator=generator) < 0.5:  # a mirrored map has the same light
             semantics = semantics.flip(3)
         loss = F.mse_loss(net(semantics), train_codes[pick])
         optimizer.zero_grad(set_to_none=True)
@@ -120,7 +114,7 @@ def fit_style_guess(
         schedule.step()
     net.eval()
     with torch.inference_mode():
-        guessed = net(_semantics(test_ids, classes))
+        guessed = net(one_hot_labels(test_ids, classes))
         error = F.mse_loss(guessed, test_codes).item()
         mean = train_codes.mean(0, keepdim=True).expand_as(test_codes)
         baseline = F.mse_loss(mean, test_codes).item()

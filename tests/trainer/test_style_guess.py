@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_pix2pix import _exit_status
 from test_spade_train import _spade
 
 from ganpaint.labels import LABEL_NAMES, SUN, WATER
@@ -76,3 +77,15 @@ def test_the_model_is_never_written_over(
     assert main(["style-guess", str(spade_model), "-o", str(spade_model), "--steps", "1"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert spade_model.read_bytes() == before
+
+
+@pytest.mark.parametrize("scenes", ["1", "10001"])
+def test_a_scene_count_that_cannot_split_or_would_fill_memory_is_refused(
+    spade_model: Path, tmp_path: Path, scenes: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.safetensors"
+    args = ["style-guess", str(spade_model), "-o", str(out), "--scenes", scenes]
+    assert _exit_status(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--scenes" in err[0] and "from 2 to 10000" in err[0], err
+    assert not out.exists()
