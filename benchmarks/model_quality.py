@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/model_quality.py [--models resources/models]
         [--edges-l1-only RUN/model.safetensors] [--labels-l1-only RUN/model.safetensors]
+        [--day2night-l1-only MODEL]
         [--spade RUN/model.safetensors [--spade-l1-only RUN/model.safetensors]
          [--spade-name NAME]]
         [--candidate edges2landscape=RUN/model.safetensors ...]
@@ -17,7 +18,10 @@ sketch, label map and daylight photo, so each output is compared with the truth.
   against two baselines: the unchanged day image, and a global colour transfer that
   gives each day image the night training set's per-channel mean and standard
   deviation (statistics from 256 training-split night renders). Target: clearly below
-  both (here: at most 0.8 times the better baseline).
+  both (here: at most 0.8 times the better baseline). `--day2night-l1-only`: a row for
+  a paired day -> night model trained with L1 alone, beside a `--candidate` trained with
+  the GAN loss too. The other way, night -> day (G_B, which the app offers too), is
+  scored against the true day and the mean training image, with no target.
 - edges2landscape, labels2landscape (pix2pix): L1 to the true photo and the realism
   score, against the mean training image (256 training-split photos) and, when given,
   the same network trained with L1 alone (`--lambda-gan 0`). Target: L1 below the mean
@@ -230,7 +234,7 @@ def retrained_targets(new: Row, today: Row) -> dict[str, bool]:
 
 def evaluate_day2night(
     path: Path, seeds: np.ndarray, size: int, grids: Path | None, device: str = "cpu",
-    candidate: Path | None = None,
+    candidate: Path | None = None, l1_only: Path | None = None,
 ) -> dict:  # fmt: skip
     bundle = load(path)
     batch = render_landscapes(seeds, size, kinds=("day", "night"))
@@ -249,6 +253,10 @@ def evaluate_day2night(
             nights,
         ),
     ]
+    l1_outputs = None
+    if l1_only is not None:
+        l1_outputs, l1_seconds = run_model(load(l1_only), days, direction="AtoB", device=device)
+        rows.append(score(f"L1 only, λ_GAN 0 ({l1_only.stem})", l1_outputs, nights, l1_seconds))
     retrained = None
     if candidate is not None:
         retrained, cand_seconds = run_model(load(candidate), days, direction="AtoB", device=device)
@@ -264,12 +272,37 @@ def evaluate_day2night(
     if retrained is not None:
         targets.update(retrained_targets(rows[-1], rows[0]))
     print_verdicts("Issue 21 targets (not in the exit status):", targets)
+    reverse = evaluate_night2day(bundle, candidate, days, nights, device)
     if grids:
-        columns = (
-            [days, outputs, nights] if retrained is None else [days, outputs, retrained, nights]
-        )
+        extra = [found for found in (l1_outputs, retrained) if found is not None]
+        columns = [days, outputs, *extra, nights]
         write_grid(grids / "day2night.png", list(zip(*columns, strict=True))[:GRID_ROWS])
-    return {"rows": [r.__dict__ for r in rows], "pass": ok, "targets": targets}
+    return {
+        "rows": [r.__dict__ for r in rows],
+        "pass": ok,
+        "targets": targets,
+        "night2day": [r.__dict__ for r in reverse],
+    }
+
+
+def evaluate_night2day(
+    bundle: ModelBundle, candidate: Path | None, days: list[np.ndarray],
+    nights: list[np.ndarray], device: str = "cpu",
+) -> list[Row]:  # fmt: skip
+    """The other way, night -> day (G_B), of the bundled model and of a two-way candidate,
+    against the mean training image: the app offers both directions of a CycleGAN file.
+    No target: a night does not say what colours the day had."""
+    outputs, seconds = run_model(bundle, nights, direction="BtoA", device=device)
+    rows = [score("day2night G_B (night -> day)", outputs, days, seconds)]
+    if candidate is not None:
+        other = load(candidate)
+        if other.kind == "cyclegan":
+            outputs, seconds = run_model(other, nights, direction="BtoA", device=device)
+            rows.append(score(f"retrained G_B ({candidate.stem})", outputs, days, seconds))
+    mean_image = mean_training_image(days[0].shape[0])
+    rows.append(score("mean training image", [mean_image] * len(days), days))
+    print_table(f"night -> day on the same {len(days)} scenes (no target)", rows)
+    return rows
 
 
 def evaluate_pix2pix(
@@ -416,6 +449,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--models", type=Path, default=Path("resources/models"))
     parser.add_argument("--edges-l1-only", type=Path, help="edges2landscape trained on L1 alone")
     parser.add_argument("--labels-l1-only", type=Path, help="labels2landscape trained on L1 alone")
+    parser.add_argument(
+        "--day2night-l1-only", type=Path, help="a day -> night model trained on L1 alone"
+    )
     parser.add_argument("--spade", type=Path, help="a SPADE model (label maps -> photo) to judge")
     parser.add_argument(
         "--spade-l1-only", type=Path, help="the same SPADE architecture trained without GAN loss"
@@ -482,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     if "day2night" in args.wanted:
         results["day2night"] = evaluate_day2night(
             args.models / "day2night.safetensors", seeds, args.size, args.grids, args.device,
-            args.candidates.get("day2night"),
+            args.candidates.get("day2night"), args.day2night_l1_only,
         )  # fmt: skip
     for name, kind, baseline in (
         ("edges2landscape", "sketch", args.edges_l1_only),

@@ -11,6 +11,7 @@ import math
 import sys
 from pathlib import Path
 
+import cv2
 import pytest
 import torch
 
@@ -112,18 +113,25 @@ def test_a_retrained_translator_is_judged_beside_the_bundled_one(
         bench.main([
             "--only", "day2night", "--images", "2", "--size", "64",
             "--candidate", f"day2night={bundled / 'day2night.safetensors'}",
+            "--day2night-l1-only", str(bundled / "day2night.safetensors"),
             "--grids", str(tmp_path / "grids"), "--json", str(tmp_path / "scores.json"),
         ])  # fmt: skip
     finally:
         torch.set_num_threads(threads)
     result = json.loads((tmp_path / "scores.json").read_text())["day2night"]
     names = [row["name"] for row in result["rows"]]
-    assert names[-1] == "day2night retrained (day2night)"
+    assert names[-2:] == ["L1 only, λ_GAN 0 (day2night)", "day2night retrained (day2night)"]
     assert result["rows"][-1]["l1"] == pytest.approx(result["rows"][0]["l1"])
     assert any("1.00 × today's ≤ 0.75" in target for target in result["targets"])
     assert not all(result["targets"].values())  # the same model is not 0.75 × itself
+    reverse = {row["name"]: row["l1"] for row in result["night2day"]}  # the other way, G_B
+    assert reverse["retrained G_B (day2night)"] == pytest.approx(
+        reverse["day2night G_B (night -> day)"]
+    )
+    assert "mean training image" in reverse
     assert "| day2night retrained (day2night) |" in capsys.readouterr().out
-    assert (tmp_path / "grids" / "day2night.png").is_file()
+    grid = cv2.imread(str(tmp_path / "grids" / "day2night.png"))
+    assert grid.shape[1] == 5 * 64 + 4 * 4  # day | bundled | L1 only | retrained | night
 
 
 @pytest.mark.parametrize("argv", [["--candidate", "spade=x"], ["--candidate", "day2night"]])

@@ -1,4 +1,4 @@
-"""The `ganpaint-train` command: data sets, training runs, evaluation, export, status.
+"""The `ganpaint-train` command: data sets, training runs, evaluation, export, join, status.
 
 Every user error ends in one line on stderr and exit status 2 (`ganpaint.terminal`). Training flags
 default to None so that only the flags a user actually gives override the config
@@ -537,6 +537,22 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         "carry its discriminator; keep it to train on from the file",
     )
     export.set_defaults(handler=_command("export"))
+
+    join = commands.add_parser(
+        "join",
+        help="join two one-way pix2pix models into one model that translates both ways",
+        description="Write a cyclegan model file whose G_A is FORWARD's generator (A -> B) "
+        "and G_B BACKWARD's (B -> A), so that the app translates both ways with one model: "
+        "e.g. two pix2pix runs on a paired data set, one per direction.",
+    )
+    join.add_argument("forward", metavar="FORWARD", help="a pix2pix model, A -> B")
+    join.add_argument("backward", metavar="BACKWARD", help="a pix2pix model, B -> A")
+    join.add_argument("-o", "--out", required=True, metavar="MODEL.safetensors")
+    join.add_argument("--half", action="store_true", help="store float16 weights")
+    join.add_argument(
+        "--name", metavar="NAME", help="the model's name in the file (default: FORWARD's)"
+    )
+    join.set_defaults(handler=_command("join"))
 
     guess = commands.add_parser(
         "style-guess",

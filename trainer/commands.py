@@ -1,5 +1,5 @@
 """The `ganpaint-train` subcommands behind the parser: gan, encoder, cyclegan, pix2pix,
-spade, eval, export, status."""
+spade, eval, export, join, style-guess, status."""
 
 from __future__ import annotations
 
@@ -252,6 +252,21 @@ def _check_report_destination(
         read_trees=[t for t in trees if t.is_dir()],
         protected=run.own_folders() if model.is_dir() else [],
     )
+
+
+def join(args: argparse.Namespace) -> int:
+    from ganpaint.models.bundle import load as load_model
+    from trainer.join import join_translators
+
+    refuse_empty_paths({"FORWARD": args.forward, "BACKWARD": args.backward, "-o": args.out})
+    forward, backward, out = Path(args.forward), Path(args.backward), Path(args.out)
+    check_writes([out], reads=[forward, backward])
+    name = None if args.name is None else check_model_name(args.name)
+    joined = join_translators(load_model(forward), load_model(backward), name)
+    written = joined.save(out, half=args.half)
+    domains = joined.meta["domains"]
+    print(f"Wrote {written} (cyclegan: {domains['A']} <-> {domains['B']})")
+    return 0
 
 
 def style_guess(args: argparse.Namespace) -> int:
