@@ -543,7 +543,9 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         help="join two one-way pix2pix models into one model that translates both ways",
         description="Write a cyclegan model file whose G_A is FORWARD's generator (A -> B) "
         "and G_B BACKWARD's (B -> A), so that the app translates both ways with one model: "
-        "e.g. two pix2pix runs on a paired data set, one per direction.",
+        "e.g. two pix2pix runs on a paired data set, one per direction. The file runs as a "
+        "CycleGAN's, at full size tile by tile: right for ResNet generators; a U-Net scene "
+        "model does better as its pix2pix file, run at its trained scale.",
     )
     join.add_argument("forward", metavar="FORWARD", help="a pix2pix model, A -> B")
     join.add_argument("backward", metavar="BACKWARD", help="a pix2pix model, B -> A")

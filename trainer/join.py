@@ -7,6 +7,11 @@ counterpart and a discriminator that sees the input, than through CycleGAN's cyc
 two unpaired retrains of day2night lost to the bundled model on L1 and realism. Two
 pix2pix runs, one per direction, joined here into a "cyclegan" file (G_A: A -> B,
 G_B: B -> A), keep the app's two-way translation with the better generators.
+
+The joined file runs as a CycleGAN's does: at full size, tile by tile. That suits
+ResNet generators, which look at a neighbourhood (the bundled day2night); a U-Net that
+draws a whole scene from where things sit (the sketch and label models) does better
+left as a pix2pix file, which the app runs at its trained scale.
 """
 
 from __future__ import annotations
