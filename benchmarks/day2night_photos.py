@@ -38,11 +38,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # siblings, run from anywhere
 import photo_sources
-from model_quality import BASELINE_IMAGES, colour_transfer
+from model_quality import colour_transfer, night_statistics
 
 from ganpaint.edit.trained_scale import translate_at_scale
 from ganpaint.imageio import save_image
-from ganpaint.landscapes import render_landscapes, seed_range
 from ganpaint.models import load
 from trainer.metrics.artefacts import checkerboard_level
 
@@ -50,13 +49,6 @@ PACKAGES = ("mate-backgrounds", "lomiri-wallpapers-20.04", "stellarium-data")
 LUMA = np.array([0.299, 0.587, 0.114])
 GRID_ROWS = 6
 CELL = 320  # the grid's cell height in pixels
-
-
-def night_statistics(size: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and standard deviation of the procedural night renders."""
-    nights = render_landscapes(seed_range("train", BASELINE_IMAGES), size, kinds=("night",))
-    pixels = nights.night.astype(np.float64)
-    return pixels.mean(axis=(0, 1, 2)), pixels.std(axis=(0, 1, 2))
 
 
 def brightness(image: np.ndarray) -> float:
@@ -111,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         if p.package in PACKAGES
     ]
     photos = photos[: args.photos] if args.photos else photos
-    mean, std = night_statistics()
+    mean, std = night_statistics(128)  # the scale the models trained at
     models = {
         f"{args.baseline.stem} (bundled)": load(args.baseline),
         f"{args.model.stem} (retrained)": load(args.model),

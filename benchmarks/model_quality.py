@@ -168,6 +168,14 @@ def colour_transfer(day: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.nd
     return np.clip(np.rint(y), 0, 255).astype(np.uint8)
 
 
+def night_statistics(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and standard deviation of 256 training-split night renders: what
+    the colour-transfer baseline moves a day's colours to."""
+    nights = render_landscapes(seed_range("train", BASELINE_IMAGES), size, kinds=("night",))
+    pixels = nights.night.astype(np.float64)
+    return pixels.mean(axis=(0, 1, 2)), pixels.std(axis=(0, 1, 2))
+
+
 @lru_cache(maxsize=2)
 def mean_training_image(size: int) -> np.ndarray:
     """The mean of 256 training-split daylight photos, uint8: the blurry-average baseline."""
@@ -239,10 +247,7 @@ def evaluate_day2night(
     bundle = load(path)
     batch = render_landscapes(seeds, size, kinds=("day", "night"))
     days, nights = list(batch.day), list(batch.night)
-    train_nights = render_landscapes(
-        seed_range("train", BASELINE_IMAGES), size, kinds=("night",)
-    ).night.astype(np.float64)
-    mean, std = train_nights.mean(axis=(0, 1, 2)), train_nights.std(axis=(0, 1, 2))
+    mean, std = night_statistics(size)
     outputs, seconds = run_model(bundle, days, direction="AtoB", device=device)
     rows = [
         score("day2night (G_A)", outputs, nights, seconds),
@@ -258,8 +263,9 @@ def evaluate_day2night(
         l1_outputs, l1_seconds = run_model(load(l1_only), days, direction="AtoB", device=device)
         rows.append(score(f"L1 only, λ_GAN 0 ({l1_only.stem})", l1_outputs, nights, l1_seconds))
     retrained = None
-    if candidate is not None:
-        retrained, cand_seconds = run_model(load(candidate), days, direction="AtoB", device=device)
+    other = load(candidate) if candidate is not None else None
+    if candidate is not None and other is not None:
+        retrained, cand_seconds = run_model(other, days, direction="AtoB", device=device)
         rows.append(
             score(f"day2night retrained ({candidate.stem})", retrained, nights, cand_seconds)
         )
@@ -272,7 +278,7 @@ def evaluate_day2night(
     if retrained is not None:
         targets.update(retrained_targets(rows[-1], rows[0]))
     print_verdicts("Issue 21 targets (not in the exit status):", targets)
-    reverse = evaluate_night2day(bundle, candidate, days, nights, device)
+    reverse = evaluate_night2day(bundle, other, days, nights, device)
     if grids:
         extra = [found for found in (l1_outputs, retrained) if found is not None]
         columns = [days, outputs, *extra, nights]
@@ -286,7 +292,7 @@ def evaluate_day2night(
 
 
 def evaluate_night2day(
-    bundle: ModelBundle, candidate: Path | None, days: list[np.ndarray],
+    bundle: ModelBundle, candidate: ModelBundle | None, days: list[np.ndarray],
     nights: list[np.ndarray], device: str = "cpu",
 ) -> list[Row]:  # fmt: skip
     """The other way, night -> day (G_B), of the bundled model and of a two-way candidate,
@@ -294,11 +300,10 @@ def evaluate_night2day(
     No target: a night does not say what colours the day had."""
     outputs, seconds = run_model(bundle, nights, direction="BtoA", device=device)
     rows = [score("day2night G_B (night -> day)", outputs, days, seconds)]
-    if candidate is not None:
-        other = load(candidate)
-        if other.kind == "cyclegan":
-            outputs, seconds = run_model(other, nights, direction="BtoA", device=device)
-            rows.append(score(f"retrained G_B ({candidate.stem})", outputs, days, seconds))
+    if candidate is not None and candidate.kind == "cyclegan":
+        outputs, seconds = run_model(candidate, nights, direction="BtoA", device=device)
+        stem = candidate.path.stem if candidate.path else candidate.name
+        rows.append(score(f"retrained G_B ({stem})", outputs, days, seconds))
     mean_image = mean_training_image(days[0].shape[0])
     rows.append(score("mean training image", [mean_image] * len(days), days))
     print_table(f"night -> day on the same {len(days)} scenes (no target)", rows)

@@ -45,8 +45,7 @@ from ganpaint.session.translating import make_translate_job
 NO_LABELS_MODEL_MESSAGE = (
     "No labels model is installed (labels2scene, a SPADE model, is the default), so "
     "the labels cannot become an image yet: choose a SPADE or pix2pix model file "
-    "(.safetensors), "
-    "or import a reference .pth with Model → Model Manager…."
+    "(.safetensors), or import a reference .pth with Model → Model Manager…."
 )
 
 EMPTY_LABELS_MESSAGE = (
