@@ -89,6 +89,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="write every output here at full size")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
+    for flag, value, least in (("--max-side", args.max_side, 16), ("--photos", args.photos, 0),
+                               ("--threads", args.threads, 1)):  # fmt: skip
+        if value < least:
+            parser.error(f"{flag} must be at least {least}, not {value}.")
     if args.out is not None and args.out.exists() and any(args.out.iterdir()):
         parser.error(f"{args.out} is not empty; write the outputs into a new folder.")
     return args

@@ -76,3 +76,11 @@ def test_brightness_is_the_mean_grey_level() -> None:
     image = np.zeros((4, 4, 3), np.uint8)
     image[..., 1] = 100
     assert bench.brightness(image) == pytest.approx(58.7)
+
+
+@pytest.mark.parametrize("flag", ["--max-side", "--photos", "--threads"])
+def test_a_nonsense_count_is_a_usage_error(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench.main(["--model", "m.safetensors", flag, "-1"])
+    assert exit_.value.code == 2
+    assert f"{flag} must be at least" in capsys.readouterr().err
