@@ -6,6 +6,7 @@
         [--spade RUN/model.safetensors [--spade-l1-only RUN/model.safetensors]
          [--spade-name NAME]]
         [--candidate edges2landscape=RUN/model.safetensors ...]
+        [--candidate-l1-only edges2landscape=TWIN/model.safetensors ...]
         [--images 64] [--size 128] [--scale trained|full] [--threads 1] [--grids docs/models]
         [--only day2night,edges2landscape,labels2landscape,spade] [--json OUT]
 
@@ -81,9 +82,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganpaint.edit.semantic import guesses_style, has_styles, image_from_labels, style_code
+from ganpaint.edit.semantic import (
+    guesses_style,
+    has_styles,
+    image_from_labels,
+    image_from_sketch,
+    reads_sketches,
+    style_code,
+)
 from ganpaint.edit.trained_scale import SCALES, translate_at_scale
 from ganpaint.imageio import save_image
+from ganpaint.labels import label_map_in
 from ganpaint.landscapes import as_rgb, render_landscapes, seed_range
 from ganpaint.landscapes.patches import realism
 from ganpaint.models import ModelBundle, load
@@ -97,6 +106,7 @@ MAX_ARTEFACT = 1.5
 SPADE_L1_VS_TODAY = 0.6
 SPADE_SWD_VS_TODAY = 0.5
 BUNDLED = ("day2night", "edges2landscape", "labels2landscape")
+PIX2PIX_NAMES = ("edges2landscape", "labels2landscape")
 
 
 @dataclass
@@ -147,17 +157,35 @@ def run_model(
 
 
 def run_spade(
-    bundle: ModelBundle, labels: list[np.ndarray], styles: list[np.ndarray] | None
+    bundle: ModelBundle, inputs: list[np.ndarray], styles: list[np.ndarray] | None
 ) -> tuple[list[np.ndarray], float]:
-    """SPADE's pictures for `labels` as the app makes them (`image_from_labels`), each in
-    the style of the picture beside it in `styles` (None: the mean style); the time per
-    image includes the style encoding."""
+    """SPADE's pictures for `inputs` (class ids, or sketches for a sketch model) as the
+    app makes them (`image_from_labels`, `image_from_sketch`), each in the style of the
+    picture beside it in `styles` (None: the guessed or mean style); the time per image
+    includes the style encoding."""
+    draw = image_from_sketch if reads_sketches(bundle.meta) else image_from_labels
     started = time.perf_counter()
     outputs = []
-    for index, ids in enumerate(labels):
+    for index, drawn in enumerate(inputs):
         code = style_code(bundle, styles[index]) if styles is not None else None
-        outputs.append(image_from_labels(bundle, ids, code).image)
-    return outputs, (time.perf_counter() - started) / max(1, len(labels))
+        outputs.append(draw(bundle, drawn, code).image)
+    return outputs, (time.perf_counter() - started) / max(1, len(inputs))
+
+
+def spade_rows(
+    label: str, bundle: ModelBundle, inputs: list[np.ndarray], truths: list[np.ndarray]
+) -> tuple[list[Row], list[np.ndarray] | None, list[np.ndarray]]:
+    """A SPADE model's rows and outputs with the true render's style (None without a
+    style encoder) and without a style input (guessed, or the mean style)."""
+    rows, styled = [], None
+    if has_styles(bundle):
+        styled, seconds = run_spade(bundle, inputs, truths)
+        rows.append(score(f"{label}, style of the true render", styled, truths, seconds))
+    plain, seconds = run_spade(bundle, inputs, None)
+    source = "sketch" if reads_sketches(bundle.meta) else "map"
+    plain_name = f"guessed from the {source}" if guesses_style(bundle.meta) else "mean style"
+    rows.append(score(f"{label}, {plain_name} (no style input)", plain, truths, seconds))
+    return rows, styled, plain
 
 
 def colour_transfer(day: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
@@ -313,42 +341,55 @@ def evaluate_night2day(
 def evaluate_pix2pix(
     name: str, path: Path, kind: str, baseline: Path | None, seeds: np.ndarray, size: int,
     grids: Path | None, scale: str = "trained", device: str = "cpu",
-    candidate: Path | None = None,
+    candidate: Path | None = None, candidate_l1_only: Path | None = None,
 ) -> tuple[dict, list[np.ndarray]]:  # fmt: skip
-    """The scores, verdicts and targets of a pix2pix model, and its outputs."""
+    """The scores, verdicts and targets of a bundled sketch or labels model (pix2pix, or
+    SPADE with and without the true render's style), and its outputs (with the true
+    style); beside it a retrained `candidate` of either kind and the candidate's L1 /
+    feature-matching-only twin."""
     batch = render_landscapes(seeds, size, kinds=(kind, "day"))
     inputs, truths = list(as_rgb(batch, kind)), list(batch.day)
     mean_image = mean_training_image(size)
-    outputs, seconds = run_model(load(path), inputs, scale, device=device)
-    rows = [
-        score(name, outputs, truths, seconds),
-        score("mean training image", [mean_image] * len(truths), truths),
-    ]
+    own_rows, outputs = candidate_run(name, path, kind, inputs, truths, scale, device)
+    mean_row = score("mean training image", [mean_image] * len(truths), truths)
+    rows = [*own_rows, mean_row]
     if baseline is not None:
-        l1_outputs, l1_seconds = run_model(load(baseline), inputs, scale, device=device)
-        rows.append(score("same network, L1 only (λ_GAN 0)", l1_outputs, truths, l1_seconds))
-    retrained = None
+        l1_rows, l1_outputs = candidate_run(
+            "same network, L1 only (λ_GAN 0)", baseline, kind, inputs, truths, scale, device
+        )
+        rows += l1_rows
+    retrained, retrained_rows, twin_rows, twin = None, [], [], None
     if candidate is not None:
-        retrained, cand_seconds = run_model(load(candidate), inputs, scale, device=device)
-        rows.append(score(f"{name} retrained ({candidate.stem})", retrained, truths, cand_seconds))
+        retrained_rows, retrained = candidate_run(
+            f"{name} retrained ({candidate.stem})", candidate, kind, inputs, truths, scale, device
+        )
+    if candidate_l1_only is not None:
+        twin_rows, twin = candidate_run(
+            f"retrained, L1 / feature matching only ({candidate_l1_only.stem})",
+            candidate_l1_only, kind, inputs, truths, scale, device,
+        )  # fmt: skip
+    rows += retrained_rows + twin_rows
     title = f"{name}: {kind} -> photo on {len(truths)} held-out scenes at {size} px"
     print_table(f"{title} ({scale} scale)", rows)
+    today = own_rows[0]  # a SPADE model: with the true render's style
     verdicts = {
-        "L1 below the mean image": rows[0].l1 < rows[1].l1,
-        "realism better than the mean image": rows[0].realism < rows[1].realism,
+        "L1 below the mean image": today.l1 < mean_row.l1,
+        "realism better than the mean image": today.realism < mean_row.realism,
     }
     if baseline is not None:
-        verdicts["realism better than L1 only"] = rows[0].realism < rows[2].realism
+        verdicts["realism better than L1 only"] = today.realism < l1_rows[0].realism
     print()
     for what, ok in verdicts.items():
         print(f"- {what}: {'PASS' if ok else 'FAIL'}")
-    targets = artefact_target(rows[0])
-    if retrained is not None:
-        targets.update(retrained_targets(rows[-1], rows[0]))
+    targets = {}
+    for row in own_rows:
+        targets.update(artefact_target(row))
+    for row in retrained_rows:  # a SPADE candidate: with and without a style input
+        targets.update(retrained_targets(row, today))
     print_verdicts("Issue 21 targets (not in the exit status):", targets)
     if grids:
         columns = [inputs] + ([l1_outputs] if baseline is not None else []) + [outputs]
-        columns += ([retrained] if retrained is not None else []) + [truths]
+        columns += [c for c in (retrained, twin) if c is not None] + [truths]
         write_grid(grids / f"{name}.png", list(zip(*columns, strict=True))[:GRID_ROWS])
     result = {
         "rows": [r.__dict__ for r in rows],
@@ -356,6 +397,23 @@ def evaluate_pix2pix(
         "targets": targets,
     }
     return result, outputs
+
+
+def candidate_run(
+    label: str, path: Path, kind: str, inputs: list[np.ndarray], truths: list[np.ndarray],
+    scale: str, device: str,
+) -> tuple[list[Row], list[np.ndarray]]:  # fmt: skip
+    """A retrained model's rows and the outputs shown in the grid: a translator as the
+    app runs it; a SPADE model with the true render's style first (the one in the grid),
+    then without a style input."""
+    bundle = load(path, device=device)
+    if bundle.kind != "spade":
+        outputs, seconds = run_model(bundle, inputs, scale, device=device)
+        return [score(label, outputs, truths, seconds)], outputs
+    if kind == "labels":
+        inputs = [label_map_in(image) for image in inputs]
+    rows, styled, plain = spade_rows(label, bundle, inputs, truths)
+    return rows, styled if styled is not None else plain
 
 
 def evaluate_spade(
@@ -377,27 +435,16 @@ def evaluate_spade(
     today_row = score("labels2landscape (today's pix2pix)", today_outputs, truths, today_run[1])
     mean_row = score("mean training image", [mean_image] * len(truths), truths)
 
-    def both_styles(label: str, model: Path) -> tuple[list[Row], list[np.ndarray] | None, list]:
-        """Rows and outputs with the true render's style (None without a style encoder)
-        and with the mean style."""
-        bundle = load(model, device=device)
-        rows, styled = [], None
-        if has_styles(bundle):
-            styled, seconds = run_spade(bundle, labels, truths)
-            rows.append(score(f"{label}, style of the true render", styled, truths, seconds))
-        plain, seconds = run_spade(bundle, labels, None)
-        plain_name = "guessed from the map" if guesses_style(bundle.meta) else "mean style"
-        rows.append(score(f"{label}, {plain_name} (no style input)", plain, truths, seconds))
-        return rows, styled, plain
-
-    spade_rows, styled, plain = both_styles(name, path)
+    new_rows, styled, plain = spade_rows(name, load(path, device=device), labels, truths)
     l1_rows: list[Row] = []
     if l1_only is not None:
-        l1_rows, l1_styled, l1_plain = both_styles(f"{name}, L1 / feature matching only", l1_only)
-    rows = [*spade_rows, *l1_rows, today_row, mean_row]
+        l1_rows, l1_styled, l1_plain = spade_rows(
+            f"{name}, L1 / feature matching only", load(l1_only, device=device), labels, truths
+        )
+    rows = [*new_rows, *l1_rows, today_row, mean_row]
     print_table(f"{name}: labels -> photo on {len(truths)} held-out scenes at {size} px", rows)
 
-    best = spade_rows[0]  # with the true render's style when the model takes one
+    best = new_rows[0]  # with the true render's style when the model takes one
     verdicts = {
         f"{best.name}: L1 below the mean image": best.l1 < mean_row.l1,
         f"{best.name}: realism better than the mean image": best.realism < mean_row.realism,
@@ -410,7 +457,7 @@ def evaluate_spade(
 
     targets: dict[str, bool] = {}
     if styled is not None:
-        row = spade_rows[0]
+        row = new_rows[0]
         l1_ratio, swd_ratio = row.l1 / today_row.l1, row.realism / today_row.realism
         targets[
             f"style of the true render: L1 ≤ {SPADE_L1_VS_TODAY}× today's {today_row.l1:.2f} "
@@ -423,13 +470,13 @@ def evaluate_spade(
         ] = swd_ratio <= SPADE_SWD_VS_TODAY
     else:
         targets["style of the true render: not measured, the model has no style encoder"] = False
-    row = spade_rows[-1]
+    row = new_rows[-1]
     l1_ratio, swd_ratio = row.l1 / today_row.l1, row.realism / today_row.realism
     targets[f"no style input: L1 below today's: {row.l1:.2f} = {l1_ratio:.2f}×"] = l1_ratio < 1
     targets[f"no style input: SWD below today's: {row.realism:.2f} = {swd_ratio:.2f}×"] = (
         swd_ratio < 1
     )
-    for spade_row in spade_rows:
+    for spade_row in new_rows:
         targets.update(artefact_target(spade_row))
     print_verdicts("Issue 21 targets (not in the exit status):", targets)
 
@@ -468,7 +515,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="NAME=MODEL",
         help="a retrained day2night, edges2landscape or labels2landscape judged beside the "
-        "bundled one in the same run (repeatable)",
+        "bundled one in the same run (repeatable); for the two pix2pix names it may be a "
+        "SPADE model, judged with and without the true render's style",
+    )
+    parser.add_argument(
+        "--candidate-l1-only",
+        action="append",
+        default=[],
+        metavar="NAME=MODEL",
+        help="the candidate's architecture trained without GAN loss, for edges2landscape or "
+        "labels2landscape (repeatable)",
     )
     parser.add_argument("--images", type=int, default=64, help="held-out scenes (64)")
     parser.add_argument("--size", type=int, default=128)
@@ -501,14 +557,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--spade-l1-only needs --spade MODEL")
     if args.spade is None:
         wanted.discard("spade")
-    args.candidates = {}
-    for text in args.candidate:
-        name, _, path = text.partition("=")
-        if name not in BUNDLED or not path:
-            parser.error(f"--candidate takes NAME=MODEL with NAME one of {', '.join(BUNDLED)}")
-        args.candidates[name] = Path(path)
+    args.candidates = _named_models(parser, args.candidate, "--candidate", BUNDLED)
+    args.candidate_twins = _named_models(
+        parser, args.candidate_l1_only, "--candidate-l1-only", PIX2PIX_NAMES
+    )
+    for name in args.candidate_twins:
+        if name not in args.candidates:
+            parser.error(f"--candidate-l1-only {name}=… needs --candidate {name}=MODEL")
     args.wanted = wanted
     return args
+
+
+def _named_models(
+    parser: argparse.ArgumentParser, texts: list[str], flag: str, names: tuple[str, ...]
+) -> dict[str, Path]:
+    """NAME=MODEL options as {name: path}; a usage error for another name or no path."""
+    models = {}
+    for text in texts:
+        name, _, path = text.partition("=")
+        if name not in names or not path:
+            parser.error(f"{flag} takes NAME=MODEL with NAME one of {', '.join(names)}")
+        models[name] = Path(path)
+    return models
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -533,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name], outputs = evaluate_pix2pix(
                 name, args.models / f"{name}.safetensors", kind, baseline, seeds, args.size,
                 args.grids, args.scale, args.device, args.candidates.get(name),
+                args.candidate_twins.get(name),
             )  # fmt: skip
             if name == "labels2landscape":  # evaluate_spade compares with them
                 labels_run = outputs, results[name]["rows"][0]["seconds"]

@@ -352,22 +352,21 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_sketch(args: argparse.Namespace) -> int:
-    """A sketch (pix2pix) or a label map (pix2pix or SPADE, with --style) to an image.
+    """A sketch or a label map to an image: pix2pix, or SPADE in a style (--style).
 
     Without --model, a label map in the brushes' palette goes to the default labels
     model and anything else to the default sketch model."""
+    from ganpaint.edit.semantic import reads_sketches
     from ganpaint.labels import label_map_in
 
     jobs = _translation_jobs(args)
     style = _style_picture(args.style) if args.style else None
     # Only the default model depends on the input: read it only when --model is not given.
-    labels = style is not None or (
-        args.model is None and label_map_in(load_image(jobs[0][0]).rgb) is not None
-    )
+    labels = args.model is None and label_map_in(load_image(jobs[0][0]).rgb) is not None
     purpose = "labels" if labels else "sketch"
     bundle = _load_bundle(args.model, purpose, ("pix2pix", "spade"), args.device)
     if bundle.kind == "spade":
-        return _run_semantic(args, jobs, bundle, style)
+        return _run_semantic(args, jobs, bundle, style, sketches=reads_sketches(bundle.meta))
     if style is not None:
         raise GanpaintError(
             f"--style needs a SPADE model with a style encoder, and {bundle.name!r} is a "
@@ -390,25 +389,29 @@ def _run_semantic(
     jobs: list[tuple[Path, Path | None, Path]],
     bundle: ModelBundle,
     picture: np.ndarray | None,
+    sketches: bool = False,
 ) -> int:
-    """Label maps to pictures with a SPADE model (ganpaint.edit.semantic), in one style."""
-    from ganpaint.edit.semantic import image_from_labels, style_code
+    """Label maps (or, for a sketch model, sketches) to pictures with a SPADE model
+    (ganpaint.edit.semantic), in one style."""
+    from ganpaint.edit.semantic import image_from_labels, image_from_sketch, style_code
     from ganpaint.labels import label_map_in
 
     code = style_code(bundle, picture) if picture is not None else None
     inputs = []
     for image_path, _mask, out_path in jobs:
         loaded = load_image(image_path)
-        ids = label_map_in(loaded.rgb)
-        if ids is None:
+        drawn = loaded.rgb if sketches else label_map_in(loaded.rgb)
+        if drawn is None:
             raise ImageFileError(
                 f"{image_path} is not a label map in the semantic brushes' colours, so "
                 f"{bundle.name!r} (a SPADE model) cannot read it; paint one in the app and "
                 "save the label layer, or use a sketch model."
             )
-        inputs.append((loaded, ids, out_path))
+        inputs.append((loaded, drawn, out_path))
 
     def run(item: tuple, _progress: Any) -> Any:
+        if sketches:
+            return image_from_sketch(bundle, item[1], code)
         return image_from_labels(bundle, item[1], code)
 
     def write(item: tuple, result: Any) -> None:

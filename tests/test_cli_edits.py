@@ -397,3 +397,24 @@ def test_sketch_refuses_a_style_it_cannot_use_and_a_photo_for_a_label_map(
         assert main([*argv, "-o", "out.png"]) == 2
         _one_line_error(capsys, needle)
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+@pytest.fixture
+def sketch_spade(tmp_path: Path, save_sketch_spade) -> Path:
+    return save_sketch_spade(tmp_path / "sketch.safetensors")
+
+
+def test_sketch_with_a_style_draws_a_line_sketch_in_that_light(
+    sketch_spade: Path, tmp_path: Path
+) -> None:
+    lines = np.full((60, 80, 3), 255, np.uint8)
+    lines[25, :], lines[10:25, 40] = 0, 0  # a horizon and a tree
+    sketch = save_image(tmp_path / "sketch.png", lines)
+    argv = ["sketch", str(sketch), "--model", str(sketch_spade)]
+    assert main([*argv, "-o", "day.png", "--style", "day"]) == 0
+    assert main([*argv, "-o", "night.png", "--style", "night"]) == 0
+    assert main([*argv, "-o", "again.png", "--style", "night"]) == 0
+    night = load_image(tmp_path / "night.png").rgb
+    assert night.shape == (60, 80, 3)
+    assert np.array_equal(night, load_image(tmp_path / "again.png").rgb)
+    assert not np.array_equal(night, load_image(tmp_path / "day.png").rgb)

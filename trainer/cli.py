@@ -221,15 +221,22 @@ def _add_spade_command(commands: argparse._SubParsersAction) -> None:
     """`ganpaint-train spade` (see trainer.spade.SpadeConfig for the defaults)."""
     spade = commands.add_parser(
         "spade",
-        help="train SPADE on label maps and photos (label|photo pairs), with styles",
+        help="train SPADE on label maps or sketches and photos (A|B pairs), with styles",
         description="Train a SPADE generator (Park et al. 2019) with its style encoder and "
         "multi-scale PatchGANs: hinge loss, feature matching x 10, KL x 0.05, Adam at "
         "lr/2 for G and 2 x lr for D; export a spade model for `ganpaint sketch`. --data: "
-        "synthetic:landscapes:labels2photo (the default) or a folder with train/ (test/ or "
-        "val/ for test outputs) of side-by-side label|photo images, the labels drawn in "
-        "the palette of the semantic brushes.",
+        "synthetic:landscapes:labels2photo (the default), labels2scene, edges2photo (line "
+        "sketches) or a folder with train/ (test/ or val/ for test outputs) of side-by-side "
+        "label|photo images, the labels drawn in the palette of the semantic brushes (or "
+        "sketch|photo images with --input-map sketch).",
     )
     _add_pair_data_flags(spade, "synthetic:landscapes:labels2photo", size=128)
+    spade.add_argument(
+        "--input-map", choices=("labels", "sketch"),
+        help="what the A images are: label maps in the brushes' palette, or line sketches "
+        "(dark lines on white); default: the synthetic pair's (edges2photo: sketch), "
+        "labels for a folder",
+    )  # fmt: skip
     add_number(spade, "--ngf", key="width", help="generator and style encoder width (default 16)")
     add_number(
         spade, "--spade-hidden", key="width", help="hidden width of the SPADE layers (default 64)"
@@ -558,8 +565,10 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
 
     guess = commands.add_parser(
         "style-guess",
-        help="teach a SPADE model to guess the light from the label map (no style picture)",
-        description="Fit the style guess S of a trained SPADE model: from a label map alone, "
+        help="teach a SPADE model to guess the light from its label map or sketch (no style "
+        "picture)",
+        description="Fit the style guess S of a trained SPADE model: from a label map or a "
+        "sketch alone (whichever the model draws), "
         "predict the style code its encoder reads from the photo, so that without a style "
         "picture the model draws the light the map suggests (a low sun: dusk) instead of its "
         "mean style. G and E are not changed. Writes a new model file.",
@@ -572,7 +581,7 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         "--data",
         default="synthetic:landscapes",
         help="scenes to fit on: synthetic:landscapes (training-split renders by day or at "
-        "dusk, the default) or a folder of aligned label map | photo pairs",
+        "dusk, the default) or a folder of aligned label map (or sketch) | photo pairs",
     )
     add_number(guess, "--scenes", key="guess_scenes", help="scenes, a tenth held out (2000)")
     add_number(guess, "--steps", key="train_iters", help="optimiser steps (default 2000)")

@@ -285,10 +285,11 @@ def style_guess(args: argparse.Namespace) -> int:
     bundle = load_model(source)
     size = int((bundle.meta.get("training") or {}).get("config", {}).get("size") or 128)
     check_style_model(bundle)  # before the scenes are rendered
-    ids, photos = style_pairs(args.data, args.scenes, size)
+    input_map = str(bundle.meta.get("input_map") or "labels")
+    inputs, photos = style_pairs(args.data, args.scenes, size, input_map)
     codes = style_codes(bundle, photos)
     classes = int(bundle.meta["channels_in"])
-    fit = fit_style_guess(ids, codes, classes, steps=args.steps, seed=args.seed)
+    fit = fit_style_guess(inputs, codes, classes, steps=args.steps, seed=args.seed)
     print(
         f"style guess on {fit.held_out} held-out scenes: mean squared error "
         f"{fit.held_out_error:.4f} (every scene given the mean code: {fit.mean_code_error:.4f})"

@@ -1,10 +1,16 @@
-"""SPADE training (Park et al., CVPR 2019): label maps to photos, with a style encoder.
+"""SPADE training (Park et al., CVPR 2019): label maps or sketches to photos, with a
+style encoder.
 
 The data are aligned pairs whose A is a label map drawn in `ganpaint.labels`'
 palette and whose B is the photo (`synthetic:landscapes:labels2photo`, or a folder in
 the aligned layout). A becomes class indices on the device, by nearest palette colour;
 a colour far from every palette colour (say black, "void") is no class and its pixel
 steers nothing. Folder label maps are resized with nearest neighbours, never blended.
+With `input_map = "sketch"` (`synthetic:landscapes:edges2photo`, or a folder of
+sketch|photo pairs) A is a line sketch, dark on white, and G reads its ink: one
+channel, 1 on a line and 0 on blank paper, in place of the one-hot map. A sketch, like
+a label map, does not say whether the scene is at noon or at dusk; the style input is
+what lets the model stop guessing.
 
 The losses are the paper's, as its reference implementation weighs them:
 - hinge loss: D on mean(relu(1 - D(real))) + mean(relu(1 + D(fake))), G on -mean(D(fake))
@@ -44,6 +50,7 @@ from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
 from ganpaint.landscapes import check_pair
 from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.spade import (
+    INPUT_MAPS,
     NORMS,
     OUT_UPSAMPLES,
     MultiscaleDiscriminator,
@@ -74,7 +81,6 @@ CLASSES = len(LABEL_NAMES)
 #: class's palette colour: under half the smallest gap between two palette colours
 #: (114), so no colour is within reach of two classes; farther colours are no class.
 LABEL_TOLERANCE = 48.0
-DOMAINS = {"A": "labels", "B": "photo"}
 MAX_D_LAYERS = 6  # MultiscaleDiscriminator's limit
 SAMPLE_COUNT = 4
 MIN_STYLE_CELLS = 4  # the style encoder shrinks its input to at least 4 x 4 cells
@@ -123,6 +129,9 @@ class SpadeConfig(LoopConfig):
     test_every: int = 0  # steps between test-set outputs; 0: every 5 epochs
     test_n: int = 8
     name: str = ""
+    # What A is: "labels" (palette label maps), "sketch" (dark lines on white, one channel
+    # of ink); "": the synthetic pair's A (labels2photo, edges2photo), labels for a folder.
+    input_map: str = ""
 
     def resolved(self) -> SpadeConfig:
         """Check what the ranges table cannot (sizes that fit the nets); fill the load size."""
@@ -163,7 +172,33 @@ class SpadeConfig(LoopConfig):
         load = self.load_size or default_load_size(self.size)
         if load < self.size:
             raise ConfigError(f"--load-size {load} is smaller than --size {self.size}.")
-        return dataclasses.replace(self, load_size=load)
+        return dataclasses.replace(self, load_size=load, input_map=self._input_map())
+
+    def _input_map(self) -> str:
+        """labels or sketch: as given, else what the synthetic pair's A is."""
+        if self.input_map and self.input_map not in INPUT_MAPS:
+            raise ConfigError(
+                f"Unknown --input-map {self.input_map!r}; use {' or '.join(INPUT_MAPS)}."
+            )
+        if not is_synthetic(self.data):
+            return self.input_map or "labels"
+        try:
+            pair = parse_synthetic_spec(self.data).pair
+            kind = check_pair(pair)[0] if pair is not None else None
+        except DatasetError as error:
+            raise ConfigError(str(error)) from None
+        if kind not in INPUT_MAPS:
+            raise ConfigError(
+                f"--data {self.data}: SPADE learns from label maps or sketches; use "
+                "synthetic:landscapes:labels2photo, labels2scene, edges2photo or a folder of "
+                "label|photo pairs."
+            )
+        if self.input_map and self.input_map != kind:
+            raise ConfigError(
+                f"--input-map {self.input_map} does not match --data {self.data}, whose "
+                f"inputs are {kind} maps."
+            )
+        return kind
 
     def for_data(self, samples: int, world_size: int) -> SpadeConfig:
         return settle_epochs(self, samples, world_size)
@@ -186,6 +221,14 @@ def label_indices(images: torch.Tensor) -> torch.Tensor:
     distance = (rgb[:, None] - palette[None, :, :, None, None]).square().sum(2)  # N, K, H, W
     nearest, ids = distance.min(1)
     return torch.where(nearest <= LABEL_TOLERANCE**2, ids, torch.full_like(ids, CLASSES))
+
+
+def sketch_ink(images: torch.Tensor) -> torch.Tensor:
+    """Sketches (N, C, H, W) in [-1, 1], dark lines on white -> ink (N, 1, H, W) in [0, 1]:
+    1 on a black line, 0 on white paper, so blank paper steers nothing, as an unlabelled
+    pixel does in a label map."""
+    grey = images.float().mean(1, keepdim=True)
+    return ((1 - grey) / 2).clamp(0, 1)
 
 
 def colour_labels(ids: torch.Tensor) -> torch.Tensor:
@@ -229,15 +272,6 @@ class LabelPairFolder(ImageFolderDataset):
         return _squash_pair(pixels[..., :3], pixels[..., 3:], side)
 
 
-def _check_labels_pair(spec: str) -> None:
-    pair = parse_synthetic_spec(spec).pair
-    if pair is None or check_pair(pair)[0] != "labels":
-        raise DatasetError(
-            f"--data {spec}: SPADE learns from label maps; use "
-            "synthetic:landscapes:labels2photo or a folder of label|photo pairs."
-        )
-
-
 def _pair_folder(spec: str, names: tuple[str, ...], required: bool) -> Path | None:
     root = Path(spec).expanduser()
     if not root.is_dir():
@@ -259,8 +293,7 @@ def _pair_folder(spec: str, names: tuple[str, ...], required: bool) -> Path | No
 def open_label_pairs(config: SpadeConfig, ctx: DistContext) -> Dataset[Any]:
     """The training pairs at the load size (the stream crops and mirrors them)."""
     spec, load = config.data, config.load_size
-    if is_synthetic(spec):
-        _check_labels_pair(spec)
+    if is_synthetic(spec) or config.input_map == "sketch":
         return open_aligned(
             spec, load, config.synthetic_n, ctx.is_main, zoom=config.zoom, seed=config.seed
         )
@@ -272,9 +305,11 @@ def open_label_pairs(config: SpadeConfig, ctx: DistContext) -> Dataset[Any]:
     return zoomed(dataset, load, config.zoom, config.seed)
 
 
-def label_test_set(spec: str, size: int, n: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+def label_test_set(
+    spec: str, size: int, n: int, input_map: str = "labels"
+) -> tuple[torch.Tensor, torch.Tensor] | None:
     """The first `n` test pairs (test/, else val/) at `size` pixels, or None."""
-    if is_synthetic(spec):
+    if is_synthetic(spec) or input_map == "sketch":
         return aligned_test_set(spec, size, n)
     folder = _pair_folder(spec, ("test", "val"), required=False)
     if folder is None:
@@ -337,16 +372,17 @@ class SpadeTask(Task):
     def __init__(self, runtime: Runtime, config: SpadeConfig) -> None:
         super().__init__(runtime)
         self.config = config
+        self.channels = CLASSES if config.input_map != "sketch" else 1
         self.G = runtime.place(
             SpadeGenerator(
-                label_nc=CLASSES, output_nc=3, ngf=config.ngf, n_up=config.n_up,
+                label_nc=self.channels, output_nc=3, ngf=config.ngf, n_up=config.n_up,
                 style_dim=config.style_dim, spade_hidden=config.spade_hidden, norm=config.norm,
                 out_upsample=config.out_upsample,
             )
         )  # fmt: skip
         self.D = runtime.place(
             MultiscaleDiscriminator(
-                input_nc=CLASSES + 3, ndf=config.ndf, n_layers=config.n_layers_d,
+                input_nc=self.channels + 3, ndf=config.ndf, n_layers=config.n_layers_d,
                 num_d=config.num_d,
             )
         )  # fmt: skip
@@ -376,19 +412,23 @@ class SpadeTask(Task):
         self.test_every = config.test_every
         self.latest: dict[str, torch.Tensor] = {}
         self._test_set = TestSetCache(
-            lambda: label_test_set(config.data, config.size, config.test_n)
+            lambda: label_test_set(config.data, config.size, config.test_n, config.input_map)
         )
 
-    def _semantics(self, label_images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(class ids, their one-hot map) of a batch of palette label maps."""
-        ids = label_indices(label_images)
-        return ids, self.runtime.images(one_hot_labels(ids, CLASSES))
+    def _semantics(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the input as shown in samples, G's map) of a batch of A images: palette label
+        maps become class ids (shown in the palette) and their one-hot map; sketches
+        their ink (see sketch_ink)."""
+        if self.config.input_map == "sketch":
+            return images.float(), self.runtime.images(sketch_ink(images))
+        ids = label_indices(images)
+        return colour_labels(ids), self.runtime.images(one_hot_labels(ids, CLASSES))
 
     def train_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], step: int
     ) -> dict[str, torch.Tensor]:
         run, config = self.runtime, self.config
-        ids, semantics = self._semantics(batch[0])
+        shown_input, semantics = self._semantics(batch[0])
         photo = run.images(batch[1])
         zero = torch.zeros((), device=run.device)
         with run.autocast():
@@ -429,7 +469,7 @@ class SpadeTask(Task):
         for scheduler in self.schedulers.values():
             scheduler.step()
         shown = slice(0, SAMPLE_COUNT)
-        self.latest = {"input": colour_labels(ids[shown]), "output": fake[shown].detach(),
+        self.latest = {"input": shown_input[shown], "output": fake[shown].detach(),
                        "target": photo[shown]}  # fmt: skip
         losses = {"G_GAN": loss_gan, "G_feat": loss_feat, "G_KLD": loss_kld,
                   "G_L1": loss_l1, "D_real": loss_d_real, "D_fake": loss_d_fake}  # fmt: skip
@@ -455,8 +495,8 @@ class SpadeTask(Task):
             return {}
         run = self.runtime
         labels, photo = (run.images(x.to(run.device)) for x in pairs)
-        ids, semantics = self._semantics(labels)
-        images = {"input": colour_labels(ids)}
+        shown_input, semantics = self._semantics(labels)
+        images = {"input": shown_input}
         with run.autocast():
             if self.E is not None:
                 images["output"] = self.G(semantics, self.E(photo)[0])
@@ -467,8 +507,14 @@ class SpadeTask(Task):
         return {name: image.float() for name, image in images.items()}
 
     def bundle(self, meta: dict[str, Any]) -> ModelBundle:
-        """G, D and E, with the domains, the class names and the training size."""
-        meta = {"domains": dict(DOMAINS), "classes": list(LABEL_NAMES), **meta}
+        """G, D and E, with the domains, what G reads (the class names of a label model)
+        and the training size."""
+        input_map = self.config.input_map or "labels"
+        described: dict[str, Any] = {"domains": {"A": input_map, "B": "photo"},
+                                     "input_map": input_map}  # fmt: skip
+        if input_map == "labels":
+            described["classes"] = list(LABEL_NAMES)
+        meta = {**described, **meta}
         meta.setdefault("resolution", self.config.size)
         meta.setdefault("name", self.config.name)
         return ModelBundle.create("spade", dict(self.nets), meta)

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ganpaint.errors import DatasetError, GanpaintError
-from ganpaint.landscapes import render_landscapes, seed_range
+from ganpaint.landscapes import as_rgb, render_landscapes, seed_range
 from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.spade import one_hot_labels
 from ganpaint.models.style_guess import SpadeStyleGuess
@@ -46,22 +47,52 @@ class GuessFit:
     mean_code_error: float  # the same when every scene gets the training codes' mean
 
 
-def style_pairs(data: str, n: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(class ids (n, size, size) int64, photos (n, 3, size, size) in [-1, 1]) to fit on."""
-    if data == SYNTHETIC:
-        batch = render_landscapes(seed_range("train", n), size, kinds=("labels", "day"))
-        assert batch.labels is not None and batch.day is not None
-        photos = torch.from_numpy(batch.day).permute(0, 3, 1, 2).float() / 127.5 - 1
-        return torch.from_numpy(batch.labels.astype(np.int64)), photos
-    from trainer.spade import LabelPairFolder, label_indices
+def style_pairs(
+    data: str, n: int, size: int, input_map: str = "labels"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs, photos (n, 3, size, size) in [-1, 1]) to fit on. The inputs are what G
+    reads, kept small: class ids (n, size, size) int64 for a labels model, the sketches'
+    ink (n, 1, size, size) for a sketch model (see `input_maps`)."""
+    from trainer.spade import label_indices, sketch_ink
 
+    sketch = input_map == "sketch"
+    if data == SYNTHETIC:
+        kind = "sketch" if sketch else "labels"
+        batch = render_landscapes(seed_range("train", n), size, kinds=(kind, "day"))
+        assert batch.day is not None
+        photos = torch.from_numpy(batch.day).permute(0, 3, 1, 2).float() / 127.5 - 1
+        if sketch:
+            assert batch.sketch is not None
+            drawn = torch.from_numpy(as_rgb(batch, "sketch")).permute(0, 3, 1, 2)
+            return sketch_ink(drawn.float() / 127.5 - 1), photos
+        assert batch.labels is not None
+        return torch.from_numpy(batch.labels.astype(np.int64)), photos
     folder = Path(data) / "train" if (Path(data) / "train").is_dir() else Path(data)
-    pairs = LabelPairFolder(folder, size)
+    pairs = _pair_folder(folder, size, sketch)
     if len(pairs) < 2:
-        raise DatasetError(f"{data} holds {len(pairs)} label map | photo pairs; fit needs 2.")
+        raise DatasetError(f"{data} holds {len(pairs)} input | photo pairs; fit needs 2.")
     chosen = [pairs[i] for i in range(min(n, len(pairs)))]
-    labels = torch.stack([label for label, _ in chosen])
-    return label_indices(labels), torch.stack([photo for _, photo in chosen])
+    inputs = torch.stack([a for a, _ in chosen])
+    maps = sketch_ink(inputs) if sketch else label_indices(inputs)
+    return maps, torch.stack([photo for _, photo in chosen])
+
+
+def _pair_folder(folder: Path, size: int, sketch: bool) -> Any:
+    """The A|B pairs of `folder` at `size`: label maps by nearest neighbours, sketches as
+    the translators read them."""
+    if sketch:
+        from trainer.data.paired import AlignedFolderDataset
+
+        return AlignedFolderDataset(folder, size)
+    from trainer.spade import LabelPairFolder
+
+    return LabelPairFolder(folder, size)
+
+
+def input_maps(inputs: torch.Tensor, channels: int) -> torch.Tensor:
+    """What G and S read from `style_pairs`' inputs: the one-hot map of class ids, or the
+    ink as it is."""
+    return one_hot_labels(inputs, channels) if inputs.dim() == 3 else inputs.float()
 
 
 def check_style_model(bundle: ModelBundle) -> None:
@@ -85,7 +116,7 @@ def style_codes(bundle: ModelBundle, photos: torch.Tensor) -> torch.Tensor:
 
 
 def fit_style_guess(
-    ids: torch.Tensor,
+    inputs: torch.Tensor,
     codes: torch.Tensor,
     classes: int,
     steps: int = 2000,
@@ -93,9 +124,10 @@ def fit_style_guess(
     lr: float = 1e-3,
     seed: int = 0,
 ) -> GuessFit:
-    """S fitted to predict each scene's style code from its label map (class ids)."""
-    held = max(1, round(len(ids) * HELD_OUT_SHARE))
-    train_ids, test_ids = ids[held:], ids[:held]
+    """S fitted to predict each scene's style code from its input (class ids or ink, as
+    `style_pairs` gives them; `classes` is G's input channels)."""
+    held = max(1, round(len(inputs) * HELD_OUT_SHARE))
+    train_ids, test_ids = inputs[held:], inputs[:held]
     train_codes, test_codes = codes[held:].clone(), codes[:held].clone()
     torch.manual_seed(seed)
     net = SpadeStyleGuess(label_nc=classes, style_dim=codes.shape[1])
@@ -104,7 +136,7 @@ def fit_style_guess(
     generator = torch.Generator().manual_seed(seed)
     for _ in range(steps):
         pick = torch.randint(len(train_ids), (min(batch, len(train_ids)),), generator=generator)
-        semantics = one_hot_labels(train_ids[pick], classes)
+        semantics = input_maps(train_ids[pick], classes)
         if torch.rand((), generator=generator) < 0.5:  # a mirrored map has the same light
             semantics = semantics.flip(3)
         loss = F.mse_loss(net(semantics), train_codes[pick])
@@ -114,7 +146,7 @@ def fit_style_guess(
         schedule.step()
     net.eval()
     with torch.inference_mode():
-        guessed = net(one_hot_labels(test_ids, classes))
+        guessed = net(input_maps(test_ids, classes))
         error = F.mse_loss(guessed, test_codes).item()
         mean = train_codes.mean(0, keepdim=True).expand_as(test_codes)
         baseline = F.mse_loss(mean, test_codes).item()

@@ -2,7 +2,8 @@
 brushes).
 
 With a SPADE model the label layer is drawn in the light of the chosen style
-(`session.semantic`: an example, the photo, a picture file, or the model's mean); with
+(`session.semantic`: an example, the photo, a picture file, or the model's mean; the
+panel's `translate_controller.StyleController` keeps the pictures); with
 a pix2pix model it becomes the model's input (`edit.inputs.labels_input`). Either
 runs through the result flow. In Live mode every
 label stroke re-runs it after a short pause (debounced), as long as a run is fast
@@ -22,24 +23,15 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QFileDialog
 
 from ganpaint.app.hosts import EditorHost
 from ganpaint.app.inpaint_controller import InpaintController
 from ganpaint.app.translate_controller import TranslateController
 from ganpaint.app.translator_panels import LabelsPanel
 from ganpaint.edit.inputs import labels_input
-from ganpaint.errors import GanpaintError
-from ganpaint.imageio import IMAGE_EXTENSIONS, load_image
 from ganpaint.labels import label_map_in
 from ganpaint.session.results import Results
-from ganpaint.session.semantic import (
-    PHOTO_STYLE,
-    PICTURE_STYLE,
-    LabelsRequest,
-    StyleSources,
-    make_labels_job,
-)
+from ganpaint.session.semantic import make_semantic_job
 from ganpaint.session.translating import make_translate_job
 
 NO_LABELS_MODEL_MESSAGE = (
@@ -93,9 +85,8 @@ class LabelsController(QObject):
         runner.cancelled.connect(self._stopped)
         panel.classChosen.connect(lambda _i: host.select_tool("label_brush"))
         panel.liveToggled.connect(self._on_live_toggled)
-        self.styles = StyleSources()
-        panel.choosePicture.connect(self.choose_style_picture)
-        panel.styleChosen.connect(self._on_style_chosen)
+        self.style = translators.styles["labels"]
+        self.style.ready.connect(self._on_style_chosen)
 
     def image_from_labels(self, live: bool = False) -> bool:
         """Run the label layer (gaps filled from the nearest painted class) through the
@@ -131,23 +122,14 @@ class LabelsController(QObject):
     def _job(self, path: Path, rgb: np.ndarray):
         """The labels job for the chosen model: SPADE in the chosen style, or pix2pix."""
         document = self.host.document
-        data = self.panel.model.currentData()
-        if data and data[1].get("kind") == "spade":
-            choice = self.panel.style_choice()
-            if choice == PHOTO_STYLE and not self.styles.has(PHOTO_STYLE):
-                self._capture(PHOTO_STYLE, document.photo)
-            picture, key = self.styles.picture(choice)
-            request = LabelsRequest(
-                labels=document.labels.copy(),
-                model=path,
-                base=document.photo.copy(),
-                style=picture,
-                style_key=key,
-                style_name=self.styles.name(choice) if picture is not None else "",
+        if (self.panel.model_meta() or {}).get("kind") == "spade":
+            request = self.style.request(
+                document.labels.copy(),
+                path,
                 device=self.translators.choice.job_device(),
                 accept_text=LABELS_ACCEPT,
             )
-            return make_labels_job(request, self.translators.models)
+            return make_semantic_job(request, self.translators.models)
         request = self.translators.request(
             "labels",
             rgb,
@@ -163,40 +145,13 @@ class LabelsController(QObject):
     @property
     def style_file(self) -> Path | None:
         """The picture behind the "Picture…" style, once one was chosen."""
-        return self.styles.file
-
-    def _capture(self, choice: str, picture: np.ndarray) -> None:
-        self.panel.show_style_picture(choice, self.styles.capture(choice, picture))
-
-    def choose_style_picture(self) -> None:
-        """Ask for a picture whose light and colours the labels are drawn in."""
-        patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS))
-        path, _ = QFileDialog.getOpenFileName(
-            self.panel,
-            "Choose a style picture",
-            self.translators.settings.last_dir(),
-            f"Images ({patterns});;All files (*)",
-        )
-        if path:
-            self.use_style_picture(Path(path))
+        return self.style.file
 
     def use_style_picture(self, path: Path) -> bool:
         """Make the picture at `path` the "Picture" style (a damaged file is said, not kept)."""
-        try:
-            pixels = load_image(path).rgb
-        except GanpaintError as error:
-            self.host.show_message(str(error))
-            return False
-        self.panel.show_style_picture(PICTURE_STYLE, self.styles.use_file(path, pixels))
-        self.panel.set_style(PICTURE_STYLE)
-        self._on_style_chosen(PICTURE_STYLE)
-        return True
+        return self.style.use_picture(path)
 
-    def _on_style_chosen(self, choice: str) -> None:
-        if choice == PHOTO_STYLE:
-            self._capture(PHOTO_STYLE, self.host.document.photo)  # the photo as it is now
-        if choice == PICTURE_STYLE and not self.styles.has(PICTURE_STYLE):
-            return  # wait for the file
+    def _on_style_chosen(self, _choice: str) -> None:
         if self.results.newest_on_offer(LABELS_ACCEPT) or self.panel.live.isChecked():
             self.live_timer.start()  # show the new style on what is on offer
 
@@ -210,10 +165,8 @@ class LabelsController(QObject):
         self.live_timer.start()  # restarting it is the debounce
 
     def stop(self) -> None:
-        """A new document: no live run is pending, and "Photo" means the new photo."""
+        """A new document: no live run is pending."""
         self.live_timer.stop()
-        if self.styles.forget_photo():
-            self.panel.show_style_picture(PHOTO_STYLE, None)
 
     def _too_slow(self) -> bool:
         """The latest runs of the chosen model all took too long for live."""

@@ -1,9 +1,12 @@
-"""Translate, sketch to image and the translator model lists, in the window.
+"""Translate, sketch to image, the translator model lists and the style pickers, in the
+window.
 
 Each of the translate, sketch and labels panels lists the installed CycleGAN /
-pix2pix models plus files the user chose; a request is built from the document and
-the panel and run through the result flow (`hosts.JobHost`). The window is reached
-only through `hosts.EditorHost`.
+pix2pix / SPADE models it can run plus files the user chose; a request is built from
+the document and the panel and run through the result flow (`hosts.JobHost`). The
+sketch and labels panels' SPADE models draw in the style picked beside them
+(`StyleController`, one per panel). The window is reached only through
+`hosts.EditorHost`.
 """
 
 from __future__ import annotations
@@ -11,22 +14,33 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ganpaint.app.config import Settings
 from ganpaint.app.hosts import DeviceChoice, EditorHost, JobHost
-from ganpaint.app.translator_panels import TranslatorPanel
+from ganpaint.app.translator_panels import StyledPanel, StylePicker, TranslatorPanel
 from ganpaint.edit.inputs import drawing_strokes, edges_from_photo, sketch_input
+from ganpaint.edit.semantic import reads_sketches
 from ganpaint.errors import GanpaintError
+from ganpaint.imageio import IMAGE_EXTENSIONS, load_image
 from ganpaint.models.catalog import DEFAULT_MODELS
 from ganpaint.session.models import ChosenModels
+from ganpaint.session.semantic import (
+    PHOTO_STYLE,
+    PICTURE_STYLE,
+    SemanticRequest,
+    StyleSources,
+    make_semantic_job,
+)
 from ganpaint.session.translating import (
     NO_SKETCH_MODEL_MESSAGE,
     NO_TRANSLATOR_MESSAGE,
     TranslateRequest,
     make_translate_job,
     panel_kinds,
+    panel_refusal,
+    panel_runs,
     translator_models,
 )
 
@@ -44,8 +58,81 @@ def default_model(purpose: str) -> Path | None:
         return None
 
 
+class StyleController(QObject):
+    """The style a panel's SPADE models draw in: the pictures behind its picker's choices
+    (`StyleSources`), the picture file dialog, and the photo as it was when "Photo" was
+    picked (accepted results do not shift its light)."""
+
+    ready = Signal(str)  # a style was chosen and its picture is at hand
+
+    def __init__(
+        self, host: EditorHost, picker: StylePicker, settings: Settings, parent: QObject
+    ) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.picker = picker
+        self.settings = settings
+        self.sources = StyleSources()
+        picker.choosePicture.connect(self.choose_picture)
+        picker.styleChosen.connect(self._on_chosen)
+
+    @property
+    def file(self) -> Path | None:
+        """The picture behind the "Picture…" style, once one was chosen."""
+        return self.sources.file
+
+    def request(self, drawing: np.ndarray, model: Path, **more) -> SemanticRequest:
+        """A request to draw `drawing` over the photo in the chosen style ("Photo" not
+        captured yet: the photo as it is now)."""
+        choice = self.picker.choice()
+        photo = self.host.document.photo
+        if choice == PHOTO_STYLE and not self.sources.has(PHOTO_STYLE):
+            self._capture(PHOTO_STYLE, photo)
+        return self.sources.request(choice, drawing, model, photo.copy(), **more)
+
+    def _capture(self, choice: str, picture: np.ndarray) -> None:
+        self.picker.show_picture(choice, self.sources.capture(choice, picture))
+
+    def choose_picture(self) -> None:
+        """Ask for a picture whose light and colours the model draws in."""
+        patterns = " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS))
+        path, _ = QFileDialog.getOpenFileName(
+            self.picker,
+            "Choose a style picture",
+            self.settings.last_dir(),
+            f"Images ({patterns});;All files (*)",
+        )
+        if path:
+            self.use_picture(Path(path))
+
+    def use_picture(self, path: Path) -> bool:
+        """Make the picture at `path` the "Picture" style (a damaged file is said, not kept)."""
+        try:
+            pixels = load_image(path).rgb
+        except GanpaintError as error:
+            self.host.show_message(str(error))
+            return False
+        self.picker.show_picture(PICTURE_STYLE, self.sources.use_file(path, pixels))
+        self.picker.set_style(PICTURE_STYLE)
+        self._on_chosen(PICTURE_STYLE)
+        return True
+
+    def _on_chosen(self, choice: str) -> None:
+        if choice == PHOTO_STYLE:
+            self._capture(PHOTO_STYLE, self.host.document.photo)  # the photo as it is now
+        if choice == PICTURE_STYLE and not self.sources.has(PICTURE_STYLE):
+            return  # wait for the file
+        self.ready.emit(choice)
+
+    def forget_photo(self) -> None:
+        """A new document: "Photo" means the new photo."""
+        if self.sources.forget_photo():
+            self.picker.show_picture(PHOTO_STYLE, None)
+
+
 class TranslateController(QObject):
-    """The translator panels' model lists and the translate and sketch actions."""
+    """The translator panels' model lists and style pickers, and the translate and
+    sketch actions."""
 
     def __init__(
         self,
@@ -66,10 +153,18 @@ class TranslateController(QObject):
         self.panels = panels
         self.widget = parent
         self._files: list[Path] = []
+        self.styles: dict[str, StyleController] = {}  # the panels with a style picker
         for purpose, panel in panels.items():
             panel.chooseFile.connect(lambda p=purpose: self.choose_translator_file(p))
             panel.model.activated.connect(lambda _i, p=purpose: self._remember(p))
+            if isinstance(panel, StyledPanel):
+                self.styles[purpose] = StyleController(host, panel.style_box, settings, self)
         self.refresh_translators()
+
+    def new_document(self) -> None:
+        """A new document: each "Photo" style means the new photo."""
+        for style in self.styles.values():
+            style.forget_photo()
 
     # -- the model lists ------------------------------------------------------------------
 
@@ -105,8 +200,7 @@ class TranslateController(QObject):
                 except GanpaintError:
                     current = None
                 listed = {path for _n, path, _m in entries}
-            kinds = panel_kinds(purpose)
-            panel.set_models([e for e in entries if e[2].get("kind") in kinds], current)
+            panel.set_models([e for e in entries if panel_runs(purpose, e[2])], current)
 
     def _remember(self, purpose: str) -> None:
         path = self.panels[purpose].model_path()
@@ -123,13 +217,17 @@ class TranslateController(QObject):
             self.use_translator_file(purpose, Path(path))
 
     def use_translator_file(self, purpose: str, path: Path) -> bool:
-        """Use the model file at `path` for `purpose`, if the panel can run its kind."""
-        from ganpaint.models import resolve_model
+        """Use the model file at `path` for `purpose`, if the panel can run it (its kind,
+        and for SPADE the input it reads)."""
+        from ganpaint.models import read_metadata, resolve_model
 
         try:
             resolved = resolve_model(str(path), kind=panel_kinds(purpose))
+            refusal = panel_refusal(purpose, resolved, read_metadata(resolved))
         except GanpaintError as error:
-            self.host.show_message(str(error))
+            refusal = str(error)
+        if refusal:
+            self.host.show_message(refusal)
             return False
         self.settings.set_action_model(purpose, str(resolved))
         panel = self.panels[purpose]
@@ -222,7 +320,8 @@ class TranslateController(QObject):
         )
 
     def sketch_to_image(self) -> bool:
-        """Run the sketch layer through the pix2pix model; the image comes back as a preview."""
+        """Run the sketch layer through the sketch model (SPADE in the chosen style, or
+        pix2pix); the image comes back as a preview."""
         path = self.model_or_say("sketch", NO_SKETCH_MODEL_MESSAGE)
         if path is None:
             return False
@@ -237,13 +336,20 @@ class TranslateController(QObject):
                 [("Edges from photo", self.edges_from_photo)],
             )
             return False
-        request = self.request(
-            "sketch",
-            sketch_input(document.sketch),
-            path,
-            base=document.photo.copy(),
-            label="Sketch to image",
-            accept_text="Accept sketch to image",
-        )
-        job = make_translate_job(request, self.models)
+        sketch = sketch_input(document.sketch)
+        style = self.styles.get("sketch")
+        if reads_sketches(self.panels["sketch"].model_meta() or {}) and style is not None:
+            device = self.choice.job_device()
+            styled = style.request(sketch, path, reads="sketch", device=device)
+            job = make_semantic_job(styled, self.models)
+        else:
+            request = self.request(
+                "sketch",
+                sketch,
+                path,
+                base=document.photo.copy(),
+                label="Sketch to image",
+                accept_text="Accept sketch to image",
+            )
+            job = make_translate_job(request, self.models)
         return self.jobs.run_job(f"Sketch to image with {path.stem}", job)

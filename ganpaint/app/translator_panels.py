@@ -1,6 +1,7 @@
-"""The panels of the edits that run a CycleGAN / pix2pix model: Translate and Sketch to
-image (`TranslatorPanel`), and the semantic brushes with their labels model, style
-picker and Live mode (`LabelsPanel`)."""
+"""The panels of the edits that run a CycleGAN / pix2pix / SPADE model: Translate
+(`TranslatorPanel`), Sketch to image (`SketchPanel`), and the semantic brushes with
+their labels model and Live mode (`LabelsPanel`); the last two share the style picker
+(`StylePicker`) that SPADE models draw in."""
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
@@ -67,7 +68,7 @@ class TranslatorPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.model = QComboBox()
-        self.model.setToolTip("The CycleGAN or pix2pix model this edit uses")
+        self.model.setToolTip("The model this edit uses (CycleGAN, pix2pix or SPADE)")
         self.model.setMinimumContentsLength(14)
         self.model.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -97,6 +98,7 @@ class TranslatorPanel(QWidget):
         if scope:
             form.addRow("Apply to", self.scope)
         form.addRow("Tile size", self.tile)
+        self.form = form
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         if note:
@@ -129,6 +131,11 @@ class TranslatorPanel(QWidget):
         data = self.model.currentData()
         return data[0] if data else None
 
+    def model_meta(self) -> dict | None:
+        """The chosen model's metadata, or None when none is listed."""
+        data = self.model.currentData()
+        return data[1] if data else None
+
     def _fill_directions(self) -> None:
         self.direction.clear()
         data = self.model.currentData()
@@ -137,19 +144,157 @@ class TranslatorPanel(QWidget):
         self.direction.setEnabled(self.direction.count() > 1)
 
 
-class LabelsPanel(TranslatorPanel):
+class StylePicker(QWidget):
+    """Thumbnails of the styles: the mean, the example day, dusk and night, the photo,
+    a picture file; the chosen one is what the next SPADE run uses."""
+
+    styleChosen = Signal(str)  # one of STYLE_CHOICES
+    choosePicture = Signal()  # "Picture…" was pressed: ask for a style picture
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        from ganpaint.edit.semantic import style_examples
+
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        grid.addWidget(QLabel("Style"), 0, 0, 1, 3)
+        self.styles = QButtonGroup(self)
+        self.styles.setExclusive(True)
+        examples = style_examples(STYLE_ICON)
+        mean = np.mean([examples[name] for name in examples], axis=0).astype(np.uint8)
+        for index, name in enumerate(STYLE_CHOICES):
+            button = QToolButton()
+            button.setText(_STYLE_TEXT.get(name, name.capitalize()))
+            button.setToolTip(_STYLE_TIPS.get(name, f"The light of the example {name} scene"))
+            picture = examples.get(name, mean if name == MEAN_STYLE else None)
+            if picture is not None:
+                button.setIcon(thumbnail_icon(picture, STYLE_ICON))
+            else:
+                button.setIcon(icon(_STYLE_ICONS[name]))
+            button.setIconSize(QSize(STYLE_ICON, STYLE_ICON))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setCheckable(True)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.styles.addButton(button, index)
+            grid.addWidget(button, 1 + index // 3, index % 3)
+        self.styles.button(0).setChecked(True)
+        self.styles.idClicked.connect(self._on_clicked)
+
+    def _on_clicked(self, index: int) -> None:
+        name = STYLE_CHOICES[index]
+        if name == PICTURE_STYLE:
+            self.choosePicture.emit()
+        self.styleChosen.emit(name)
+
+    def choice(self) -> str:
+        """The chosen style (one of STYLE_CHOICES); the mean when the model takes none."""
+        if not self.isEnabled():
+            return MEAN_STYLE
+        return STYLE_CHOICES[max(self.styles.checkedId(), 0)]
+
+    def set_style(self, name: str) -> None:
+        self.styles.button(STYLE_CHOICES.index(name)).setChecked(True)
+
+    def show_picture(self, name: str, picture: np.ndarray | None) -> None:
+        """Show `picture` as the thumbnail of the "photo" or "picture" style."""
+        button = self.styles.button(STYLE_CHOICES.index(name))
+        shown = thumbnail_icon(picture, STYLE_ICON) if picture is not None else None
+        button.setIcon(shown or icon(_STYLE_ICONS[name]))
+
+    def follow_model(self, meta: dict | None) -> None:
+        """On for a model that takes a style picture; the first style says "Auto" when the
+        model guesses the light without one."""
+        usable = meta is not None and takes_style(meta)
+        self.setEnabled(usable)
+        guesses = meta is not None and guesses_style(meta)
+        first = self.styles.button(STYLE_CHOICES.index(MEAN_STYLE))
+        first.setText(_GUESS_TEXT if guesses else _STYLE_TEXT[MEAN_STYLE])
+        first.setToolTip(_GUESS_TIP if guesses else _STYLE_TIPS[MEAN_STYLE])
+        self.setToolTip(
+            ""
+            if usable
+            else "This model takes no style picture (pix2pix guesses the light); choose a "
+            "SPADE model with a style encoder to pick day, dusk or night."
+        )
+
+
+class StyledPanel(TranslatorPanel):
+    """A translator panel whose SPADE models draw in a chosen style: the style picker
+    under the model row (it depends on the model), no tiles for SPADE."""
+
+    #: What a SPADE model draws whole, for the tile size's tooltip.
+    drawing = "input"
+
+    def __init__(
+        self,
+        run: QAction,
+        note: str,
+        extra: list[QAction] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(run, scope=False, note=note, extra=extra, parent=parent)
+        self.style_box = StylePicker()
+        self.styles = self.style_box.styles
+        layout = self.layout()
+        form_at = next(i for i in range(layout.count()) if layout.itemAt(i).layout() is self.form)
+        layout.insertWidget(form_at + 1, self.style_box)
+        self.model.currentIndexChanged.connect(lambda _i: self._update_style_box())
+        self._update_style_box()
+
+    def style_choice(self) -> str:
+        """The chosen style (one of STYLE_CHOICES); the mean when the model takes none."""
+        return self.style_box.choice()
+
+    def set_style(self, name: str) -> None:
+        self.style_box.set_style(name)
+
+    def show_style_picture(self, name: str, picture: np.ndarray | None) -> None:
+        self.style_box.show_picture(name, picture)
+
+    def set_models(self, entries: list[tuple[str, object, dict]], current: object = None) -> None:
+        """As the translator panels, and the style picker follows the model chosen now (the
+        list is filled with signals blocked, so a model first in it sends no change)."""
+        super().set_models(entries, current)
+        self._update_style_box()
+
+    def _update_style_box(self) -> None:
+        meta = self.model_meta()
+        spade = meta is not None and meta.get("kind") == "spade"
+        self.tile.setEnabled(not spade)  # SPADE draws the map whole, at a size it learned
+        whole = f"A SPADE model draws the whole {self.drawing} at once (no tiles)"
+        self.tile.setToolTip(whole if spade else TILE_TIP)
+        self.style_box.follow_model(meta)
+
+
+class SketchPanel(StyledPanel):
+    """Sketch to image: the sketch model (pix2pix, or SPADE in the chosen style) and the
+    button that starts a sketch from the photo's edges."""
+
+    drawing = "sketch"
+
+    def __init__(self, run: QAction, edges: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(
+            run,
+            note="Draw edges on the sketch layer (N), or start from the photo's edges; the "
+            "model turns them into an image (a SPADE model in the style you pick, a pix2pix "
+            "model guesses the light).",
+            extra=[edges],
+            parent=parent,
+        )
+
+
+class LabelsPanel(StyledPanel):
     """The semantic brushes: one button per landscape class (its palette colour as the
     swatch), the labels model, Live re-generation and Image from Labels."""
 
     classChosen = Signal(int)
     liveToggled = Signal(bool)
-    styleChosen = Signal(str)  # one of STYLE_CHOICES
-    choosePicture = Signal()  # "Picture…" was pressed: ask for a style picture
+    drawing = "label map"
 
     def __init__(self, run: QAction, brush: QAction, parent: QWidget | None = None) -> None:
         super().__init__(
             run,
-            scope=False,
             note="Pick a class and paint it with the label brush (S); unpainted areas take "
             "the nearest painted class. A SPADE model turns the labels into a landscape "
             "in the light of the style you pick (a pix2pix model guesses the light).",
@@ -183,95 +328,10 @@ class LabelsPanel(TranslatorPanel):
         )
         self.live.toggled.connect(self.liveToggled)
         self.status = StatusLabel()
-        self.style_box = self._style_picker()
         layout = self.layout()
         layout.insertLayout(1, grid)  # under the note, above the model
-        layout.insertWidget(3, self.style_box)  # under the model: it depends on it
         layout.insertWidget(layout.count() - 1, self.live)
         layout.insertWidget(layout.count() - 1, self.status)
-        self.model.currentIndexChanged.connect(lambda _i: self._update_style_box())
-        self._update_style_box()
-
-    def _style_picker(self) -> QWidget:
-        """Thumbnails of the styles: the mean, the example day, dusk and night, the photo,
-        a picture file; the chosen one is what the next run uses."""
-        from ganpaint.edit.semantic import style_examples
-
-        box = QWidget()
-        grid = QGridLayout(box)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(2)
-        title = QLabel("Style")
-        grid.addWidget(title, 0, 0, 1, 3)
-        self.styles = QButtonGroup(self)
-        self.styles.setExclusive(True)
-        examples = style_examples(STYLE_ICON)
-        mean = np.mean([examples[name] for name in examples], axis=0).astype(np.uint8)
-        for index, name in enumerate(STYLE_CHOICES):
-            button = QToolButton()
-            button.setText(_STYLE_TEXT.get(name, name.capitalize()))
-            button.setToolTip(_STYLE_TIPS.get(name, f"The light of the example {name} scene"))
-            picture = examples.get(name, mean if name == MEAN_STYLE else None)
-            if picture is not None:
-                button.setIcon(thumbnail_icon(picture, STYLE_ICON))
-            else:
-                button.setIcon(icon(_STYLE_ICONS[name]))
-            button.setIconSize(QSize(STYLE_ICON, STYLE_ICON))
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setCheckable(True)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            self.styles.addButton(button, index)
-            grid.addWidget(button, 1 + index // 3, index % 3)
-        self.styles.button(0).setChecked(True)
-        self.styles.idClicked.connect(self._on_style_clicked)
-        return box
-
-    def _on_style_clicked(self, index: int) -> None:
-        name = STYLE_CHOICES[index]
-        if name == PICTURE_STYLE:
-            self.choosePicture.emit()
-        self.styleChosen.emit(name)
-
-    def style_choice(self) -> str:
-        """The chosen style (one of STYLE_CHOICES); the mean when the model takes none."""
-        if not self.style_box.isEnabled():
-            return MEAN_STYLE
-        return STYLE_CHOICES[max(self.styles.checkedId(), 0)]
-
-    def set_style(self, name: str) -> None:
-        self.styles.button(STYLE_CHOICES.index(name)).setChecked(True)
-
-    def show_style_picture(self, name: str, picture: np.ndarray | None) -> None:
-        """Show `picture` as the thumbnail of the "photo" or "picture" style."""
-        button = self.styles.button(STYLE_CHOICES.index(name))
-        shown = thumbnail_icon(picture, STYLE_ICON) if picture is not None else None
-        button.setIcon(shown or icon(_STYLE_ICONS[name]))
-
-    def set_models(self, entries: list[tuple[str, object, dict]], current: object = None) -> None:
-        """As the translator panels, and the style picker follows the model chosen now (the
-        list is filled with signals blocked, so a model first in it sends no change)."""
-        super().set_models(entries, current)
-        self._update_style_box()
-
-    def _update_style_box(self) -> None:
-        data = self.model.currentData()
-        usable = bool(data) and takes_style(data[1])
-        spade = bool(data) and data[1].get("kind") == "spade"
-        self.tile.setEnabled(not spade)  # SPADE draws the map whole, at a size it learned
-        self.tile.setToolTip(
-            "A SPADE model draws the whole label map at once (no tiles)" if spade else TILE_TIP
-        )
-        self.style_box.setEnabled(usable)
-        guesses = bool(data) and guesses_style(data[1])
-        first = self.styles.button(STYLE_CHOICES.index(MEAN_STYLE))
-        first.setText(_GUESS_TEXT if guesses else _STYLE_TEXT[MEAN_STYLE])
-        first.setToolTip(_GUESS_TIP if guesses else _STYLE_TIPS[MEAN_STYLE])
-        self.style_box.setToolTip(
-            ""
-            if usable
-            else "This model takes no style picture (pix2pix guesses the light); choose a "
-            "SPADE model with a style encoder to pick day, dusk or night."
-        )
 
     def current_class(self) -> int:
         return max(self.classes.checkedId(), 0)

@@ -46,7 +46,7 @@ from ganpaint.app.panels import InpaintPanel, LayersPanel
 from ganpaint.app.scene import CanvasScene
 from ganpaint.app.theme import icon
 from ganpaint.app.translate_controller import TranslateController
-from ganpaint.app.translator_panels import LabelsPanel, TranslatorPanel
+from ganpaint.app.translator_panels import LabelsPanel, SketchPanel, TranslatorPanel
 from ganpaint.app.view import CanvasView
 from ganpaint.documents.document import Document, Patch
 from ganpaint.session.actions import ACTIONS, MENUS, enabled_actions
@@ -170,13 +170,7 @@ class MainWindow(QMainWindow):
         self._dock("Inpaint and results", "inpaint", self.inpaint_panel)
         self.translate_panel = TranslatorPanel(actions["translate"])
         self._dock("Translate", "translate", self.translate_panel, layers_dock)
-        self.sketch_panel = TranslatorPanel(
-            actions["sketch_to_image"],
-            scope=False,
-            note="Draw edges on the sketch layer (N), or start from the photo's edges; "
-            "a pix2pix model turns them into an image.",
-            extra=[actions["edges_from_photo"]],
-        )
+        self.sketch_panel = SketchPanel(actions["sketch_to_image"], actions["edges_from_photo"])
         self._dock("Sketch to image", "sketch", self.sketch_panel, layers_dock)
         self.labels_panel = LabelsPanel(actions["image_from_labels"], actions["tool_label_brush"])
         self._dock("Semantic brushes", "labels", self.labels_panel, layers_dock)
@@ -345,6 +339,7 @@ class MainWindow(QMainWindow):
             tool.abort()
         self.controller.reset()
         self.labels.stop()
+        self.translate.new_document()  # "Photo" styles mean the new photo
         self.document = document
         self.files.has_image = has_image
         if has_image:

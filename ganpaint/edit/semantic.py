@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from ganpaint.convert import image_to_tensor, tensor_to_image
-from ganpaint.edit.trained_scale import training_setting
+from ganpaint.edit.trained_scale import shrink, training_setting
 from ganpaint.errors import GanpaintError
 from ganpaint.labels import LABEL_NAMES, fill_unlabelled
 from ganpaint.landscapes import render_landscapes, seed_range
@@ -152,7 +152,7 @@ def image_from_labels(
     the class of the nearest labelled one) in the style `style` (a code from
     `style_code`; None: the light the map suggests when the model can guess it, else the
     model's mean style)."""
-    _check_spade(bundle)
+    _check_spade(bundle, "labels")
     filled = fill_unlabelled(np.asarray(labels))
     if filled is None:
         raise GanpaintError("The label map is empty: paint at least one class.")
@@ -160,28 +160,72 @@ def image_from_labels(
     size = working_size(filled.shape, bundle.meta)
     if size != (height, width):
         filled = cv2.resize(filled, (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
-    generator = fold_spectral_norm(bundle.nets["G"].eval())
+    multiple = _generator(bundle).multiple
+    ids = torch.from_numpy(_padded(filled, multiple, cv2.BORDER_REPLICATE)).to(bundle.device)
+    semantics = one_hot_labels(ids[None].long(), len(LABEL_NAMES))
+    return _draw(bundle, semantics, size, (height, width), style)
+
+
+def image_from_sketch(
+    bundle: ModelBundle,
+    sketch: np.ndarray,
+    style: np.ndarray | None = None,
+) -> SemanticResult:
+    """The picture a sketch SPADE model draws for `sketch` (dark lines on white, uint8
+    H×W×3 or H×W, as a pix2pix sketch model reads it) in the style `style` (a code from
+    `style_code`; None: the light the sketch suggests when the model can guess it, else
+    the model's mean style). A large sketch is shrunk to the trained scale with its
+    strokes kept as heavy as the training strokes (`trained_scale.shrink`)."""
+    _check_spade(bundle, "sketch")
+    rgb = np.asarray(sketch)
+    if rgb.ndim == 2:
+        rgb = np.repeat(rgb[:, :, None], 3, axis=2)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1 or rgb.dtype != np.uint8:
+        raise GanpaintError(f"A sketch must be an RGB or grey image, not an array of {rgb.shape}.")
+    height, width = rgb.shape[:2]
+    size = working_size(rgb.shape, bundle.meta)
+    if size != (height, width):
+        rgb = shrink(rgb, size, "sketch")
+    ink = (255.0 - rgb.astype(np.float32).mean(axis=2)) / 255.0
+    multiple = _generator(bundle).multiple
+    padded = _padded(ink, multiple, cv2.BORDER_CONSTANT)  # white paper around the sketch
+    semantics = torch.from_numpy(padded)[None, None].to(bundle.device)
+    return _draw(bundle, semantics, size, (height, width), style)
+
+
+def _generator(bundle: ModelBundle) -> torch.nn.Module:
+    return fold_spectral_norm(bundle.nets["G"].eval())
+
+
+def _draw(
+    bundle: ModelBundle,
+    semantics: torch.Tensor,
+    size: tuple[int, int],
+    full: tuple[int, int],
+    style: np.ndarray | None,
+) -> SemanticResult:
+    """G on the padded input map `semantics` (1, C, H', W'), cropped to `size` and
+    scaled to `full`, in `style`, or in the style the guess S reads from the map."""
+    generator = _generator(bundle)
     code = _style_tensor(bundle, style)
-    ids = torch.from_numpy(_padded(filled, generator.multiple)).to(bundle.device)
     with torch.inference_mode():
-        semantics = one_hot_labels(ids[None].long(), len(LABEL_NAMES))
         if code is None and "S" in bundle.nets:
             code = bundle.nets["S"].eval()(semantics[:, :, : size[0], : size[1]])
         image = generator(semantics, code)[:, :, : size[0], : size[1]]
-        if size != (height, width):
-            image = F.interpolate(image, size=(height, width), mode="bicubic", align_corners=False)
+        if size != full:
+            image = F.interpolate(image, size=full, mode="bicubic", align_corners=False)
     return SemanticResult(tensor_to_image(image[0].float().cpu()), size)
 
 
-def _padded(ids: np.ndarray, multiple: int) -> np.ndarray:
-    """`ids` padded at the bottom and right with the nearest class, to multiples of
-    `multiple` and at least two of them (the generator starts from 2 x 2 cells: its
-    instance norm has nothing to normalise in one)."""
-    height, width = ids.shape
+def _padded(values: np.ndarray, multiple: int, border: int) -> np.ndarray:
+    """`values` padded at the bottom and right (the nearest class for label maps, blank
+    paper for sketches) to multiples of `multiple` and at least two of them (the
+    generator starts from 2 x 2 cells: its instance norm has nothing to normalise in one)."""
+    height, width = values.shape
     bottom, right = (max(2 * multiple, -(-n // multiple) * multiple) - n for n in (height, width))
     if not bottom and not right:
-        return ids
-    return cv2.copyMakeBorder(ids, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
+        return values
+    return cv2.copyMakeBorder(values, 0, bottom, 0, right, border, value=0)
 
 
 def _style_tensor(bundle: ModelBundle, style: np.ndarray | None) -> torch.Tensor | None:
@@ -197,8 +241,25 @@ def _style_tensor(bundle: ModelBundle, style: np.ndarray | None) -> torch.Tensor
     return torch.from_numpy(code)[None].to(bundle.device)
 
 
-def _check_spade(bundle: ModelBundle) -> None:
+def input_map(meta: dict[str, Any]) -> str:
+    """What a SPADE model reads, by its metadata: "labels" (label maps; files from before
+    sketch models say nothing) or "sketch"."""
+    return str(meta.get("input_map") or "labels")
+
+
+def reads_sketches(meta: dict[str, Any]) -> bool:
+    """Whether a model, by its metadata, is a SPADE model that draws line sketches."""
+    return meta.get("kind") == "spade" and input_map(meta) == "sketch"
+
+
+def _check_spade(bundle: ModelBundle, reads: str | None = None) -> None:
     if bundle.kind != "spade":
         raise GanpaintError(
-            f"{bundle.name!r} is a {bundle.kind} model; label maps with styles need a SPADE model."
+            f"{bundle.name!r} is a {bundle.kind} model; drawing in a style needs a SPADE model."
+        )
+    if reads is not None and input_map(bundle.meta) != reads:
+        what = {"labels": "label maps", "sketch": "line sketches"}
+        raise GanpaintError(
+            f"{bundle.name!r} draws {what.get(input_map(bundle.meta), 'other inputs')}, not "
+            f"{what[reads]}; choose a SPADE model made for {what[reads]}."
         )

@@ -179,8 +179,13 @@ def describe(bundle_or_path: ModelBundle | PathLike) -> str:
         lines.append(f"  latent:      {meta.get('nz')} values, {meta.get('latent')} prior")
     elif meta["kind"] == "spade":
         a, b = meta.get("domains", {}).get("A"), meta.get("domains", {}).get("B")
+        reads = (
+            "one channel of ink"
+            if meta.get("input_map") == "sketch"
+            else f"{meta.get('channels_in')} classes"
+        )
         lines.append(
-            f"  translates:  {a} ({meta.get('channels_in')} classes) -> {b}, sides multiples of "
+            f"  translates:  {a} ({reads}) -> {b}, sides multiples of "
             f"{meta.get('size_multiple')}; style code of {meta.get('style_dim')} values"
         )
     else:

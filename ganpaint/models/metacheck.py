@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ganpaint.models.spade import INPUT_MAPS
+
 #: Inclusive ranges of the integer hyper-parameters the architectures take.
 INT_RANGES: dict[str, tuple[int, int]] = {
     "nz": (1, 4096),
@@ -165,6 +167,15 @@ def _check_spade(meta: dict[str, Any]) -> None:
             raise ValueError(
                 f"{prefix}'s style_dim is {config.get('style_dim')!r} but G's is {style!r}"
             )
+    input_map = meta.get("input_map", "labels")
+    if input_map not in INPUT_MAPS:
+        raise ValueError(
+            f"input_map must be one of {', '.join(INPUT_MAPS)}, not {_short(input_map)}"
+        )
+    if input_map == "sketch" and generator.get("label_nc") != 1:
+        raise ValueError(
+            f"a sketch model's G reads one channel of ink, not {generator.get('label_nc')!r}"
+        )
     guess = _config(meta, "S")
     if guess and guess.get("label_nc") != generator.get("label_nc"):
         raise ValueError(

@@ -44,6 +44,9 @@ from ganpaint.models.init import INIT_STD
 from ganpaint.models.init import init_weights as _plain_init
 
 NORMS = ("instance", "batch")
+#: What a generator reads: a one-hot label map, or a line sketch as one channel of ink
+#: (1 on a line, 0 on paper); a model file says which as `input_map`.
+INPUT_MAPS = ("labels", "sketch")
 TOP_MULT = 16  # the widest block is 16·ngf, as in the paper
 MAX_UP = 8
 #: 1: the last SPADE block works at the output's size (the paper); 2: at half of it, and

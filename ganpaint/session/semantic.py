@@ -1,11 +1,11 @@
-"""The Image from Labels job for SPADE models: `ganpaint.edit.semantic` cut down to what
-the app keeps.
+"""The SPADE jobs, Image from Labels and Sketch to image: `ganpaint.edit.semantic` cut
+down to what the app keeps.
 
-No Qt: the request holds copies of the label layer, the photo the result replaces and
-the style picture the user chose (or none: the light the map suggests, or the model's
-mean style when it cannot guess); the job loads
-the model on the worker, takes the picture's style code and draws the label map, and
-hands back the whole picture in the `InpaintOutcome` form of the result flow.
+No Qt: the request holds copies of the label layer or the sketch, the photo the result
+replaces and the style picture the user chose (or none: the light the map suggests, or
+the model's mean style when it cannot guess); the job loads the model on the worker,
+takes the picture's style code and draws the map, and hands back the whole picture in
+the `InpaintOutcome` form of the result flow.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from ganpaint.edit.semantic import (
     EXAMPLE_STYLES,
     guesses_style,
     image_from_labels,
+    image_from_sketch,
     small_style_picture,
     style_code,
     style_examples,
@@ -42,26 +44,47 @@ STYLE_CHOICES: tuple[str, ...] = (MEAN_STYLE, *EXAMPLE_STYLES, PHOTO_STYLE, PICT
 __all__ = [
     "STYLE_CHOICES",
     "LabelsRequest",
+    "SemanticRequest",
     "StyleSources",
     "guesses_style",
     "make_labels_job",
+    "make_semantic_job",
     "takes_style",
 ]
 
+#: What each input map is drawn with: the edit function, the result's label and its
+#: undo step's name.
+_DRAWINGS = {
+    "labels": (image_from_labels, "Image from labels", "Accept image from labels"),
+    "sketch": (image_from_sketch, "Sketch to image", "Accept sketch to image"),
+}
+
 
 @dataclass
-class LabelsRequest:
+class SemanticRequest:
     """What to draw (copies taken at the start), with which model, in which light."""
 
-    labels: np.ndarray  # class ids uint8 H×W, gaps = unlabelled
+    drawing: np.ndarray  # class ids uint8 H×W (gaps unlabelled), or a sketch (`reads`)
     model: Path
     base: np.ndarray  # the photo the result replaces, uint8 H×W×3
     style: np.ndarray | None = None  # the style picture, uint8 RGB; None: guess or mean
     style_name: str = ""  # for the result's label ("dusk", "the photo", a file name)
     style_key: str = ""  # names this picture for the code cache ("": do not cache)
     device: str = "cpu"
-    label: str = "Image from labels"
-    accept_text: str = "Accept image from labels"
+    reads: str = "labels"  # what `drawing` is: "labels" or "sketch" (dark lines on white)
+    label: str = ""  # "": what `reads` is drawn as ("Image from labels", "Sketch to image")
+    accept_text: str = ""  # "": "Accept image from labels" or "Accept sketch to image"
+
+    def __post_init__(self) -> None:
+        if self.reads not in _DRAWINGS:
+            raise ValueError(f"reads must be one of {', '.join(_DRAWINGS)}, not {self.reads!r}")
+        _draw, label, accept = _DRAWINGS[self.reads]
+        self.label = self.label or label
+        self.accept_text = self.accept_text or accept
+
+
+#: The name the labels code (and its tests) know the request by.
+LabelsRequest = SemanticRequest
 
 
 class StyleSources:
@@ -100,6 +123,17 @@ class StyleSources:
             return style_examples()[choice], choice
         return self._captured.get(choice, (None, ""))
 
+    def request(
+        self, choice: str, drawing: np.ndarray, model: Path, base: np.ndarray, **more: Any
+    ) -> SemanticRequest:
+        """A request to draw `drawing` in the style `choice` stands for (a photo or file
+        not captured yet: the model's guess or mean, unnamed)."""
+        picture, key = self.picture(choice)
+        name = self.name(choice) if picture is not None else ""
+        return SemanticRequest(
+            drawing, model, base, style=picture, style_key=key, style_name=name, **more
+        )
+
     def name(self, choice: str) -> str:
         """How a result's label names the style ("dusk", "the photo's", "sunset.png's")."""
         if choice == PHOTO_STYLE:
@@ -115,7 +149,7 @@ _codes: dict[tuple[Path, str], np.ndarray] = {}
 _MAX_CODES = 32
 
 
-def _code(bundle: ModelBundle, request: LabelsRequest) -> np.ndarray:
+def _code(bundle: ModelBundle, request: SemanticRequest) -> np.ndarray:
     assert request.style is not None
     if not request.style_key:
         return style_code(bundle, request.style)
@@ -127,10 +161,11 @@ def _code(bundle: ModelBundle, request: LabelsRequest) -> np.ndarray:
     return _codes[key]
 
 
-def make_labels_job(
-    request: LabelsRequest, slot: ChosenModels
+def make_semantic_job(
+    request: SemanticRequest, slot: ChosenModels
 ) -> Callable[[Callable[[Progress], None], CancelToken], InpaintOutcome]:
     """The job function for a JobRunner: the whole picture as one candidate."""
+    draw = _DRAWINGS[request.reads][0]
 
     def job(progress: Callable[[Progress], None], cancel: CancelToken) -> InpaintOutcome:
         start = time.perf_counter()
@@ -139,7 +174,7 @@ def make_labels_job(
         cancel.raise_if_cancelled()
         loaded = time.perf_counter()
         code = _code(bundle, request) if request.style is not None else None
-        result = image_from_labels(bundle, request.labels, code)
+        result = draw(bundle, request.drawing, code)
         box = nonzero_box(np.ones(request.base.shape[:2], bool))
         end = time.perf_counter()
         light = f", {request.style_name} style" if request.style_name else ""
@@ -147,7 +182,7 @@ def make_labels_job(
         return InpaintOutcome(
             box=box,
             candidates=[result.image],
-            method="labels",
+            method=request.reads,
             seconds=end - start,
             label=f"{request.label} ({name}{light}, {end - start:.2f} s)",
             accept_text=request.accept_text,
@@ -156,3 +191,6 @@ def make_labels_job(
         )
 
     return job
+
+
+make_labels_job = make_semantic_job

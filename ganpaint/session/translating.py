@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ganpaint.edit.progress import CancelToken, Progress
+from ganpaint.edit.semantic import input_map
 from ganpaint.edit.trained_scale import translate_at_scale
 from ganpaint.errors import MaskError
 from ganpaint.geometry import nonzero_box
@@ -25,14 +26,21 @@ from ganpaint.session.inpainting import InpaintOutcome
 from ganpaint.session.models import ChosenModels
 
 TRANSLATOR_KINDS = ("cyclegan", "pix2pix")
-#: The model kinds each panel lists (others: TRANSLATOR_KINDS); SPADE draws label maps only.
-PANEL_KINDS: dict[str, tuple[str, ...]] = {"labels": ("pix2pix", "spade")}
+#: The model kinds each panel lists (others: TRANSLATOR_KINDS).
+PANEL_KINDS: dict[str, tuple[str, ...]] = {
+    "labels": ("pix2pix", "spade"),
+    "sketch": ("cyclegan", "pix2pix", "spade"),
+}
+#: What a SPADE model must read to be listed in a panel (`edit.semantic.input_map`).
+PANEL_INPUTS = {"labels": "labels", "sketch": "sketch"}
+_INPUT_NAMES = {"labels": "label maps", "sketch": "line sketches"}
+_PANEL_NAMES = {"labels": "Semantic brushes", "sketch": "Sketch to image"}
 DEFAULT_TILE = 512
 
 NO_SKETCH_MODEL_MESSAGE = (
-    "No sketch model is installed (edges2landscape, a pix2pix model, is the default), so the "
-    "sketch cannot become an image yet: choose a pix2pix model file (.safetensors), or "
-    "import a reference .pth with Model → Model Manager…."
+    "No sketch model is installed (edges2landscape, a SPADE model with styles, is the "
+    "default), so the sketch cannot become an image yet: choose a SPADE sketch or pix2pix "
+    "model file (.safetensors), or import a reference .pth with Model → Model Manager…."
 )
 
 NO_TRANSLATOR_MESSAGE = (
@@ -45,6 +53,29 @@ NO_TRANSLATOR_MESSAGE = (
 def panel_kinds(purpose: str) -> tuple[str, ...]:
     """The model kinds the panel of `purpose` (translate, sketch, labels) can run."""
     return PANEL_KINDS.get(purpose, TRANSLATOR_KINDS)
+
+
+def panel_runs(purpose: str, meta: dict) -> bool:
+    """Whether the panel of `purpose` can run the model with metadata `meta`: one of its
+    kinds, and a SPADE model only when it reads that panel's input (labels or sketches)."""
+    kind = meta.get("kind")
+    if kind not in panel_kinds(purpose):
+        return False
+    return kind != "spade" or input_map(meta) == PANEL_INPUTS.get(purpose)
+
+
+def panel_refusal(purpose: str, path: Path, meta: dict) -> str:
+    """Why the panel of `purpose` cannot run the SPADE model at `path` ("" when it can):
+    it reads the other panel's input."""
+    if meta.get("kind") != "spade" or purpose not in PANEL_INPUTS or panel_runs(purpose, meta):
+        return ""
+    reads, wanted = input_map(meta), _INPUT_NAMES[PANEL_INPUTS[purpose]]
+    elsewhere = next((p for p, given in PANEL_INPUTS.items() if given == reads), None)
+    where = f" (use it under {_PANEL_NAMES[elsewhere]})" if elsewhere else ""
+    return (
+        f"{path.name} is a SPADE model that draws {_INPUT_NAMES.get(reads, reads)}{where}, "
+        f"not {wanted}; choose a model made for {wanted} here."
+    )
 
 
 def translator_models() -> list:

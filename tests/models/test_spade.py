@@ -176,3 +176,19 @@ def test_a_style_guess_that_does_not_fit_the_generator_is_refused(tmp_path: Path
         ModelBundle.create("spade", {**bundle.nets, "S": guess}).save(path)
         with pytest.raises(ModelFileError, match=f"S's {name}"):
             load(path)
+
+
+def test_a_file_that_says_it_reads_sketches_needs_one_channel_of_ink(tmp_path: Path) -> None:
+    """A sketch model's G reads one channel; a label model's file that claims to read
+    sketches, or an input nobody draws, is refused as a damaged file."""
+    labels_model = _spade_bundle()  # G reads 7 classes
+    for claim, says in (("sketch", "one channel of ink"), ("photo", "input_map")):
+        labels_model.meta["input_map"] = claim
+        path = labels_model.save(tmp_path / f"{claim}.safetensors")
+        with pytest.raises(ModelFileError, match=says):
+            load(path)
+    sketch_g = SpadeGenerator(label_nc=1, ngf=4, n_up=3, style_dim=8, spade_hidden=8)
+    meta = {"input_map": "sketch", "domains": {"A": "sketch", "B": "photo"}}
+    path = ModelBundle.create("spade", {"G": sketch_g}, meta).save(tmp_path / "ink.safetensors")
+    assert load(path).meta["input_map"] == "sketch"
+    assert "sketch (one channel of ink) -> photo" in describe(path)

@@ -211,7 +211,8 @@ def test_lambda_l1_pulls_g_to_the_photo_and_leaves_d_alone(tmp_path: Path) -> No
         (["--size", "40"], "multiple of 16"),
         (["--size", "16"], "at least 32"),
         (["--n-layers-d", "7"], "--n-layers-d"),
-        (["--data", "synthetic:landscapes:edges2photo"], "label maps"),
+        (["--data", "synthetic:landscapes:day2night"], "label maps or sketches"),
+        (["--data", "synthetic:landscapes:edges2photo", "--input-map", "labels"], "sketch maps"),
     ],
 )
 def test_bad_options_are_one_line_and_exit_2(

@@ -1,0 +1,107 @@
+"""Line sketches to pictures with a sketch SPADE model and a style picture
+(`ganpaint.edit.semantic.image_from_sketch`), as Sketch to Image and `ganpaint sketch`
+run them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ganpaint.edit.semantic import (
+    image_from_labels,
+    image_from_sketch,
+    reads_sketches,
+    style_code,
+    style_examples,
+)
+from ganpaint.errors import GanpaintError
+from ganpaint.models.bundle import ModelBundle, load
+from ganpaint.models.spade import SpadeGenerator
+from ganpaint.models.style_guess import SpadeStyleGuess
+
+
+@pytest.fixture
+def sketch_model(tmp_path: Path, save_sketch_spade) -> ModelBundle:
+    return load(save_sketch_spade(tmp_path / "sketch.safetensors")).eval()
+
+
+def _with_guess(bundle: ModelBundle) -> ModelBundle:
+    """`bundle` with a style guess whose code is far from 0 (a visibly other light)."""
+    torch.manual_seed(0)
+    guess = SpadeStyleGuess(label_nc=1, style_dim=8, ndf=4)
+    with torch.no_grad():
+        guess.code.bias.fill_(1.5)
+    return ModelBundle.create("spade", {**bundle.nets, "S": guess}, bundle.meta).eval()
+
+
+def _sketch(height: int = 48, width: int = 64) -> np.ndarray:
+    """Dark lines on white, as the sketch layer becomes the model's input."""
+    rgb = np.full((height, width, 3), 255, np.uint8)
+    rgb[height // 3, :] = 0  # a horizon
+    rgb[5 : height // 3, width // 2] = 0  # a tree
+    return rgb
+
+
+def test_a_sketch_model_draws_a_sketch_in_a_chosen_style_the_same_every_time(
+    sketch_model: ModelBundle,
+) -> None:
+    bundle, examples = sketch_model, style_examples(64)
+    assert reads_sketches(bundle.meta)
+    day, night = style_code(bundle, examples["day"]), style_code(bundle, examples["night"])
+    first = image_from_sketch(bundle, _sketch(), day)
+    assert first.image.shape == (48, 64, 3) and first.image.dtype == np.uint8
+    assert np.array_equal(first.image, image_from_sketch(bundle, _sketch(), day).image)
+    assert not np.array_equal(first.image, image_from_sketch(bundle, _sketch(), night).image)
+    # the lines steer the picture: another sketch, another picture
+    other = _sketch()
+    other[:, 10] = 0
+    assert not np.array_equal(first.image, image_from_sketch(bundle, other, day).image)
+
+
+def test_a_grey_sketch_reads_as_its_rgb_copy(sketch_model: ModelBundle) -> None:
+    bundle, sketch = sketch_model, _sketch()
+    grey = image_from_sketch(bundle, sketch[:, :, 0]).image
+    assert np.array_equal(grey, image_from_sketch(bundle, sketch).image)
+
+
+def test_without_a_style_a_model_with_a_guess_draws_the_light_the_sketch_suggests(
+    sketch_model: ModelBundle,
+) -> None:
+    guessing, plain = _with_guess(sketch_model), sketch_model
+    drawn = image_from_sketch(guessing, _sketch()).image
+    assert np.array_equal(drawn, image_from_sketch(guessing, _sketch()).image)
+    assert not np.array_equal(drawn, image_from_sketch(plain, _sketch()).image)
+
+
+def test_a_sketch_larger_than_the_trained_scenes_is_made_smaller_and_scaled_back(
+    sketch_model: ModelBundle,
+) -> None:
+    result = image_from_sketch(sketch_model, _sketch(300, 410))
+    assert result.image.shape == (300, 410, 3)
+    assert min(result.working_size) == 40  # the trained scene side (load 40, zoom 1)
+
+
+def test_a_sketch_of_odd_size_or_smaller_than_the_generator_starts_from_still_draws(
+    sketch_model: ModelBundle,
+) -> None:
+    for height, width in ((13, 21), (33, 47)):
+        assert image_from_sketch(sketch_model, _sketch(height, width)).image.shape == (
+            height, width, 3,
+        )  # fmt: skip
+
+
+def test_the_wrong_input_for_a_model_is_refused_in_one_sentence(
+    sketch_model: ModelBundle,
+) -> None:
+    with pytest.raises(GanpaintError, match="draws line sketches, not label maps"):
+        image_from_labels(sketch_model, np.zeros((32, 32), np.uint8))
+    labels_model = ModelBundle.create(
+        "spade", {"G": SpadeGenerator(ngf=4, n_up=3, style_dim=0, spade_hidden=8)}, {}
+    )
+    with pytest.raises(GanpaintError, match="draws label maps, not line sketches"):
+        image_from_sketch(labels_model, _sketch())
+    with pytest.raises(GanpaintError, match="RGB or grey image"):
+        image_from_sketch(sketch_model, np.zeros((8, 8, 4), np.uint8))
