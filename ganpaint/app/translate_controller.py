@@ -29,6 +29,7 @@ from ganpaint.session.models import ChosenModels
 from ganpaint.session.semantic import (
     PHOTO_STYLE,
     PICTURE_STYLE,
+    SKETCH_ACCEPT,
     SemanticRequest,
     StyleSources,
     make_semantic_job,
@@ -319,9 +320,10 @@ class TranslateController(QObject):
             8000,
         )
 
-    def sketch_to_image(self) -> bool:
+    def sketch_to_image(self, restyle: bool = False) -> bool:
         """Run the sketch layer through the sketch model (SPADE in the chosen style, or
-        pix2pix); the image comes back as a preview."""
+        pix2pix); the image comes back as a preview. `restyle`: the result replaces the
+        sketch result on offer (the same sketch in another style), not a new entry."""
         path = self.model_or_say("sketch", NO_SKETCH_MODEL_MESSAGE)
         if path is None:
             return False
@@ -349,7 +351,7 @@ class TranslateController(QObject):
                 path,
                 base=document.photo.copy(),
                 label="Sketch to image",
-                accept_text="Accept sketch to image",
+                accept_text=SKETCH_ACCEPT,
             )
             job = make_translate_job(request, self.models)
-        return self.jobs.run_job(f"Sketch to image with {path.stem}", job)
+        return self.jobs.run_job(f"Sketch to image with {path.stem}", job, continues=restyle)

@@ -53,6 +53,7 @@ from ganpaint.session.actions import ACTIONS, MENUS, enabled_actions
 from ganpaint.session.igan import IganOutcome
 from ganpaint.session.models import ChosenModels
 from ganpaint.session.results import Results
+from ganpaint.session.semantic import SKETCH_ACCEPT
 from ganpaint.session.tools import TOOL_CLASSES, Tool
 
 UNDO_LIMIT = 200
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
         self.labels = LabelsController(
             self, self.controller, results, self.translate, self.labels_panel
         )
+        self.translate.styles["sketch"].ready.connect(lambda _c: self._restyle_sketch())
         self.igan = IganController(
             self,
             self.controller,
@@ -332,6 +334,12 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     # ------------------------------------------------------------------ the document
+
+    def _restyle_sketch(self) -> None:
+        """A style picked while a sketch result is on offer: draw the sketch again in it,
+        in that result's place (as the semantic brushes do)."""
+        if self.results.newest_on_offer(SKETCH_ACCEPT) and not self.controller.runner.busy:
+            self.translate.sketch_to_image(restyle=True)
 
     def set_document(self, document: Document, has_image: bool = True) -> None:
         """Show `document`, dropping the old one, its undo history and its results."""

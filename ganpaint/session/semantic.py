@@ -42,21 +42,23 @@ PHOTO_STYLE = "photo"
 PICTURE_STYLE = "picture"
 STYLE_CHOICES: tuple[str, ...] = (MEAN_STYLE, *EXAMPLE_STYLES, PHOTO_STYLE, PICTURE_STYLE)
 __all__ = [
+    "SKETCH_ACCEPT",
     "STYLE_CHOICES",
-    "LabelsRequest",
     "SemanticRequest",
     "StyleSources",
     "guesses_style",
-    "make_labels_job",
     "make_semantic_job",
     "takes_style",
 ]
 
+#: The undo step of an accepted sketch result, whichever model drew it (a style picked
+#: while one is on offer draws it again).
+SKETCH_ACCEPT = "Accept sketch to image"
 #: What each input map is drawn with: the edit function, the result's label and its
 #: undo step's name.
 _DRAWINGS = {
     "labels": (image_from_labels, "Image from labels", "Accept image from labels"),
-    "sketch": (image_from_sketch, "Sketch to image", "Accept sketch to image"),
+    "sketch": (image_from_sketch, "Sketch to image", SKETCH_ACCEPT),
 }
 
 
@@ -81,10 +83,6 @@ class SemanticRequest:
         _draw, label, accept = _DRAWINGS[self.reads]
         self.label = self.label or label
         self.accept_text = self.accept_text or accept
-
-
-#: The name the labels code (and its tests) know the request by.
-LabelsRequest = SemanticRequest
 
 
 class StyleSources:
@@ -191,6 +189,3 @@ def make_semantic_job(
         )
 
     return job
-
-
-make_labels_job = make_semantic_job

@@ -75,9 +75,14 @@ def test_sketch_to_image_draws_the_sketch_in_the_style_picked_under_the_model(
     assert np.array_equal(night, _sketch_result(qtbot, window))  # the same style repeats
     assert np.array_equal(window.document.photo, before)  # previews until accepted
 
-    panel.styles.button(STYLE_CHOICES.index("photo")).click()  # the photo as it is now
-    in_photo_light = _sketch_result(qtbot, window)
+    entries = len(window.results.history)
+    with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
+        # another style while a sketch result is on offer: drawn again in its place, in
+        # the light of the photo as it is now
+        panel.styles.button(STYLE_CHOICES.index("photo")).click()
+    in_photo_light = window.results.current.candidates[0].copy()
     assert "the photo's style" in window.results.current.label
+    assert len(window.results.history) == entries
     window.controller.accept()
     assert window.undo_stack.undoText() == "Accept sketch to image"
     assert np.array_equal(window.document.photo, in_photo_light)

@@ -116,10 +116,10 @@ def test_a_live_session_encodes_each_style_picture_once(monkeypatch, tmp_path) -
     base = np.zeros((50, 70, 3), np.uint8)
     slot = ChosenModels()
     for key in ("dusk", "dusk", "photo#1", "dusk"):
-        request = session.LabelsRequest(
+        request = session.SemanticRequest(
             _strokes(), path, base, style=style_examples(64)["dusk"], style_key=key
         )
-        session.make_labels_job(request, slot)(lambda _p: None, CancelToken())
+        session.make_semantic_job(request, slot)(lambda _p: None, CancelToken())
     assert len(calls) == 2  # "dusk" once, "photo#1" once
 
 
