@@ -356,7 +356,12 @@ def cmd_sketch(args: argparse.Namespace) -> int:
 
     Without --model, a label map in the brushes' palette goes to the default labels
     model and anything else to the default sketch model."""
-    from ganpaint.edit.semantic import reads_sketches
+    from ganpaint.edit.semantic import (
+        EXAMPLE_STYLES,
+        known_lights,
+        reads_sketches,
+        unknown_light_message,
+    )
     from ganpaint.labels import label_map_in
 
     jobs = _translation_jobs(args)
@@ -365,6 +370,9 @@ def cmd_sketch(args: argparse.Namespace) -> int:
     labels = args.model is None and label_map_in(load_image(jobs[0][0]).rgb) is not None
     purpose = "labels" if labels else "sketch"
     bundle = _load_bundle(args.model, purpose, ("pix2pix", "spade"), args.device)
+    unknown = args.style in EXAMPLE_STYLES and args.style not in known_lights(bundle.meta)
+    if bundle.kind == "spade" and unknown:
+        raise GanpaintError(unknown_light_message(args.style, bundle.meta))
     if bundle.kind == "spade":
         return _run_semantic(args, jobs, bundle, style, sketches=reads_sketches(bundle.meta))
     if style is not None:

@@ -418,3 +418,21 @@ def test_sketch_with_a_style_draws_a_line_sketch_in_that_light(
     assert night.shape == (60, 80, 3)
     assert np.array_equal(night, load_image(tmp_path / "again.png").rgb)
     assert not np.array_equal(night, load_image(tmp_path / "day.png").rgb)
+
+
+def test_sketch_refuses_an_example_light_the_model_never_learned(
+    sketch_spade: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ganpaint.models.bundle import load as load_bundle
+
+    bundle = load_bundle(sketch_spade)
+    bundle.meta["lights"] = ["day", "dusk"]
+    day_and_dusk = bundle.save(tmp_path / "day-and-dusk.safetensors")
+    lines = np.full((48, 64, 3), 255, np.uint8)
+    lines[20, :] = 0
+    sketch = save_image(tmp_path / "sketch.png", lines)
+    argv = ["sketch", str(sketch), "--model", str(day_and_dusk), "-o", "out.png"]
+    assert main([*argv, "--style", "night"]) == 2
+    _one_line_error(capsys, "learned day and dusk light only")
+    assert not (tmp_path / "out.png").exists()
+    assert main([*argv, "--style", "dusk"]) == 0

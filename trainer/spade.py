@@ -319,6 +319,19 @@ def label_test_set(
     return torch.stack([a for a, _ in pairs]), torch.stack([b for _, b in pairs])
 
 
+#: The example lights (ganpaint.edit.semantic.EXAMPLE_STYLES) that each rendered photo
+#: kind shows: "day" renders are by day or at dusk, "scene" renders day to night.
+_LIGHTS_OF_KIND = {"day": ["day", "dusk"], "scene": ["day", "dusk", "night"]}
+
+
+def _synthetic_lights(spec: str) -> list[str] | None:
+    """The lights a synthetic pair's photos show (None for a folder: not known)."""
+    if not is_synthetic(spec):
+        return None
+    pair = parse_synthetic_spec(spec).pair
+    return _LIGHTS_OF_KIND.get(check_pair(pair)[1]) if pair is not None else None
+
+
 # -- losses ---------------------------------------------------------------------------------
 Features = list[list[torch.Tensor]]
 
@@ -512,6 +525,9 @@ class SpadeTask(Task):
         input_map = self.config.input_map or "labels"
         described: dict[str, Any] = {"domains": {"A": input_map, "B": "photo"},
                                      "input_map": input_map}  # fmt: skip
+        lights = _synthetic_lights(self.config.data)
+        if lights is not None:
+            described["lights"] = lights
         if input_map == "labels":
             described["classes"] = list(LABEL_NAMES)
         meta = {**described, **meta}

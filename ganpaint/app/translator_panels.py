@@ -27,12 +27,15 @@ from ganpaint.app.statuslabel import StatusLabel
 from ganpaint.app.theme import icon
 from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
 from ganpaint.session.semantic import (
+    EXAMPLE_STYLES,
     MEAN_STYLE,
     PHOTO_STYLE,
     PICTURE_STYLE,
     STYLE_CHOICES,
     guesses_style,
+    known_lights,
     takes_style,
+    unknown_light_message,
 )
 from ganpaint.session.translating import directions
 
@@ -50,6 +53,10 @@ _STYLE_TIPS = {
     PHOTO_STYLE: "The light and colours of the photo being edited",
     PICTURE_STYLE: "The light and colours of a picture of your own (choose a file)",
 }
+
+
+def _style_tip(name: str) -> str:
+    return _STYLE_TIPS.get(name, f"The light of the example {name} scene")
 
 
 class TranslatorPanel(QWidget):
@@ -166,7 +173,7 @@ class StylePicker(QWidget):
         for index, name in enumerate(STYLE_CHOICES):
             button = QToolButton()
             button.setText(_STYLE_TEXT.get(name, name.capitalize()))
-            button.setToolTip(_STYLE_TIPS.get(name, f"The light of the example {name} scene"))
+            button.setToolTip(_style_tip(name))
             picture = examples.get(name, mean if name == MEAN_STYLE else None)
             if picture is not None:
                 button.setIcon(thumbnail_icon(picture, STYLE_ICON))
@@ -207,6 +214,15 @@ class StylePicker(QWidget):
         model guesses the light without one."""
         usable = meta is not None and takes_style(meta)
         self.setEnabled(usable)
+        known = known_lights(meta or {})
+        for name in EXAMPLE_STYLES:
+            button = self.styles.button(STYLE_CHOICES.index(name))
+            button.setEnabled(name in known)
+            button.setToolTip(
+                _style_tip(name) if name in known else unknown_light_message(name, meta or {})
+            )
+            if button.isChecked() and name not in known:
+                self.styles.button(STYLE_CHOICES.index(MEAN_STYLE)).setChecked(True)
         guesses = meta is not None and guesses_style(meta)
         first = self.styles.button(STYLE_CHOICES.index(MEAN_STYLE))
         first.setText(_GUESS_TEXT if guesses else _STYLE_TEXT[MEAN_STYLE])

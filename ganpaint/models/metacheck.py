@@ -176,6 +176,9 @@ def _check_spade(meta: dict[str, Any]) -> None:
         raise ValueError(
             f"a sketch model's G reads one channel of ink, not {generator.get('label_nc')!r}"
         )
+    lights = meta.get("lights", [])
+    if not isinstance(lights, list) or not all(isinstance(v, str) for v in lights):
+        raise ValueError(f"lights must be a list of light names, not {_short(lights)}")
     guess = _config(meta, "S")
     if guess and guess.get("label_nc") != generator.get("label_nc"):
         raise ValueError(

@@ -24,10 +24,12 @@ from ganpaint.edit.semantic import (
     guesses_style,
     image_from_labels,
     image_from_sketch,
+    known_lights,
     small_style_picture,
     style_code,
     style_examples,
     takes_style,
+    unknown_light_message,
 )
 from ganpaint.geometry import nonzero_box
 from ganpaint.models.bundle import ModelBundle
@@ -42,13 +44,16 @@ PHOTO_STYLE = "photo"
 PICTURE_STYLE = "picture"
 STYLE_CHOICES: tuple[str, ...] = (MEAN_STYLE, *EXAMPLE_STYLES, PHOTO_STYLE, PICTURE_STYLE)
 __all__ = [
+    "EXAMPLE_STYLES",
     "SKETCH_ACCEPT",
     "STYLE_CHOICES",
     "SemanticRequest",
     "StyleSources",
     "guesses_style",
+    "known_lights",
     "make_semantic_job",
     "takes_style",
+    "unknown_light_message",
 ]
 
 #: The undo step of an accepted sketch result, whichever model drew it (a style picked

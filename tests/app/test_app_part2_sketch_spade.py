@@ -130,3 +130,23 @@ def test_a_spade_model_of_the_other_input_is_refused_and_nothing_changes(
         assert panel.model_path() == chosen
         assert window.settings.action_model(purpose) == remembered
         assert other not in _listed(panel)
+
+
+def test_the_picker_offers_only_the_lights_the_model_learned(
+    qtbot, save_sketch_spade, window: MainWindow, tmp_path: Path
+) -> None:
+    """A sketch model trained on day and dusk photos: Night is off, says why, and a
+    Night chosen for another model falls back to Auto."""
+    from ganpaint.models import load
+
+    panel = window.sketch_panel
+    path = save_sketch_spade(tmp_path / "day-and-dusk.safetensors")
+    bundle = load(path)
+    bundle.meta["lights"] = ["day", "dusk"]
+    bundle.save(path)
+    panel.set_style("night")
+    assert window.translate.use_translator_file("sketch", path)
+    night = panel.styles.button(STYLE_CHOICES.index("night"))
+    assert not night.isEnabled() and "learned day and dusk light only" in night.toolTip()
+    assert panel.styles.button(STYLE_CHOICES.index("dusk")).isEnabled()
+    assert panel.style_choice() == "mean"

@@ -81,7 +81,11 @@ def test_a_sketch_larger_than_the_trained_scenes_is_made_smaller_and_scaled_back
 ) -> None:
     result = image_from_sketch(sketch_model, _sketch(300, 410))
     assert result.image.shape == (300, 410, 3)
-    assert min(result.working_size) == 40  # the trained scene side (load 40, zoom 1)
+    # the trained scene side is 40 (load 40, zoom 1): multiples of the generator's 16 near
+    # it, in the sketch's aspect, never padded with blank paper
+    assert result.working_size == (32, 48)
+    small = image_from_sketch(sketch_model, _sketch(20, 30))  # scaled up to 2 x 2 cells
+    assert small.image.shape == (20, 30, 3) and small.working_size == (32, 48)
 
 
 def test_a_sketch_of_odd_size_or_smaller_than_the_generator_starts_from_still_draws(
@@ -105,3 +109,16 @@ def test_the_wrong_input_for_a_model_is_refused_in_one_sentence(
         image_from_sketch(labels_model, _sketch())
     with pytest.raises(GanpaintError, match="RGB or grey image"):
         image_from_sketch(sketch_model, np.zeros((8, 8, 4), np.uint8))
+
+
+def test_a_model_says_which_example_lights_it_learned() -> None:
+    """A file that lists its lights offers those; one that does not (older files, a
+    user's own photos) is taken to know all three."""
+    from ganpaint.edit.semantic import EXAMPLE_STYLES, known_lights, unknown_light_message
+
+    day_and_dusk = {"name": "edges2landscape", "lights": ["day", "dusk"]}
+    assert known_lights(day_and_dusk) == ("day", "dusk")
+    assert known_lights({}) == EXAMPLE_STYLES == known_lights({"lights": "all"})
+    said = unknown_light_message("night", day_and_dusk)
+    assert said.startswith("edges2landscape learned day and dusk light only")
+    assert "day2night" in said and said.count(".") == 1

@@ -29,11 +29,14 @@ KINDS = {
     "landscapes-dcgan64": "gan",
     "photos-dcgan64": "gan",
     "day2night": "cyclegan",
-    "edges2landscape": "pix2pix",
+    "edges2landscape": "spade",  # line sketches, with styles
     "labels2landscape": "pix2pix",
     "labels2scene": "spade",  # not a default: the labels model with styles, to choose
 }
 BUDGET_BYTES = 40 * 2**20
+#: The pix2pix sketch model bundled until 2026-12-06 (edges2landscape-v2.toml), L1 on
+#: the 8 HELD_OUT scenes at 128 px: what its SPADE successor must beat with a style.
+RETIRED_L1 = 24.70
 HELD_OUT = seed_range("test", 8, base_seed=777)
 
 
@@ -153,29 +156,41 @@ def test_samples_vary_and_look_like_landscapes() -> None:
     assert abs(images.mean().item() - real.mean()) < 0.25
 
 
+def _styled_drawing(
+    draw, bundle: ModelBundle, inputs, batch
+) -> tuple[list[float], list[float], float]:
+    """A SPADE model's L1 to each true photo of `batch` with the photo's own style and
+    without a style (its guess), both checked against the mean training image, and how
+    bright the night example's light is against the day example's on the first input."""
+    from ganpaint.edit.semantic import style_code, style_examples
+
+    mean_image = render_landscapes(seed_range("train", 64), 128, kinds=("day",)).day.mean(axis=0)
+    styled, guessed, baseline = [], [], []
+    for drawn, photo in zip(inputs, batch.day, strict=True):
+        out = draw(bundle, drawn, style_code(bundle, photo)).image
+        assert out.shape == photo.shape
+        styled.append(l1(out, photo))
+        guessed.append(l1(draw(bundle, drawn).image, photo))
+        baseline.append(l1(mean_image, photo))
+    assert np.mean(guessed) < np.mean(baseline), (guessed, baseline)
+    examples = style_examples()
+    day, night = (style_code(bundle, examples[name]) for name in ("day", "night"))
+    brightness = [draw(bundle, inputs[0], code).image.mean() for code in (day, night)]
+    return styled, guessed, brightness[1] / brightness[0]
+
+
 def test_labels2scene_draws_the_map_in_the_light_of_the_style_picture() -> None:
     """SPADE with styles, as the semantic brushes run it: in the true render's light it
     is closer to the truth than without a style picture (the light guessed from the map),
     and both are closer than the mean image; the night example's light is darker than
     the day example's."""
-    from ganpaint.edit.semantic import image_from_labels, style_code, style_examples
+    from ganpaint.edit.semantic import image_from_labels
 
     bundle = bundled("labels2scene")
     batch = render_landscapes(HELD_OUT, 128, kinds=("labels", "day"))
-    mean_image = render_landscapes(seed_range("train", 64), 128, kinds=("day",)).day.mean(axis=0)
-    styled, guessed, baseline = [], [], []
-    for ids, photo in zip(batch.labels, batch.day, strict=True):
-        out = image_from_labels(bundle, ids, style_code(bundle, photo)).image
-        assert out.shape == photo.shape
-        styled.append(l1(out, photo))
-        guessed.append(l1(image_from_labels(bundle, ids).image, photo))
-        baseline.append(l1(mean_image, photo))
-    assert np.mean(styled) < np.mean(guessed) < np.mean(baseline), (styled, guessed, baseline)
-    examples = style_examples()
-    day, night = (style_code(bundle, examples[name]) for name in ("day", "night"))
-    ids = batch.labels[0]
-    brightness = [image_from_labels(bundle, ids, code).image.mean() for code in (day, night)]
-    assert brightness[1] < 0.6 * brightness[0], brightness
+    styled, guessed, night_to_day = _styled_drawing(image_from_labels, bundle, batch.labels, batch)
+    assert np.mean(styled) < np.mean(guessed), (styled, guessed)
+    assert night_to_day < 0.6, night_to_day
 
 
 def test_day2night_moves_a_day_scene_towards_its_true_night_without_checkerboards() -> None:
@@ -209,9 +224,7 @@ def colour_moved(image: np.ndarray, like: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(x), 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize(
-    ("name", "kind"), [("edges2landscape", "sketch"), ("labels2landscape", "labels")]
-)
+@pytest.mark.parametrize(("name", "kind"), [("labels2landscape", "labels")])
 def test_pix2pix_model_draws_a_big_scene_at_its_trained_scale(name: str, kind: str) -> None:
     """A 256 px sketch or label map, run as the app and CLI run it (shrunk to the trained
     scale and scaled back), is drawn as well as at 128 px and beats the mean image; fed at
@@ -236,9 +249,7 @@ def test_pix2pix_model_draws_a_big_scene_at_its_trained_scale(name: str, kind: s
     assert abs(np.mean(ours) - np.mean(native)) < 1.5, (ours, native)
 
 
-@pytest.mark.parametrize(
-    ("name", "kind"), [("edges2landscape", "sketch"), ("labels2landscape", "labels")]
-)
+@pytest.mark.parametrize(("name", "kind"), [("labels2landscape", "labels")])
 def test_pix2pix_model_draws_the_scene_it_is_given(name: str, kind: str) -> None:
     """Closer to the true photos than the mean training image is (it follows the input).
 
@@ -253,3 +264,42 @@ def test_pix2pix_model_draws_the_scene_it_is_given(name: str, kind: str) -> None
         ours.append(l1(out, photo))
         baseline.append(l1(mean_image, photo))
     assert np.mean(ours) < np.mean(baseline), (ours, baseline)
+
+
+def test_edges2landscape_draws_the_sketch_in_the_light_of_the_style_picture() -> None:
+    """SPADE with styles, as Sketch to Image and `ganpaint sketch` run it: in the true
+    render's light it is closer to the truth than without a style picture (the light
+    guessed from the sketch), both are closer than the mean image, and with the true
+    light it beats the pix2pix sketch model it replaced (L1 24.70 on these 8
+    scenes) by a quarter. Its photos were by day or at dusk (edges2photo), so the night
+    example gives a dim dusk rather than a night: darker than the day example's light,
+    not as dark as labels2scene's night (0.6 of the day's there, 0.77 here)."""
+    from ganpaint.edit.semantic import image_from_sketch
+
+    bundle = bundled("edges2landscape")
+    batch = render_landscapes(HELD_OUT, 128, kinds=("sketch", "day"))
+    sketches = as_rgb(batch, "sketch")
+    styled, guessed, night_to_day = _styled_drawing(image_from_sketch, bundle, sketches, batch)
+    assert np.mean(styled) < np.mean(guessed), (styled, guessed)
+    assert np.mean(styled) < 0.75 * RETIRED_L1, styled
+    assert night_to_day < 0.85, night_to_day
+
+
+def test_edges2landscape_draws_a_big_sketch_at_its_trained_scale() -> None:
+    """A 256 px sketch is shrunk to the trained scale (strokes kept heavy), drawn and
+    scaled back: about as close to the truth as the same scenes drawn at 128 px."""
+    from ganpaint.edit.semantic import image_from_sketch, style_code
+
+    bundle = bundled("edges2landscape")
+    big = render_landscapes(HELD_OUT, 256, kinds=("sketch", "day"))
+    small = render_landscapes(HELD_OUT, 128, kinds=("sketch", "day"))
+    ours, native = [], []
+    for sketch, photo, little, little_photo in zip(
+        as_rgb(big, "sketch"), big.day, as_rgb(small, "sketch"), small.day, strict=True
+    ):
+        code = style_code(bundle, photo)
+        out = image_from_sketch(bundle, sketch, code).image
+        assert out.shape == photo.shape
+        ours.append(l1(out, photo))
+        native.append(l1(image_from_sketch(bundle, little, code).image, little_photo))
+    assert abs(np.mean(ours) - np.mean(native)) < 2.0, (ours, native)

@@ -187,6 +187,10 @@ def test_a_file_that_says_it_reads_sketches_needs_one_channel_of_ink(tmp_path: P
         path = labels_model.save(tmp_path / f"{claim}.safetensors")
         with pytest.raises(ModelFileError, match=says):
             load(path)
+    labels_model.meta["input_map"] = "labels"
+    labels_model.meta["lights"] = "night"
+    with pytest.raises(ModelFileError, match="lights"):
+        load(labels_model.save(tmp_path / "lights.safetensors"))
     sketch_g = SpadeGenerator(label_nc=1, ngf=4, n_up=3, style_dim=8, spade_hidden=8)
     meta = {"input_map": "sketch", "domains": {"A": "sketch", "B": "photo"}}
     path = ModelBundle.create("spade", {"G": sketch_g}, meta).save(tmp_path / "ink.safetensors")

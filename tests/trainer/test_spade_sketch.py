@@ -40,6 +40,7 @@ def test_a_sketch_run_exports_a_model_that_reads_one_channel_of_ink(sketch_model
     bundle = load_model(RunDir(sketch_model).model)
     assert reads_sketches(bundle.meta) and bundle.meta["domains"] == {"A": "sketch", "B": "photo"}
     assert "classes" not in bundle.meta and set(bundle.nets) == {"G", "D", "E"}
+    assert bundle.meta["lights"] == ["day", "dusk"]  # edges2photo's photos: no night
     assert bundle.nets["G"].config["label_nc"] == 1
     assert bundle.nets["D"].config["input_nc"] == 4  # ink + photo
     sketch = np.full((32, 48, 3), 255, np.uint8)
