@@ -188,6 +188,9 @@ def describe(bundle_or_path: ModelBundle | PathLike) -> str:
             f"  translates:  {a} ({reads}) -> {b}, sides multiples of "
             f"{meta.get('size_multiple')}; style code of {meta.get('style_dim')} values"
         )
+        if isinstance(meta.get("lights"), list):
+            lights = ", ".join(str(v) for v in meta["lights"])
+            lines.append(f"  lights:      {lights} (the example styles its photos showed)")
     else:
         a, b = meta.get("domains", {}).get("A"), meta.get("domains", {}).get("B")
         if meta["kind"] == "cyclegan":

@@ -196,3 +196,7 @@ def test_a_file_that_says_it_reads_sketches_needs_one_channel_of_ink(tmp_path: P
     path = ModelBundle.create("spade", {"G": sketch_g}, meta).save(tmp_path / "ink.safetensors")
     assert load(path).meta["input_map"] == "sketch"
     assert "sketch (one channel of ink) -> photo" in describe(path)
+    assert "lights:" not in describe(path)  # not said: not claimed
+    bundle = load(path)
+    bundle.meta["lights"] = ["day", "dusk"]
+    assert "lights:      day, dusk" in describe(bundle.save(tmp_path / "lit.safetensors"))
