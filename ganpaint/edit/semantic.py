@@ -1,9 +1,12 @@
-"""Label maps to pictures with a SPADE model, in the light of a style picture.
+"""Label maps and line sketches to pictures with a SPADE model, in the light of a style
+picture.
 
 The semantic brushes paint class ids; a SPADE generator (`ganpaint.models.spade`) turns
-them into a landscape. A label map does not say whether it is day, dusk or night, so
-a SPADE model with a style encoder takes that from a picture: one of the examples
-(`style_examples`), the user's own, or the photo being edited. Without a style picture
+them into a landscape. A sketch model (its file says `input_map = "sketch"`) reads the
+sketch layer's ink instead (`image_from_sketch`), for Sketch to image. A label map (or a
+sketch) does not say whether it is day, dusk or night, so a SPADE model with a style
+encoder takes that from a picture: one of the examples (`style_examples`), the user's
+own, or the photo being edited. Without a style picture
 a model that has a style guess (`ganpaint.models.style_guess`) takes the light the map
 suggests, as a pix2pix model does (a low sun: dusk); one without draws its mean style
 (code 0). Either way the result is the same every time.
@@ -13,7 +16,8 @@ training config). A larger map is shrunk (nearest neighbour, so class ids stay e
 generated and scaled back; otherwise a texture drawn for a 500 px scene would be
 spread over a 4000 px photo at the wrong scale, or generated at a cost a live preview
 cannot pay. Sides that are not a multiple of the model's are padded with the nearest
-class and cropped afterwards.
+class and cropped afterwards. A sketch is scaled to such sides instead (`sketch_size`):
+blank paper added around it would be drawn as part of the scene.
 """
 
 from __future__ import annotations
