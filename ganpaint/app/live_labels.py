@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from ganpaint.app.hosts import EditorHost
@@ -31,8 +30,6 @@ from ganpaint.app.translator_panels import LabelsPanel
 from ganpaint.edit.inputs import labels_input
 from ganpaint.labels import label_map_in
 from ganpaint.session.results import Results
-from ganpaint.session.semantic import make_semantic_job
-from ganpaint.session.translating import make_translate_job
 
 NO_LABELS_MODEL_MESSAGE = (
     "No labels model is installed (labels2scene, a SPADE model, is the default), so "
@@ -109,7 +106,9 @@ class LabelsController(QObject):
                     [("Label brush", lambda: self.host.select_tool("label_brush"))],
                 )
             return False
-        job = self._job(path, rgb)
+        job = self.translators.drawing_job(
+            "labels", path, document.labels.copy(), rgb, "Image from labels", LABELS_ACCEPT
+        )
         name = f"Image from labels with {path.stem}"
         continues = live and self.results.newest_on_offer(LABELS_ACCEPT)
         started = self.flow.run_job(name, job, continues=continues)
@@ -118,27 +117,6 @@ class LabelsController(QObject):
             self._running = path
             self.panel.status.setText("Generating from the labels…")
         return started
-
-    def _job(self, path: Path, rgb: np.ndarray):
-        """The labels job for the chosen model: SPADE in the chosen style, or pix2pix."""
-        document = self.host.document
-        if (self.panel.model_meta() or {}).get("kind") == "spade":
-            request = self.style.request(
-                document.labels.copy(),
-                path,
-                device=self.translators.choice.job_device(),
-                accept_text=LABELS_ACCEPT,
-            )
-            return make_semantic_job(request, self.translators.models)
-        request = self.translators.request(
-            "labels",
-            rgb,
-            path,
-            base=document.photo.copy(),
-            label="Image from labels",
-            accept_text=LABELS_ACCEPT,
-        )
-        return make_translate_job(request, self.translators.models)
 
     # -- the style picker -------------------------------------------------------------------
 

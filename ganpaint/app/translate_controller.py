@@ -21,7 +21,6 @@ from ganpaint.app.config import Settings
 from ganpaint.app.hosts import DeviceChoice, EditorHost, JobHost
 from ganpaint.app.translator_panels import StyledPanel, StylePicker, TranslatorPanel
 from ganpaint.edit.inputs import drawing_strokes, edges_from_photo, sketch_input
-from ganpaint.edit.semantic import reads_sketches
 from ganpaint.errors import GanpaintError
 from ganpaint.imageio import IMAGE_EXTENSIONS, load_image
 from ganpaint.models.catalog import DEFAULT_MODELS
@@ -37,6 +36,7 @@ from ganpaint.session.semantic import (
 from ganpaint.session.translating import (
     NO_SKETCH_MODEL_MESSAGE,
     NO_TRANSLATOR_MESSAGE,
+    PANEL_INPUTS,
     TranslateRequest,
     make_translate_job,
     panel_kinds,
@@ -263,6 +263,32 @@ class TranslateController(QObject):
             **more,
         )
 
+    def drawing_job(
+        self,
+        purpose: str,
+        path: Path,
+        drawing: np.ndarray,
+        rgb: np.ndarray,
+        label: str,
+        accept_text: str,
+    ):
+        """The job of a panel with a style picker (sketch, labels): its SPADE model draws
+        `drawing` (the sketch, or the label ids) in the picked style; a pix2pix or
+        CycleGAN model translates `rgb`, the drawing as an image."""
+        if (self.panels[purpose].model_meta() or {}).get("kind") == "spade":
+            request = self.styles[purpose].request(
+                drawing,
+                path,
+                reads=PANEL_INPUTS[purpose],
+                device=self.choice.job_device(),
+                label=label,
+                accept_text=accept_text,
+            )
+            return make_semantic_job(request, self.models)
+        base = self.host.document.photo.copy()
+        request = self.request(purpose, rgb, path, base=base, label=label, accept_text=accept_text)
+        return make_translate_job(request, self.models)
+
     # -- translate and sketch ---------------------------------------------------------------
 
     def translate_image(self) -> bool:
@@ -339,19 +365,5 @@ class TranslateController(QObject):
             )
             return False
         sketch = sketch_input(document.sketch)
-        style = self.styles.get("sketch")
-        if reads_sketches(self.panels["sketch"].model_meta() or {}) and style is not None:
-            device = self.choice.job_device()
-            styled = style.request(sketch, path, reads="sketch", device=device)
-            job = make_semantic_job(styled, self.models)
-        else:
-            request = self.request(
-                "sketch",
-                sketch,
-                path,
-                base=document.photo.copy(),
-                label="Sketch to image",
-                accept_text=SKETCH_ACCEPT,
-            )
-            job = make_translate_job(request, self.models)
+        job = self.drawing_job("sketch", path, sketch, sketch, "Sketch to image", SKETCH_ACCEPT)
         return self.jobs.run_job(f"Sketch to image with {path.stem}", job, continues=restyle)

@@ -184,8 +184,7 @@ def image_from_labels(
     size = working_size(filled.shape, bundle.meta)
     if size != (height, width):
         filled = cv2.resize(filled, (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
-    multiple = _generator(bundle).multiple
-    ids = torch.from_numpy(_padded(filled, multiple)).to(bundle.device)
+    ids = torch.from_numpy(_padded(filled, bundle.nets["G"].multiple)).to(bundle.device)
     semantics = one_hot_labels(ids[None].long(), len(LABEL_NAMES))
     return _draw(bundle, semantics, size, (height, width), style)
 
@@ -208,7 +207,7 @@ def image_from_sketch(
     if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1 or rgb.dtype != np.uint8:
         raise GanpaintError(f"A sketch must be an RGB or grey image, not an array of {rgb.shape}.")
     height, width = rgb.shape[:2]
-    size = sketch_size(rgb.shape, bundle.meta, _generator(bundle).multiple)
+    size = sketch_size(rgb.shape, bundle.meta, bundle.nets["G"].multiple)
     if size[0] < height or size[1] < width:
         rgb = shrink(rgb, size, "sketch")
     elif size != (height, width):
@@ -233,10 +232,6 @@ def sketch_size(shape: tuple[int, ...], meta: dict[str, Any], multiple: int) -> 
     return max(height, 2 * multiple), max(width, 2 * multiple)
 
 
-def _generator(bundle: ModelBundle) -> torch.nn.Module:
-    return fold_spectral_norm(bundle.nets["G"].eval())
-
-
 def _draw(
     bundle: ModelBundle,
     semantics: torch.Tensor,
@@ -246,7 +241,7 @@ def _draw(
 ) -> SemanticResult:
     """G on the padded input map `semantics` (1, C, H', W'), cropped to `size` and
     scaled to `full`, in `style`, or in the style the guess S reads from the map."""
-    generator = _generator(bundle)
+    generator = fold_spectral_norm(bundle.nets["G"].eval())
     code = _style_tensor(bundle, style)
     with torch.inference_mode():
         if code is None and "S" in bundle.nets:
