@@ -122,3 +122,15 @@ def test_a_model_says_which_example_lights_it_learned() -> None:
     said = unknown_light_message("night", day_and_dusk)
     assert said.startswith("edges2landscape learned day and dusk light only")
     assert "day2night" in said and said.count(".") == 1
+
+
+def test_a_panorama_sketch_is_drawn_within_a_pixel_cap() -> None:
+    """Memory does not grow with a sketch's length: an extreme panorama is drawn at no
+    more than MAX_SKETCH_PIXELS, in sides the generator takes whole."""
+    from ganpaint.edit.semantic import MAX_SKETCH_PIXELS, sketch_size
+
+    meta = {"training": {"config": {"load_size": 143, "zoom": 1.0}}}
+    height, width = sketch_size((200, 2_000_000), meta, 64)
+    assert height * width <= MAX_SKETCH_PIXELS and height % 64 == width % 64 == 0
+    assert height >= 128 and width > 10 * height  # still a panorama
+    assert sketch_size((512, 512), meta, 64) == (128, 128)  # ordinary sketches as before
