@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,15 @@ from ganpaint.models.bundle import ModelBundle
 from ganpaint.models.spade import SpadeGenerator, SpadeStyleEncoder
 
 SaveSketchSpade = Callable[..., Path]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`tasks.py test`), each worker's torch takes its share of the
+    cores, so the workers' matrix products do not fight over them."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        torch.set_num_threads(max(1, (cores or os.cpu_count() or 1) // workers))
 
 
 def _save_sketch_spade(path: Path, name: str = "tiny-sketch", seed: int = 0) -> Path:

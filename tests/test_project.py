@@ -172,17 +172,31 @@ raise SystemExit(main(['--version']))
     assert "ganpaint" in result.stdout
 
 
-def test_tasks_reinstalls_only_when_requirements_or_missing_extras_call_for_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`tasks.py run` after `tasks.py test` must not reinstall (test's extras include
-    run's); new requirements or an extra that was never installed must."""
+def _tasks_module():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("ganpaint_tasks", ROOT / "tasks.py")
     assert spec is not None and spec.loader is not None
     tasks = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tasks)
+    return tasks
+
+
+def test_tasks_test_spreads_the_suite_over_the_cores_unless_told_otherwise() -> None:
+    parallel = _tasks_module().parallel_args
+    assert parallel([], 2) == ["-n", "2"]
+    assert parallel(["tests/models", "-x"], 16) == ["-n", "4", "tests/models", "-x"]
+    assert parallel([], 1) == []  # one core: no workers to start
+    for chosen in (["-n", "0"], ["-n3"], ["--numprocesses=2"], ["-p", "no:xdist"]):
+        assert parallel(chosen, 8) == chosen
+
+
+def test_tasks_reinstalls_only_when_requirements_or_missing_extras_call_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tasks.py run` after `tasks.py test` must not reinstall (test's extras include
+    run's); new requirements or an extra that was never installed must."""
+    tasks = _tasks_module()
     python = tmp_path / "python"
     python.write_text("")
     monkeypatch.setattr(tasks, "STAMP", tmp_path / "stamp")
