@@ -225,10 +225,10 @@ def _add_spade_command(commands: argparse._SubParsersAction) -> None:
         description="Train a SPADE generator (Park et al. 2019) with its style encoder and "
         "multi-scale PatchGANs: hinge loss, feature matching x 10, KL x 0.05, Adam at "
         "lr/2 for G and 2 x lr for D; export a spade model for `ganpaint sketch`. --data: "
-        "synthetic:landscapes:labels2photo (the default), labels2scene, edges2photo (line "
-        "sketches) or a folder with train/ (test/ or val/ for test outputs) of side-by-side "
-        "label|photo images, the labels drawn in the palette of the semantic brushes (or "
-        "sketch|photo images with --input-map sketch).",
+        "synthetic:landscapes:labels2photo (the default), labels2scene, edges2photo or "
+        "edges2scene (line sketches) or a folder with train/ (test/ or val/ for test "
+        "outputs) of side-by-side label|photo images, the labels drawn in the palette of "
+        "the semantic brushes (or sketch|photo images with --input-map sketch).",
     )
     _add_pair_data_flags(spade, "synthetic:landscapes:labels2photo", size=128)
     spade.add_argument(

@@ -190,8 +190,8 @@ class SpadeConfig(LoopConfig):
         if kind not in INPUT_MAPS:
             raise ConfigError(
                 f"--data {self.data}: SPADE learns from label maps or sketches; use "
-                "synthetic:landscapes:labels2photo, labels2scene, edges2photo or a folder of "
-                "label|photo pairs."
+                "synthetic:landscapes:labels2photo, labels2scene, edges2photo, edges2scene or "
+                "a folder of label|photo pairs."
             )
         if self.input_map and self.input_map != kind:
             raise ConfigError(

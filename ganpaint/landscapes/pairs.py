@@ -12,6 +12,7 @@ from ganpaint.landscapes.render import LandscapeBatch
 PAIRS: dict[str, tuple[str, str, str]] = {
     "day2night": ("day", "night", "the photo by day or dusk -> the same scene at night"),
     "edges2photo": ("sketch", "day", "a line sketch -> the photo"),
+    "edges2scene": ("sketch", "scene", "a line sketch -> the photo, day to night"),
     "labels2photo": ("labels", "day", "a colourised label map -> the photo"),
     "labels2scene": ("labels", "scene", "a colourised label map -> the photo, day to night"),
 }

@@ -16,6 +16,7 @@ SYNTHETIC = {
     "synthetic:landscapes": "procedural landscapes",
     "synthetic:landscapes:day2night": "procedural landscapes, day and night",
     "synthetic:landscapes:edges2photo": "line sketches of procedural landscapes",
+    "synthetic:landscapes:edges2scene": "line sketches of procedural landscapes, day to night",
     "synthetic:landscapes:labels2photo": "label maps of procedural landscapes",
     "synthetic:landscapes:labels2scene": "label maps of procedural landscapes, day to night",
 }

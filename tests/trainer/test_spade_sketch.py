@@ -50,6 +50,18 @@ def test_a_sketch_run_exports_a_model_that_reads_one_channel_of_ink(sketch_model
     assert tests, "a sketch run writes its held-out outputs like a labels run"
 
 
+def test_sketches_of_scenes_day_to_night_give_a_model_that_knows_the_night(
+    tmp_path: Path,
+) -> None:
+    """edges2scene: the sketches of scenes rendered by day, at dusk or at night, so the
+    style picker's Night is one the model has learned."""
+    out = tmp_path / "scenes"
+    args = ["--iters", "2", "--test-every", "2"]
+    assert main(_spade(out, *args, data="synthetic:landscapes:edges2scene")) == 0
+    meta = load_model(RunDir(out).model).meta
+    assert reads_sketches(meta) and meta["lights"] == ["day", "dusk", "night"]
+
+
 def test_folder_sketches_train_with_input_map_sketch(tmp_path: Path) -> None:
     from trainer.synth import write_dataset
 

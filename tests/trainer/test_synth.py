@@ -101,7 +101,9 @@ def test_bad_requests_are_dataset_errors(tmp_path: Path, kwargs: dict, match: st
 
 def test_layouts_and_pairs_are_listed() -> None:
     assert set(LAYOUTS) == {"folder", "unaligned", "aligned"}
-    assert set(PAIRS) == {"day2night", "edges2photo", "labels2photo", "labels2scene"}
+    assert set(PAIRS) == {
+        "day2night", "edges2photo", "edges2scene", "labels2photo", "labels2scene",
+    }  # fmt: skip
 
 
 def test_synthetic_specs_parse() -> None:
