@@ -358,7 +358,9 @@ def cmd_sketch(args: argparse.Namespace) -> int:
     model and anything else to the default sketch model."""
     from ganpaint.edit.semantic import (
         EXAMPLE_STYLES,
+        direction_between,
         known_lights,
+        light_to_translate_from,
         reads_sketches,
         unknown_light_message,
     )
@@ -371,10 +373,24 @@ def cmd_sketch(args: argparse.Namespace) -> int:
     purpose = "labels" if labels else "sketch"
     bundle = _load_bundle(args.model, purpose, ("pix2pix", "spade"), args.device)
     unknown = args.style in EXAMPLE_STYLES and args.style not in known_lights(bundle.meta)
+    then = None
     if bundle.kind == "spade" and unknown:
-        raise GanpaintError(unknown_light_message(args.style, bundle.meta))
+        # a light the model never learned: drawn in one it knows, then translated there
+        first = light_to_translate_from(args.style, bundle.meta)
+        if first is None:
+            raise GanpaintError(unknown_light_message(args.style, bundle.meta))
+        translator = _load_bundle(None, "translate", TRANSLATOR_KINDS, args.device)
+        if direction_between(translator.meta, first, args.style) is None:
+            raise GanpaintError(unknown_light_message(args.style, bundle.meta))
+        style, then = _style_picture(first), (translator, first, args.style)
+        print(
+            f"{bundle.name} learned no {args.style}: drawing it by {first}, then translating "
+            f"it with {translator.name}",
+            file=sys.stderr,
+        )
     if bundle.kind == "spade":
-        return _run_semantic(args, jobs, bundle, style, sketches=reads_sketches(bundle.meta))
+        sketches = reads_sketches(bundle.meta)
+        return _run_semantic(args, jobs, bundle, style, sketches=sketches, then=then)
     if style is not None:
         raise GanpaintError(
             f"--style needs a SPADE model with a style encoder, and {bundle.name!r} is a "
@@ -398,10 +414,17 @@ def _run_semantic(
     bundle: ModelBundle,
     picture: np.ndarray | None,
     sketches: bool = False,
+    then: tuple[ModelBundle, str, str] | None = None,
 ) -> int:
     """Label maps (or, for a sketch model, sketches) to pictures with a SPADE model
-    (ganpaint.edit.semantic), in one style."""
-    from ganpaint.edit.semantic import image_from_labels, image_from_sketch, style_code
+    (ganpaint.edit.semantic), in one style; `then` (translator, from light, to light):
+    each picture carried on to a light the model never learned."""
+    from ganpaint.edit.semantic import (
+        image_from_labels,
+        image_from_sketch,
+        style_code,
+        translated_to_light,
+    )
     from ganpaint.labels import label_map_in
 
     code = style_code(bundle, picture) if picture is not None else None
@@ -418,9 +441,11 @@ def _run_semantic(
         inputs.append((loaded, drawn, out_path))
 
     def run(item: tuple, _progress: Any) -> Any:
-        if sketches:
-            return image_from_sketch(bundle, item[1], code)
-        return image_from_labels(bundle, item[1], code)
+        draw = image_from_sketch if sketches else image_from_labels
+        result = draw(bundle, item[1], code)
+        if then is not None:
+            result.image = translated_to_light(result, *then)
+        return result
 
     def write(item: tuple, result: Any) -> None:
         save_image(item[2], result.image, alpha=item[0].alpha)
@@ -659,7 +684,9 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
         metavar="PICTURE",
         help="with a SPADE model: take the light and colours from this picture, or from "
         "the example day, dusk or night (default: the light the label map suggests, when "
-        "the model can guess it, else the model's mean style)",
+        "the model can guess it, else the model's mean style); night for a model that "
+        "learned none is drawn by day, then translated with the default translate model "
+        "(day2night)",
     )
     _translation_options(p)
     p.set_defaults(handler=cmd_sketch)

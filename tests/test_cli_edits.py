@@ -420,7 +420,7 @@ def test_sketch_with_a_style_draws_a_line_sketch_in_that_light(
     assert not np.array_equal(night, load_image(tmp_path / "day.png").rgb)
 
 
-def test_sketch_refuses_an_example_light_the_model_never_learned(
+def test_sketch_draws_a_night_the_model_never_learned_by_day_then_through_day2night(
     sketch_spade: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from ganpaint.models.bundle import load as load_bundle
@@ -431,8 +431,30 @@ def test_sketch_refuses_an_example_light_the_model_never_learned(
     lines = np.full((48, 64, 3), 255, np.uint8)
     lines[20, :] = 0
     sketch = save_image(tmp_path / "sketch.png", lines)
-    argv = ["sketch", str(sketch), "--model", str(day_and_dusk), "-o", "out.png"]
+    argv = ["sketch", str(sketch), "--model", str(day_and_dusk)]
+    assert main([*argv, "-o", "night.png", "--style", "night"]) == 0
+    said = capsys.readouterr().err
+    assert "learned no night: drawing it by day, then translating it with day2night" in said
+    assert main([*argv, "-o", "day.png", "--style", "day"]) == 0
+    night, day = (load_image(tmp_path / f"{n}.png").rgb for n in ("night", "day"))
+    assert night.shape == day.shape == (48, 64, 3)
+    assert night.mean() < day.mean()  # the bundled day2night darkened the day picture
+
+
+def test_sketch_refuses_an_example_light_the_model_never_learned(
+    sketch_spade: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Night from a model that knows no day either: nothing to translate from."""
+    from ganpaint.models.bundle import load as load_bundle
+
+    bundle = load_bundle(sketch_spade)
+    bundle.meta["lights"] = ["dusk"]
+    dusk = bundle.save(tmp_path / "dusk.safetensors")
+    lines = np.full((48, 64, 3), 255, np.uint8)
+    lines[20, :] = 0
+    sketch = save_image(tmp_path / "sketch.png", lines)
+    argv = ["sketch", str(sketch), "--model", str(dusk), "-o", "out.png"]
     assert main([*argv, "--style", "night"]) == 2
-    _one_line_error(capsys, "learned day and dusk light only")
+    _one_line_error(capsys, "learned dusk light only")
     assert not (tmp_path / "out.png").exists()
     assert main([*argv, "--style", "dusk"]) == 0

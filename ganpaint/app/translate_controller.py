@@ -31,6 +31,7 @@ from ganpaint.session.semantic import (
     SKETCH_ACCEPT,
     SemanticRequest,
     StyleSources,
+    light_translators,
     make_semantic_job,
 )
 from ganpaint.session.translating import (
@@ -74,6 +75,7 @@ class StyleController(QObject):
         self.picker = picker
         self.settings = settings
         self.sources = StyleSources()
+        self.translators: dict[str, Path] = {}  # light -> the model that carries it there
         picker.choosePicture.connect(self.choose_picture)
         picker.styleChosen.connect(self._on_chosen)
 
@@ -82,14 +84,19 @@ class StyleController(QObject):
         """The picture behind the "Picture…" style, once one was chosen."""
         return self.sources.file
 
-    def request(self, drawing: np.ndarray, model: Path, **more) -> SemanticRequest:
+    def request(
+        self, drawing: np.ndarray, model: Path, meta: dict | None = None, **more
+    ) -> SemanticRequest:
         """A request to draw `drawing` over the photo in the chosen style ("Photo" not
-        captured yet: the photo as it is now)."""
+        captured yet: the photo as it is now); a light the model (`meta`) never learned
+        goes through the translator for it."""
         choice = self.picker.choice()
         photo = self.host.document.photo
         if choice == PHOTO_STYLE and not self.sources.has(PHOTO_STYLE):
             self._capture(PHOTO_STYLE, photo)
-        return self.sources.request(choice, drawing, model, photo.copy(), **more)
+        return self.sources.request(
+            choice, drawing, model, photo.copy(), translators=self.translators, meta=meta, **more
+        )
 
     def _capture(self, choice: str, picture: np.ndarray) -> None:
         self.picker.show_picture(choice, self.sources.capture(choice, picture))
@@ -190,6 +197,10 @@ class TranslateController(QObject):
                     entries.append((path.stem, path, read_metadata(path)))
                 except GanpaintError:
                     continue
+        through = light_translators(entries)
+        for style in self.styles.values():
+            style.translators = {light: path for light, (path, _name) in through.items()}
+        named = {light: name for light, (_path, name) in through.items()}
         for purpose, panel in self.panels.items():
             current = panel.model_path() or self.settings.action_model(purpose) or None
             current = Path(current) if current else None
@@ -201,7 +212,11 @@ class TranslateController(QObject):
                 except GanpaintError:
                     current = None
                 listed = {path for _n, path, _m in entries}
-            panel.set_models([e for e in entries if panel_runs(purpose, e[2])], current)
+            runs = [e for e in entries if panel_runs(purpose, e[2])]
+            if isinstance(panel, StyledPanel):
+                panel.set_models(runs, current, light_translators=named)
+            else:
+                panel.set_models(runs, current)
 
     def _remember(self, purpose: str) -> None:
         path = self.panels[purpose].model_path()
@@ -275,10 +290,12 @@ class TranslateController(QObject):
         """The job of a panel with a style picker (sketch, labels): its SPADE model draws
         `drawing` (the sketch, or the label ids) in the picked style; a pix2pix or
         CycleGAN model translates `rgb`, the drawing as an image."""
-        if (self.panels[purpose].model_meta() or {}).get("kind") == "spade":
+        meta = self.panels[purpose].model_meta() or {}
+        if meta.get("kind") == "spade":
             request = self.styles[purpose].request(
                 drawing,
                 path,
+                meta=meta,
                 reads=PANEL_INPUTS[purpose],
                 device=self.choice.job_device(),
                 label=label,

@@ -34,6 +34,7 @@ from ganpaint.session.semantic import (
     STYLE_CHOICES,
     guesses_style,
     known_lights,
+    light_to_translate_from,
     takes_style,
     unknown_light_message,
 )
@@ -209,19 +210,30 @@ class StylePicker(QWidget):
         shown = thumbnail_icon(picture, STYLE_ICON) if picture is not None else None
         button.setIcon(shown or icon(_STYLE_ICONS[name]))
 
-    def follow_model(self, meta: dict | None) -> None:
+    def follow_model(self, meta: dict | None, translators: dict[str, str] | None = None) -> None:
         """On for a model that takes a style picture; the first style says "Auto" when the
-        model guesses the light without one."""
+        model guesses the light without one. A light the model never learned is off, unless
+        `translators` names an installed model that carries a picture there (night:
+        drawn by day, then day2night)."""
         usable = meta is not None and takes_style(meta)
         self.setEnabled(usable)
         known = known_lights(meta or {})
         for name in EXAMPLE_STYLES:
             button = self.styles.button(STYLE_CHOICES.index(name))
-            button.setEnabled(name in known)
-            button.setToolTip(
-                _style_tip(name) if name in known else unknown_light_message(name, meta or {})
-            )
-            if button.isChecked() and name not in known:
+            first = light_to_translate_from(name, meta or {})
+            through = (translators or {}).get(name) if first is not None else None
+            if name in known:
+                tip = _style_tip(name)
+            elif through is not None:
+                tip = (
+                    f"{(meta or {}).get('name') or 'This model'} learned no {name} light: the "
+                    f"picture is drawn by {first}, then translated with {through}"
+                )
+            else:
+                tip = unknown_light_message(name, meta or {})
+            button.setEnabled(name in known or through is not None)
+            button.setToolTip(tip)
+            if button.isChecked() and not button.isEnabled():
                 self.styles.button(STYLE_CHOICES.index(MEAN_STYLE)).setChecked(True)
         guesses = meta is not None and guesses_style(meta)
         first = self.styles.button(STYLE_CHOICES.index(MEAN_STYLE))
@@ -250,6 +262,7 @@ class StyledPanel(TranslatorPanel):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(run, scope=False, note=note, extra=extra, parent=parent)
+        self.light_translators: dict[str, str] = {}  # light -> the translator's name
         self.style_box = StylePicker()
         self.styles = self.style_box.styles
         layout = self.layout()
@@ -268,9 +281,17 @@ class StyledPanel(TranslatorPanel):
     def show_style_picture(self, name: str, picture: np.ndarray | None) -> None:
         self.style_box.show_picture(name, picture)
 
-    def set_models(self, entries: list[tuple[str, object, dict]], current: object = None) -> None:
+    def set_models(
+        self,
+        entries: list[tuple[str, object, dict]],
+        current: object = None,
+        light_translators: dict[str, str] | None = None,
+    ) -> None:
         """As the translator panels, and the style picker follows the model chosen now (the
-        list is filled with signals blocked, so a model first in it sends no change)."""
+        list is filled with signals blocked, so a model first in it sends no change);
+        `light_translators`: light -> the installed translator that draws it for a model
+        that never learned it."""
+        self.light_translators = dict(light_translators or {})
         super().set_models(entries, current)
         self._update_style_box()
 
@@ -280,7 +301,7 @@ class StyledPanel(TranslatorPanel):
         self.tile.setEnabled(not spade)  # SPADE draws the map whole, at a size it learned
         whole = f"A SPADE model draws the whole {self.drawing} at once (no tiles)"
         self.tile.setToolTip(whole if spade else TILE_TIP)
-        self.style_box.follow_model(meta)
+        self.style_box.follow_model(meta, self.light_translators)
 
 
 class SketchPanel(StyledPanel):

@@ -33,7 +33,12 @@ import torch
 import torch.nn.functional as F
 
 from ganpaint.convert import image_to_tensor, tensor_to_image
-from ganpaint.edit.trained_scale import shrink, shrunk_size, training_setting
+from ganpaint.edit.trained_scale import (
+    shrink,
+    shrunk_size,
+    training_setting,
+    translate_at_scale,
+)
 from ganpaint.errors import GanpaintError
 from ganpaint.labels import LABEL_NAMES, fill_unlabelled
 from ganpaint.landscapes import render_landscapes, seed_range
@@ -106,13 +111,67 @@ def known_lights(meta: dict[str, Any]) -> tuple[str, ...]:
 
 
 def unknown_light_message(name: str, meta: dict[str, Any]) -> str:
-    """One sentence for asking a model for an example light it never learned."""
+    """One sentence for asking a model for an example light it never learned (and no
+    translator could carry it there)."""
     known = " and ".join(known_lights(meta)) or "no example light"
     return (
         f"{meta.get('name') or 'This model'} learned {known} light only, so the {name} "
         f"style would come out as neither; pick {known}, or translate the result with a "
         "day-to-night model (day2night)."
     )
+
+
+#: A light a model may not have learned -> the example light it is drawn in first, for a
+#: translator to carry the picture on (night: drawn by day, then translated day -> night).
+LIGHTS_BY_TRANSLATION: dict[str, str] = {"night": "day"}
+
+
+def light_to_translate_from(name: str, meta: dict[str, Any]) -> str | None:
+    """The example light to draw in when the model never learned `name` but a translator
+    can take a picture there from a light it knows (night from day); None otherwise."""
+    first = LIGHTS_BY_TRANSLATION.get(name)
+    known = known_lights(meta)
+    return first if name not in known and first in known else None
+
+
+def direction_between(meta: dict[str, Any], source: str, target: str) -> str | None:
+    """ "AtoB" or "BtoA" for a translator (by its metadata) that turns domain `source`
+    into `target` (both ways for CycleGAN, its own way for pix2pix); None if it does not."""
+    domains = meta.get("domains") or {}
+    ways = {"AtoB": (domains.get("A"), domains.get("B")),
+            "BtoA": (domains.get("B"), domains.get("A"))}  # fmt: skip
+    if meta.get("kind") == "pix2pix":
+        ways = {k: v for k, v in ways.items() if k == meta.get("direction", "AtoB")}
+    elif meta.get("kind") != "cyclegan":
+        return None
+    return next((way for way, pair in ways.items() if pair == (source, target)), None)
+
+
+def translated_to_light(
+    drawn: SemanticResult, translator: ModelBundle, source: str, target: str
+) -> np.ndarray:
+    """A picture drawn in light `source` carried to light `target` by `translator`, for a
+    light the SPADE model never learned. It is translated at the size it was drawn at
+    (the scene's scale the translators learned too; at 512 px a day2night turned the
+    glow of a scaled-up sun into blotches of moons) and scaled back. A one-sentence
+    GanpaintError if the translator does not go that way."""
+    direction = direction_between(translator.meta, source, target)
+    if direction is None:
+        raise GanpaintError(
+            f"{translator.name!r} does not translate {source} to {target}; choose a "
+            f"{source}-to-{target} model such as day2night."
+        )
+    picture = drawn.image
+    full = picture.shape[:2]
+    small = drawn.working_size
+    if small != full:
+        area = cv2.INTER_AREA if small[0] * small[1] < full[0] * full[1] else cv2.INTER_CUBIC
+        picture = cv2.resize(picture, (small[1], small[0]), interpolation=area)
+    generator = translator.translator(direction)
+    result = translate_at_scale(picture, generator, translator.meta, device=translator.device)
+    if small == full:
+        return result.image
+    return cv2.resize(result.image, (full[1], full[0]), interpolation=cv2.INTER_CUBIC)
 
 
 def takes_style(meta: dict[str, Any]) -> bool:

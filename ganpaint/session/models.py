@@ -77,10 +77,12 @@ class ChosenModels:
             path = self.path
             return self._load("gan", path, lambda: GanModel.from_bundle(load_bundle(path)))
 
-    def bundle(self, path: Path) -> ModelBundle:
-        """The translator bundle at `path`, loading it first if needed (worker thread)."""
+    def bundle(self, path: Path, role: str = "translator") -> ModelBundle:
+        """The translator bundle at `path`, loading it first if needed (worker thread).
+        One model is held per `role`: a SPADE model that hands its picture on to a
+        translator ("light") keeps both loaded."""
         with self._lock:
-            return self._load("translator", path, lambda: load_bundle(path))
+            return self._load(role, path, lambda: load_bundle(path))
 
     def _load(self, role: str, path: Path, load: Callable[[], Any]) -> Any:
         held = self._loaded.get(role)

@@ -21,18 +21,23 @@ import numpy as np
 from ganpaint.edit.progress import CancelToken, Progress
 from ganpaint.edit.semantic import (
     EXAMPLE_STYLES,
+    LIGHTS_BY_TRANSLATION,
+    direction_between,
     guesses_style,
     image_from_labels,
     image_from_sketch,
     known_lights,
+    light_to_translate_from,
     small_style_picture,
     style_code,
     style_examples,
     takes_style,
+    translated_to_light,
     unknown_light_message,
 )
 from ganpaint.geometry import nonzero_box
 from ganpaint.models.bundle import ModelBundle
+from ganpaint.models.catalog import DEFAULT_MODELS
 from ganpaint.session.inpainting import InpaintOutcome
 from ganpaint.session.models import ChosenModels
 
@@ -51,6 +56,8 @@ __all__ = [
     "StyleSources",
     "guesses_style",
     "known_lights",
+    "light_to_translate_from",
+    "light_translators",
     "make_semantic_job",
     "takes_style",
     "unknown_light_message",
@@ -81,6 +88,10 @@ class SemanticRequest:
     reads: str = "labels"  # what `drawing` is: "labels" or "sketch" (dark lines on white)
     label: str = ""  # "": what `reads` is drawn as ("Image from labels", "Sketch to image")
     accept_text: str = ""  # "": "Accept image from labels" or "Accept sketch to image"
+    # a light the model never learned: the picture, drawn in `lights[0]`, is carried to
+    # `lights[1]` by the translator `then` (night: drawn by day, then day2night)
+    then: Path | None = None
+    lights: tuple[str, str] = ("", "")
 
     def __post_init__(self) -> None:
         if self.reads not in _DRAWINGS:
@@ -127,10 +138,27 @@ class StyleSources:
         return self._captured.get(choice, (None, ""))
 
     def request(
-        self, choice: str, drawing: np.ndarray, model: Path, base: np.ndarray, **more: Any
+        self,
+        choice: str,
+        drawing: np.ndarray,
+        model: Path,
+        base: np.ndarray,
+        translators: dict[str, Path] | None = None,
+        meta: dict[str, Any] | None = None,
+        **more: Any,
     ) -> SemanticRequest:
         """A request to draw `drawing` in the style `choice` stands for (a photo or file
-        not captured yet: the model's guess or mean, unnamed)."""
+        not captured yet: the model's guess or mean, unnamed). An example light the
+        model (`meta`) never learned is drawn in one it knows and carried there by the
+        translator `translators` names for it (`light_translators`)."""
+        first = light_to_translate_from(choice, meta or {})
+        then = (translators or {}).get(choice) if first is not None else None
+        if first is not None and then is not None:
+            picture, key = self.picture(first)
+            return SemanticRequest(
+                drawing, model, base, style=picture, style_key=key, style_name=choice,
+                then=then, lights=(first, choice), **more,
+            )  # fmt: skip
         picture, key = self.picture(choice)
         name = self.name(choice) if picture is not None else ""
         return SemanticRequest(
@@ -144,6 +172,24 @@ class StyleSources:
         if choice == PICTURE_STYLE and self.file is not None:
             return f"{self.file.name}'s"
         return choice
+
+
+def light_translators(entries: list[tuple[str, Any, dict]]) -> dict[str, tuple[Path, str]]:
+    """For each light a SPADE model may draw through a translator (night), the installed
+    model (path, name) that carries a picture there from the light it is drawn in: the
+    default translate model when it does (day2night), else the first listed that does.
+    `entries`: (label, path, metadata) as the model lists hold them."""
+    found: dict[str, tuple[Path, str]] = {}
+    for light, first in LIGHTS_BY_TRANSLATION.items():
+        fits = [
+            (Path(path), str(meta.get("name") or Path(path).stem))
+            for _label, path, meta in entries
+            if direction_between(meta, first, light) is not None
+        ]
+        preferred = [f for f in fits if f[1] == DEFAULT_MODELS["translate"]]
+        if fits:
+            found[light] = (preferred or fits)[0]
+    return found
 
 
 #: (model, style key) -> style code: a live session re-draws after every stroke in the
@@ -178,9 +224,15 @@ def make_semantic_job(
         loaded = time.perf_counter()
         code = _code(bundle, request) if request.style is not None else None
         result = draw(bundle, request.drawing, code)
+        light = f", {request.style_name} style" if request.style_name else ""
+        if request.then is not None:
+            cancel.raise_if_cancelled()
+            progress(Progress(0, 1, "Translating it…"))
+            translator = slot.bundle(request.then, role="light").to(request.device)
+            result.image = translated_to_light(result, translator, *request.lights)
+            light += f": drawn by {request.lights[0]}, then {translator.name}"
         box = nonzero_box(np.ones(request.base.shape[:2], bool))
         end = time.perf_counter()
-        light = f", {request.style_name} style" if request.style_name else ""
         name = bundle.name or request.model.stem
         return InpaintOutcome(
             box=box,

@@ -132,21 +132,47 @@ def test_a_spade_model_of_the_other_input_is_refused_and_nothing_changes(
         assert other not in _listed(panel)
 
 
-def test_the_picker_offers_only_the_lights_the_model_learned(
-    qtbot, save_sketch_spade, window: MainWindow, tmp_path: Path
-) -> None:
-    """A sketch model trained on day and dusk photos: Night is off, says why, and a
-    Night chosen for another model falls back to Auto."""
+def _with_lights(save_sketch_spade, path: Path, lights: list[str]) -> Path:
     from ganpaint.models import load
 
+    bundle = load(save_sketch_spade(path))
+    bundle.meta["lights"] = lights
+    return bundle.save(path)
+
+
+def test_the_picker_offers_only_the_lights_the_model_learned_or_a_translator_reaches(
+    qtbot, save_sketch_spade, window: MainWindow, tmp_path: Path
+) -> None:
+    """A sketch model trained on dusk alone: Night is off, says why, and a Night chosen
+    for another model falls back to Auto. One trained on day and dusk: Night is on,
+    drawn by day and translated with the bundled day2night, which its tooltip says."""
     panel = window.sketch_panel
-    path = save_sketch_spade(tmp_path / "day-and-dusk.safetensors")
-    bundle = load(path)
-    bundle.meta["lights"] = ["day", "dusk"]
-    bundle.save(path)
+    dusk = _with_lights(save_sketch_spade, tmp_path / "dusk.safetensors", ["dusk"])
     panel.set_style("night")
-    assert window.translate.use_translator_file("sketch", path)
+    assert window.translate.use_translator_file("sketch", dusk)
     night = panel.styles.button(STYLE_CHOICES.index("night"))
-    assert not night.isEnabled() and "learned day and dusk light only" in night.toolTip()
+    assert not night.isEnabled() and "learned dusk light only" in night.toolTip()
+    assert not panel.styles.button(STYLE_CHOICES.index("day")).isEnabled()
     assert panel.styles.button(STYLE_CHOICES.index("dusk")).isEnabled()
     assert panel.style_choice() == "mean"
+
+    both = _with_lights(save_sketch_spade, tmp_path / "day-dusk.safetensors", ["day", "dusk"])
+    assert window.translate.use_translator_file("sketch", both)
+    assert night.isEnabled()
+    assert "drawn by day, then translated with day2night" in night.toolTip()
+
+
+def test_a_night_the_model_never_learned_is_drawn_by_day_then_translated(
+    qtbot, save_sketch_spade, window: MainWindow, tmp_path: Path
+) -> None:
+    panel = window.sketch_panel
+    both = _with_lights(save_sketch_spade, tmp_path / "day-dusk.safetensors", ["day", "dusk"])
+    assert window.translate.use_translator_file("sketch", both)
+    _with_a_sketch(window)
+    panel.set_style("day")
+    day = _sketch_result(qtbot, window)
+    panel.set_style("night")
+    night = _sketch_result(qtbot, window)
+    assert "night style: drawn by day, then day2night" in window.results.current.label
+    assert night.shape == day.shape and night.mean() < day.mean()
+    assert np.array_equal(night, _sketch_result(qtbot, window))  # the same night twice

@@ -124,6 +124,47 @@ def test_a_model_says_which_example_lights_it_learned() -> None:
     assert "day2night" in said and said.count(".") == 1
 
 
+def test_a_light_the_model_never_learned_is_drawn_in_one_it_knows_for_a_translator() -> None:
+    from ganpaint.edit.semantic import direction_between, light_to_translate_from
+
+    assert light_to_translate_from("night", {"lights": ["day", "dusk"]}) == "day"
+    assert light_to_translate_from("night", {"lights": ["dusk"]}) is None  # no day to start
+    assert light_to_translate_from("night", {}) is None  # it knows the night
+    assert light_to_translate_from("dusk", {"lights": ["day"]}) is None  # nothing reaches dusk
+    day_night = {"domains": {"A": "day", "B": "night"}}
+    assert direction_between({**day_night, "kind": "cyclegan"}, "day", "night") == "AtoB"
+    assert direction_between({**day_night, "kind": "cyclegan"}, "night", "day") == "BtoA"
+    one_way = {**day_night, "kind": "pix2pix", "direction": "BtoA"}
+    assert direction_between(one_way, "night", "day") == "BtoA"
+    assert direction_between(one_way, "day", "night") is None
+    assert direction_between({**day_night, "kind": "spade"}, "day", "night") is None
+
+
+def test_a_picture_is_carried_to_night_at_the_size_it_was_drawn_at(
+    sketch_model: ModelBundle,
+) -> None:
+    """The translator runs on the picture at its drawing size (the scene scale it learned),
+    and the result comes back at the sketch's size; a translator that does not go from day
+    to night is refused in one sentence."""
+    from ganpaint.edit.semantic import translated_to_light
+    from ganpaint.models import ResnetGenerator
+
+    torch.manual_seed(0)
+    nets = {"G_A": ResnetGenerator(ngf=4, n_blocks=1), "G_B": ResnetGenerator(ngf=4, n_blocks=1)}
+    meta = {"name": "tiny-d2n", "domains": {"A": "day", "B": "night"}, "resolution": 32}
+    translator = ModelBundle.create("cyclegan", nets, meta).eval()
+    seen: list[tuple[int, ...]] = []
+    translator.nets["G_A"].register_forward_hook(lambda _m, args, _o: seen.append(args[0].shape))
+    drawn = image_from_sketch(sketch_model, _sketch(96, 128))
+    assert drawn.working_size != (96, 128)
+    night = translated_to_light(drawn, translator, "day", "night")
+    assert night.shape == (96, 128, 3) and not np.array_equal(night, drawn.image)
+    assert seen and tuple(seen[-1][-2:]) == drawn.working_size
+    with pytest.raises(GanpaintError, match="does not translate day to dusk") as said:
+        translated_to_light(drawn, translator, "day", "dusk")
+    assert str(said.value).count(".") == 1
+
+
 def test_a_panorama_sketch_is_drawn_within_a_pixel_cap() -> None:
     """Memory does not grow with a sketch's length: an extreme panorama is drawn at no
     more than MAX_SKETCH_PIXELS, in sides the generator takes whole."""

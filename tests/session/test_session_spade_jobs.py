@@ -73,3 +73,45 @@ def test_each_panel_runs_the_spade_models_of_its_input(tmp_path: Path) -> None:
     assert "Semantic brushes" in said and said.count(".") == 2  # the file name's and the end
     assert "line sketches" in panel_refusal("labels", path, sketch)
     assert panel_refusal("sketch", path, sketch) == panel_refusal("sketch", path, pix2pix) == ""
+
+
+def test_a_night_the_model_never_learned_goes_through_the_installed_day2night(
+    sketch_model: Path,
+) -> None:
+    from ganpaint.models import load, resolve_model
+
+    d2n = resolve_model(None, purpose="translate")  # the bundled day2night
+    meta = dict(load(sketch_model).meta, lights=["day", "dusk"])
+    styles, slot = StyleSources(), ChosenModels()
+    base = np.zeros((48, 64, 3), np.uint8)
+    request = styles.request(
+        "night", _sketch(), sketch_model, base, translators={"night": d2n}, meta=meta,
+        reads="sketch",
+    )  # fmt: skip
+    assert request.then == d2n and request.lights == ("day", "night")
+    night = _run(request, slot)
+    assert "night style: drawn by day, then day2night" in night.label
+    day = _run(styles.request("day", _sketch(), sketch_model, base, reads="sketch"), slot)
+    assert night.candidates[0].mean() < day.candidates[0].mean()
+    # a model that knows the night draws it itself
+    itself = styles.request("night", _sketch(), sketch_model, base,
+                            translators={"night": d2n}, meta={}, reads="sketch")  # fmt: skip
+    assert itself.then is None
+
+
+def test_the_translator_for_night_is_the_default_translate_model_when_it_goes_there() -> None:
+    from ganpaint.session.semantic import light_translators
+
+    def entry(name: str, a: str, b: str, kind: str = "cyclegan") -> tuple:
+        return (name, Path(f"/m/{name}.safetensors"),
+                {"name": name, "kind": kind, "domains": {"A": a, "B": b}})  # fmt: skip
+
+    horses = entry("horse2zebra", "horse", "zebra")
+    mine, bundled = entry("my-night", "day", "night"), entry("day2night", "night", "day")
+    assert light_translators([horses, mine, bundled])["night"][1] == "day2night"  # B→A
+    assert light_translators([horses, mine])["night"] == (Path("/m/my-night.safetensors"),
+                                                          "my-night")  # fmt: skip
+    assert light_translators([horses]) == {}
+    one_way = entry("night2day", "day", "night", kind="pix2pix")
+    one_way[2]["direction"] = "BtoA"
+    assert light_translators([one_way]) == {}
