@@ -43,7 +43,7 @@ from ganpaint.errors import GanpaintError
 from ganpaint.labels import LABEL_NAMES, fill_unlabelled
 from ganpaint.landscapes import render_landscapes, seed_range
 from ganpaint.landscapes.render import scene_light
-from ganpaint.models.bundle import ModelBundle
+from ganpaint.models.bundle import ModelBundle, translator_ways
 from ganpaint.models.spade import fold_spectral_norm, one_hot_labels
 
 #: The styles offered beside the semantic brushes, in order.
@@ -137,14 +137,10 @@ def light_to_translate_from(name: str, meta: dict[str, Any]) -> str | None:
 def direction_between(meta: dict[str, Any], source: str, target: str) -> str | None:
     """ "AtoB" or "BtoA" for a translator (by its metadata) that turns domain `source`
     into `target` (both ways for CycleGAN, its own way for pix2pix); None if it does not."""
-    domains = meta.get("domains") or {}
-    ways = {"AtoB": (domains.get("A"), domains.get("B")),
-            "BtoA": (domains.get("B"), domains.get("A"))}  # fmt: skip
-    if meta.get("kind") == "pix2pix":
-        ways = {k: v for k, v in ways.items() if k == meta.get("direction", "AtoB")}
-    elif meta.get("kind") != "cyclegan":
+    if meta.get("kind") not in ("cyclegan", "pix2pix"):
         return None
-    return next((way for way, pair in ways.items() if pair == (source, target)), None)
+    ways = translator_ways(meta).items()
+    return next((way for way, pair in ways if pair == (source, target)), None)
 
 
 def translated_to_light(

@@ -168,6 +168,18 @@ def complete_meta(kind: str, nets: dict[str, nn.Module], meta: dict[str, Any]) -
     return meta
 
 
+def translator_ways(meta: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """The ways a translator goes, by its metadata: direction -> (from, to) domain names;
+    both for a CycleGAN, its own direction for any other kind (pix2pix)."""
+    domains = meta.get("domains") or {}
+    a, b = str(domains.get("A", "A")), str(domains.get("B", "B"))
+    if meta.get("kind") == "cyclegan":
+        return {"AtoB": (a, b), "BtoA": (b, a)}
+    if meta.get("direction", "AtoB") == "BtoA":
+        return {"BtoA": (b, a)}
+    return {"AtoB": (a, b)}
+
+
 class ModelBundle:
     """A loaded or freshly trained model: its kind, metadata and networks by prefix.
 

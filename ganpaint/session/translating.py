@@ -22,6 +22,7 @@ from ganpaint.edit.trained_scale import translate_at_scale
 from ganpaint.errors import MaskError
 from ganpaint.geometry import nonzero_box
 from ganpaint.models import list_models
+from ganpaint.models.bundle import translator_ways
 from ganpaint.session.inpainting import InpaintOutcome
 from ganpaint.session.models import ChosenModels
 
@@ -86,13 +87,7 @@ def translator_models() -> list:
 
 def directions(meta: dict) -> list[tuple[str, str]]:
     """(label, "AtoB" | "BtoA") choices for a model: both ways for CycleGAN, one for pix2pix."""
-    domains = meta.get("domains") or {}
-    a, b = domains.get("A", "A"), domains.get("B", "B")
-    if meta.get("kind") == "cyclegan":
-        return [(f"{a} → {b}", "AtoB"), (f"{b} → {a}", "BtoA")]
-    if meta.get("direction", "AtoB") == "BtoA":
-        return [(f"{b} → {a}", "BtoA")]
-    return [(f"{a} → {b}", "AtoB")]
+    return [(f"{a} → {b}", way) for way, (a, b) in translator_ways(meta).items()]
 
 
 @dataclass
