@@ -127,6 +127,8 @@ RANGES: dict[str, Range] = {
     "fraction": Range(0.0, 1.0, whole=False),  # beta1, EMA decay, shares of steps
     "weight": Range(0.0, 1e6, whole=False),
     "zoom": Range(1.0, 16.0, whole=False),
+    # pix2pix's L1 over N x N blocks (1 = per pixel); 64 leaves only a 4 x 4 layout at 256 px
+    "l1_pool": Range(1, 64),
 }
 
 # Config-file keys (dataclass fields) that share a row of the table under another name.
@@ -155,6 +157,7 @@ CONFIG_KEYS: dict[str, str] = {
     "lambda_gan": "weight",
     "lambda_feat": "weight",
     "lambda_kld": "weight",
+    "lambda_l1_full": "weight",
     "spade_hidden": "width",
 }
 

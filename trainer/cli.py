@@ -473,6 +473,19 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         key="weight",
         help="GAN loss weight (default 1; 0 = L1-only baseline)",
     )
+    add_number(
+        pix2pix,
+        "--l1-pool",
+        key="l1_pool",
+        help="compare images averaged over N x N blocks in the L1 term, so fine detail no "
+        "input predicts is left to the GAN loss (default 1: per pixel, as the reference)",
+    )
+    add_number(
+        pix2pix,
+        "--lambda-l1-full",
+        key="weight",
+        help="with --l1-pool: weight of a per-pixel L1 term beside the pooled one (default 0)",
+    )
     pix2pix.set_defaults(handler=_command("train_pix2pix"))
     _add_spade_command(commands)
 

@@ -35,6 +35,7 @@ from trainer.translation import (
     build_generator,
     init_generators,
     make_scheduler,
+    read_init_source,
     step_losses,
 )
 
@@ -99,7 +100,7 @@ class CycleGanTask(Task):
         spec = self.config.init_from
         if spec:
             targets = {"AtoB": self.G_A, "BtoA": self.G_B}
-            loaded = init_generators(spec, targets, self.load_run)
+            loaded = init_generators(spec, targets, read_init_source(spec, self.load_run))
             if self.runtime.ctx.is_main:
                 names = " and ".join("G_A" if way == "AtoB" else "G_B" for way in loaded)
                 print(f"ganpaint-train: initialised {names} from {spec}", file=sys.stderr)

@@ -33,8 +33,10 @@ from trainer.translation import (
     TranslationConfig,
     build_discriminator,
     build_generator,
+    init_discriminator,
     init_generators,
     make_scheduler,
+    read_init_source,
     step_losses,
 )
 
@@ -53,15 +55,42 @@ class Pix2PixConfig(TranslationConfig):
     direction: str = "AtoB"
     lambda_l1: float = 100.0
     lambda_gan: float = 1.0  # 0: the L1-only baseline of the paper's ablation (D is not trained)
+    # L1 between the images averaged over l1_pool x l1_pool blocks (1: per pixel, the
+    # reference), plus lambda_l1_full x the per-pixel L1: a pooled L1 holds the layout and
+    # the light but leaves fine detail that no input predicts (stars) to the GAN loss
+    l1_pool: int = 1
+    lambda_l1_full: float = 0.0
 
     def resolved(self) -> Pix2PixConfig:
         config = super().resolved()
         if config.direction not in DIRECTIONS:
             raise ConfigError(f"Unknown --direction {config.direction!r}; use AtoB or BtoA.")
-        for name in ("lambda_l1", "lambda_gan"):
+        if config.l1_pool < 1 or config.size % config.l1_pool:
+            raise ConfigError(
+                f"--l1-pool must be a positive divisor of --size {config.size}, "
+                f"not {config.l1_pool}."
+            )
+        if config.lambda_l1_full > 0 and config.l1_pool == 1:
+            raise ConfigError(
+                "--lambda-l1-full needs --l1-pool above 1; without pooling the L1 term is "
+                "per pixel already, weighted by --lambda-l1."
+            )
+        for name in ("lambda_l1", "lambda_gan", "lambda_l1_full"):
             if getattr(config, name) < 0:
                 raise ConfigError(f"{name} must not be negative, not {getattr(config, name)}.")
         return config
+
+
+def l1_loss(fake: torch.Tensor, target: torch.Tensor, config: Pix2PixConfig) -> torch.Tensor:
+    """The weighted L1 term: per pixel (the reference), or over pooled blocks plus a share
+    per pixel (`l1_pool`, `lambda_l1_full`)."""
+    k = config.l1_pool
+    if k == 1:
+        return F.l1_loss(fake, target) * config.lambda_l1
+    loss = F.l1_loss(F.avg_pool2d(fake, k), F.avg_pool2d(target, k)) * config.lambda_l1
+    if config.lambda_l1_full > 0:
+        loss = loss + F.l1_loss(fake, target) * config.lambda_l1_full
+    return loss
 
 
 class Pix2PixTask(Task):
@@ -96,9 +125,11 @@ class Pix2PixTask(Task):
     def initialise(self) -> None:
         spec = self.config.init_from
         if spec:
-            init_generators(spec, {self.config.direction: self.G}, self.load_run)
+            bundle = read_init_source(spec, self.load_run)
+            init_generators(spec, {self.config.direction: self.G}, bundle)
+            started = "G and D" if init_discriminator(bundle, self.D) else "G"
             if self.runtime.ctx.is_main:
-                print(f"ganpaint-train: initialised G from {spec}", file=sys.stderr)
+                print(f"ganpaint-train: initialised {started} from {spec}", file=sys.stderr)
 
     def train_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], step: int
@@ -116,7 +147,7 @@ class Pix2PixTask(Task):
         set_requires_grad(self.D, False)
         try:
             with run.autocast():
-                loss_G_L1 = F.l1_loss(fake.float(), target.float()) * config.lambda_l1
+                loss_G_L1 = l1_loss(fake.float(), target.float(), config)
                 if adversarial:
                     loss_G_GAN = patch_gan_loss(
                         self.D(torch.cat([source, fake], 1)), True, config.gan_mode

@@ -245,21 +245,37 @@ def copy_generator(source: nn.Module, target: nn.Module, spec: str, role: str) -
         target.load_state_dict(source.state_dict())
 
 
-def init_generators(
-    spec: str, targets: dict[str, nn.Module], load_run: RunReader | None
-) -> list[str]:
+def read_init_source(spec: str, load_run: RunReader | None) -> ModelBundle:
+    """`load_init_source`, its errors worded as --init-from's."""
+    try:
+        return load_init_source(spec, load_run)
+    except GanpaintError as error:
+        raise ConfigError(f"--init-from: {error}") from None
+
+
+def init_discriminator(bundle: ModelBundle, target: nn.Module) -> bool:
+    """Start `target` from a pix2pix file's D when it has one of the same layout (a run's
+    model keeps it; a bundled model ships without), so a fine-tune does not begin with
+    an untrained D pushing a trained G off course. False: D starts fresh."""
+    source = bundle.nets.get("D") if bundle.kind == "pix2pix" else None
+    if source is None or type(source) is not type(target):
+        return False
+    if describe_mismatch(shapes_of(target.state_dict()), shapes_of(source.state_dict())):
+        return False
+    with torch.no_grad():
+        target.load_state_dict(source.state_dict())
+    return True
+
+
+def init_generators(spec: str, targets: dict[str, nn.Module], bundle: ModelBundle) -> list[str]:
     """Initialise the run's generators from `spec`; return the directions loaded.
 
     `targets` maps "AtoB" / "BtoA" to the generators translating that way. A CycleGAN
     source fills both; a one-way source (pix2pix, one reference file) fills the one of
     its direction, or a one-way run's only generator whatever the direction (a
-    reference pix2pix trained B->A is saved as a plain `latest_net_G.pth`). `load_run`
-    reads a run folder (see `RunReader`).
+    reference pix2pix trained B->A is saved as a plain `latest_net_G.pth`). `bundle` is
+    what `read_init_source(spec, ...)` read.
     """
-    try:
-        bundle = load_init_source(spec, load_run)
-    except GanpaintError as error:
-        raise ConfigError(f"--init-from: {error}") from None
     if bundle.kind == "cyclegan":
         sources = {"AtoB": bundle.nets["G_A"], "BtoA": bundle.nets["G_B"]}
     elif bundle.kind == "pix2pix":

@@ -131,6 +131,29 @@ def test_aligned_folders_backwards_and_init_from(tmp_path: Path, capsys) -> None
     assert len(err) == 1 and "--init-from" in err[0] and "does not fit" in err[0]
 
 
+def test_a_fine_tune_starts_g_and_d_from_a_run_and_only_g_from_a_file_without_d(
+    tmp_path: Path, base_run: Path, capsys
+) -> None:
+    """A trained G meeting an untrained D is pushed off course, so a run's D comes too."""
+    trained = _nets(base_run)
+    out = tmp_path / "tuned"
+    assert main(_pix2pix(out, "--iters", "1", "--lr", "0", "--init-from", str(base_run))) == 0
+    assert "initialised G and D from" in capsys.readouterr().err
+    tuned = _nets(out)
+    for net in ("G", "D"):
+        weights = {k: v for k, v in trained[net].items() if k.endswith(".weight")}
+        assert all(torch.equal(v, tuned[net][k]) for k, v in weights.items()), net
+
+    without_d = tmp_path / "g-only.safetensors"
+    assert main(["export", str(base_run), "--without", "D", "-o", str(without_d)]) == 0
+    capsys.readouterr()
+    fresh = tmp_path / "fresh"
+    assert main(_pix2pix(fresh, "--iters", "1", "--lr", "0", "--init-from", str(without_d))) == 0
+    assert "initialised G from" in capsys.readouterr().err
+    d_weights = {k: v for k, v in trained["D"].items() if k.endswith(".weight")}
+    assert any(not torch.equal(v, _nets(fresh)["D"][k]) for k, v in d_weights.items())
+
+
 def test_lambda_gan_zero_trains_g_on_l1_alone_and_leaves_d_untouched(
     base_run: Path, tmp_path: Path
 ) -> None:
@@ -200,3 +223,52 @@ def test_test_pictures_are_what_the_exported_model_makes(base_run: Path) -> None
     with torch.no_grad():
         made = ((net(x)[0].permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255)
     assert np.abs(made - written).mean() < 2.0
+
+
+def test_a_pooled_l1_trains_resumes_exactly_and_is_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day → night recipe that leaves detail no day image predicts to the GAN loss."""
+
+    def args(name: str) -> list[str]:
+        return _pix2pix(tmp_path / name, "--netG", "resnet_6blocks", "--upsample", "resize",
+                        "--l1-pool", "4", "--lambda-l1-full", "10", "--iters", "5",
+                        "--checkpoint-every", "3", "--test-every", "5")  # fmt: skip
+
+    assert main(args("straight")) == 0
+    config = load_model(RunDir(tmp_path / "straight").model).meta["training"]["config"]
+    assert (config["l1_pool"], config["lambda_l1_full"]) == (4, 10.0)
+    _crash_and_resume(args("resumed"), monkeypatch)
+    _assert_same_nets(tmp_path / "resumed", tmp_path / "straight")
+
+
+def test_a_pooled_l1_ignores_detail_within_a_block_and_holds_the_layout() -> None:
+    from trainer.pix2pix import Pix2PixConfig, l1_loss
+
+    target = torch.zeros(1, 3, 8, 8)
+    stars = target.clone()
+    stars[..., ::2, ::2], stars[..., 1::2, 1::2] = 0.5, -0.5  # zero mean in each 2 x 2 block
+    shifted = target + 0.25
+    pooled = Pix2PixConfig(l1_pool=2, lambda_l1=100.0)
+    assert float(l1_loss(stars, target, pooled)) == 0.0
+    assert float(l1_loss(shifted, target, pooled)) == pytest.approx(25.0)
+    assert float(l1_loss(stars, target, Pix2PixConfig())) == pytest.approx(25.0)  # per pixel
+    both = Pix2PixConfig(l1_pool=2, lambda_l1=100.0, lambda_l1_full=10.0)
+    assert float(l1_loss(stars, target, both)) == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--l1-pool", "3"], "--l1-pool must be a positive divisor of --size 32, not 3"),
+        (["--l1-pool", "0"], "--l1-pool"),
+        (["--lambda-l1-full", "10"], "--lambda-l1-full needs --l1-pool above 1"),
+    ],
+)
+def test_pooling_that_cannot_work_is_refused(
+    tmp_path: Path, capsys, extra: list[str], says: str
+) -> None:
+    assert _exit_status(_pix2pix(tmp_path / "bad", *extra)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0], err
+    assert not RunDir(tmp_path / "bad").list_checkpoints()
