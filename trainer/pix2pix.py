@@ -125,9 +125,9 @@ class Pix2PixTask(Task):
     def initialise(self) -> None:
         spec = self.config.init_from
         if spec:
-            bundle = read_init_source(spec, self.load_run)
-            init_generators(spec, {self.config.direction: self.G}, bundle)
-            started = "G and D" if init_discriminator(bundle, self.D) else "G"
+            bundle, way = read_init_source(spec, self.load_run), self.config.direction
+            init_generators(spec, {way: self.G}, bundle)
+            started = "G and D" if init_discriminator(bundle, self.D, way) else "G"
             if self.runtime.ctx.is_main:
                 print(f"ganpaint-train: initialised {started} from {spec}", file=sys.stderr)
 

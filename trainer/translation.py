@@ -253,11 +253,13 @@ def read_init_source(spec: str, load_run: RunReader | None) -> ModelBundle:
         raise ConfigError(f"--init-from: {error}") from None
 
 
-def init_discriminator(bundle: ModelBundle, target: nn.Module) -> bool:
-    """Start `target` from a pix2pix file's D when it has one of the same layout (a run's
-    model keeps it; a bundled model ships without), so a fine-tune does not begin with
-    an untrained D pushing a trained G off course. False: D starts fresh."""
-    source = bundle.nets.get("D") if bundle.kind == "pix2pix" else None
+def init_discriminator(bundle: ModelBundle, target: nn.Module, direction: str) -> bool:
+    """Start `target` from a pix2pix file's D when it has one of the same layout that
+    judged pairs the same way round (a run's model keeps it; a bundled model ships
+    without), so a fine-tune does not begin with an untrained D pushing a trained G off
+    course. False: D starts fresh."""
+    same_way = bundle.kind == "pix2pix" and bundle.meta.get("direction", "AtoB") == direction
+    source = bundle.nets.get("D") if same_way else None
     if source is None or type(source) is not type(target):
         return False
     if describe_mismatch(shapes_of(target.state_dict()), shapes_of(source.state_dict())):

@@ -144,6 +144,12 @@ def test_a_fine_tune_starts_g_and_d_from_a_run_and_only_g_from_a_file_without_d(
         weights = {k: v for k, v in trained[net].items() if k.endswith(".weight")}
         assert all(torch.equal(v, tuned[net][k]) for k, v in weights.items()), net
 
+    backwards = tmp_path / "backwards"  # its D judged (target, input) pairs
+    args = _pix2pix(backwards, "--iters", "1", "--lr", "0", "--direction", "BtoA",
+                    "--init-from", str(base_run))  # fmt: skip
+    assert main(args) == 0
+    assert "initialised G from" in capsys.readouterr().err
+
     without_d = tmp_path / "g-only.safetensors"
     assert main(["export", str(base_run), "--without", "D", "-o", str(without_d)]) == 0
     capsys.readouterr()
