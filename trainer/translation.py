@@ -206,23 +206,27 @@ def make_scheduler(optimizer: torch.optim.Optimizer, config: TranslationConfig) 
 RunReader = Callable[[Path], ModelBundle]
 
 
-def load_init_source(spec: str, load_run: RunReader | None) -> ModelBundle:
-    """A reference `.pth` (imported without pickle), a ganpaint bundle or a run folder."""
+def read_init_source(spec: str, load_run: RunReader | None) -> ModelBundle:
+    """A reference `.pth` (imported without pickle), a ganpaint bundle or a run folder,
+    read once for the generators and (pix2pix) the discriminator it starts; errors are
+    one ConfigError worded as --init-from's."""
     path = Path(spec).expanduser()
+    read: Callable[[Path], ModelBundle]
     if path.is_dir():
         if load_run is None:
             raise ConfigError(
                 f"--init-from {spec}: this task was built without a run reader; "
                 "start it with ganpaint-train, or pass a model file."
             )
-        return load_run(path)
-    if path.suffix in (".pth", ".pt"):
-        from ganpaint.models.reference import import_reference
-
-        return import_reference(path)
-    from ganpaint.models.bundle import load
-
-    return load(path)
+        read = load_run
+    elif path.suffix in (".pth", ".pt"):
+        from ganpaint.models.reference import import_reference as read
+    else:
+        from ganpaint.models.bundle import load as read
+    try:
+        return read(path)
+    except GanpaintError as error:
+        raise ConfigError(f"--init-from: {error}") from None
 
 
 def _describe(net: nn.Module) -> str:
@@ -243,14 +247,6 @@ def copy_generator(source: nn.Module, target: nn.Module, spec: str, role: str) -
         )
     with torch.no_grad():
         target.load_state_dict(source.state_dict())
-
-
-def read_init_source(spec: str, load_run: RunReader | None) -> ModelBundle:
-    """`load_init_source`, its errors worded as --init-from's."""
-    try:
-        return load_init_source(spec, load_run)
-    except GanpaintError as error:
-        raise ConfigError(f"--init-from: {error}") from None
 
 
 def init_discriminator(bundle: ModelBundle, target: nn.Module, direction: str) -> bool:
