@@ -111,6 +111,8 @@ def test_translate_can_be_cancelled(
     runner = window.controller.runner
     with qtbot.waitSignal(runner.progress, timeout=30_000):
         assert window.translate.translate_image()
+    # the first progress may be the model loading: cancel once the tiles have begun
+    qtbot.waitUntil(lambda: bool(started), timeout=30_000)
     with qtbot.waitSignal(runner.cancelled, timeout=10_000):
         window.controller.cancel()
     assert started and not runner.busy and window.results.current is None
