@@ -126,7 +126,12 @@ def main(argv: list[str] | None = None) -> int:
             began = time.perf_counter()
             if name in models:
                 bundle = models[name]
-                output = translate_at_scale(image, bundle.translator("AtoB"), bundle.meta).image
+                output = translate_at_scale(
+                    image,
+                    bundle.translator("AtoB"),
+                    bundle.meta,
+                    stars=bundle.star_head("AtoB"),
+                ).image
             else:
                 output = colour_transfer(image, mean, std)
             seconds[name] += time.perf_counter() - began

@@ -148,9 +148,12 @@ def run_model(
 ) -> tuple[list[np.ndarray], float]:
     """The model's outputs as the app and CLI make them (`translate_at_scale`)."""
     generator, meta = bundle.translator(direction), bundle.meta
+    stars = bundle.star_head(direction)
     started = time.perf_counter()
     outputs = [
-        translate_at_scale(image, generator, meta, scale=scale, tile=None, device=device).image
+        translate_at_scale(
+            image, generator, meta, scale=scale, tile=None, device=device, stars=stars
+        ).image
         for image in inputs
     ]
     return outputs, (time.perf_counter() - started) / max(1, len(inputs))

@@ -273,6 +273,7 @@ def _run_translation(
     from ganpaint.edit.trained_scale import translate_at_scale
 
     generator = bundle.translator(direction)
+    stars = bundle.star_head(direction) if args.stars else None
     _check_tile(args.tile, generator, bundle)
     inputs = []
     for image_path, mask_path, out_path in jobs:
@@ -297,6 +298,7 @@ def _run_translation(
             tile=args.tile,
             device=device,
             mask=mask,
+            stars=stars,
             amp={"auto": None, "bf16": True, "fp32": False}[args.precision],
             progress=progress,  # type: ignore[arg-type]
         )
@@ -444,7 +446,7 @@ def _run_semantic(
         draw = image_from_sketch if sketches else image_from_labels
         result = draw(bundle, item[1], code)
         if then is not None:
-            result.image = translated_to_light(result, *then)
+            result.image = translated_to_light(result, *then, stars=args.stars)
         return result
 
     def write(item: tuple, result: Any) -> None:
@@ -744,7 +746,7 @@ def add_edit_commands(commands: argparse._SubParsersAction, device_help: str) ->
 
 
 def _translation_options(parser: argparse.ArgumentParser) -> None:
-    """--tile, --scale and --precision, shared by translate and sketch."""
+    """--tile, --scale, --precision and --stars, shared by translate and sketch."""
     add_number(
         parser,
         "--tile",
@@ -766,6 +768,13 @@ def _translation_options(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="auto: bf16 where the device computes it natively (GPUs, CPUs with "
         "AVX512-BF16/AMX), else fp32; fp32 gives the exact full-precision result",
+    )
+    parser.add_argument(
+        "--stars",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="draw the stars of a model with a star layer (day2night) in a night sky; "
+        "--no-stars leaves them out (default on)",
     )
 
 

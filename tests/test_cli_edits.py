@@ -131,6 +131,30 @@ def test_translate_keeps_the_size_of_any_photo(cyclegan: Path, tmp_path: Path) -
     assert load_image(tmp_path / "t.png").rgb.shape == (37, 53, 3)
 
 
+def test_translate_draws_a_models_stars_unless_told_no_stars(
+    cyclegan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganpaint.models import load
+    from ganpaint.models.stars import StarHead
+
+    monkeypatch.chdir(tmp_path)
+    bundle, head = load(cyclegan), StarHead(width=4)
+    with torch.no_grad():  # a gain high everywhere: stars wherever they fall
+        head.gain_net[-1].bias.fill_(4.0)
+    starry = tmp_path / "starry.safetensors"
+    ModelBundle.create("cyclegan", {**bundle.nets, "S_A": head}, bundle.meta).save(starry)
+    photo = save_image(tmp_path / "p.png", np.full((48, 64, 3), 90, np.uint8))
+    for name, extra in (("plain.png", ["--no-stars"]), ("starry.png", [])):
+        assert main(["translate", str(photo), "-o", name, "--model", str(starry), *extra]) == 0
+    plain, starry_out = (
+        load_image(tmp_path / n).rgb.astype(int) for n in ("plain.png", "starry.png")
+    )
+    assert (starry_out - plain > 40).mean() > 0.005
+    assert main(["translate", str(photo), "-o", "again.png", "--model", str(starry)]) == 0
+    assert np.array_equal(load_image(tmp_path / "again.png").rgb, starry_out)  # the same stars
+    assert (load_image(photo).rgb == 90).all()  # the photo is untouched
+
+
 def test_sketch_runs_a_scene_model_at_its_trained_scale_unless_told_full(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -486,6 +486,18 @@ def _add_training_commands(commands: argparse._SubParsersAction) -> None:
         key="weight",
         help="with --l1-pool: weight of a per-pixel L1 term beside the pooled one (default 0)",
     )
+    pix2pix.add_argument(
+        "--stars",
+        action=argparse.BooleanOptionalAction,
+        help="add a star layer: random sparse points a small head lets through where D wants "
+        "them (the sky of a night); L1 sees the picture without them (default off)",
+    )
+    pix2pix.add_argument(
+        "--freeze-g",
+        action=argparse.BooleanOptionalAction,
+        help="with --stars and --init-from: train only the star layer and D, keeping the "
+        "generator as it is (default off)",
+    )
     pix2pix.set_defaults(handler=_command("train_pix2pix"))
     _add_spade_command(commands)
 

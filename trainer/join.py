@@ -68,4 +68,8 @@ def join_translators(
     }
     if forward.meta.get("knows"):
         meta["knows"] = forward.meta["knows"]
-    return ModelBundle.create("cyclegan", {"G_A": g_a, "G_B": g_b}, meta)
+    nets = {"G_A": g_a, "G_B": g_b}
+    for way, bundle in (("A", forward), ("B", backward)):
+        if "S" in bundle.nets:  # a star layer goes with its generator
+            nets[f"S_{way}"] = bundle.nets["S"]
+    return ModelBundle.create("cyclegan", nets, meta)

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from ganpaint.models.bundle import DIRECTIONS, ModelBundle
 from ganpaint.models.norm import image_statistics
+from ganpaint.models.stars import StarHead, star_field
 from trainer.config import ConfigError
 from trainer.data.paired import aligned_test_set
 from trainer.gan import make_adam
@@ -60,6 +61,10 @@ class Pix2PixConfig(TranslationConfig):
     # the light but leaves fine detail that no input predicts (stars) to the GAN loss
     l1_pool: int = 1
     lambda_l1_full: float = 0.0
+    # a star layer (ganpaint.models.stars): L1 sees G's output, D sees it with the stars
+    stars: bool = False
+    # train only the star layer and D on an --init-from generator, which stays as it is
+    freeze_g: bool = False
 
     def resolved(self) -> Pix2PixConfig:
         config = super().resolved()
@@ -74,6 +79,13 @@ class Pix2PixConfig(TranslationConfig):
             raise ConfigError(
                 "--lambda-l1-full needs --l1-pool above 1; without pooling the L1 term is "
                 "per pixel already, weighted by --lambda-l1."
+            )
+        if config.stars and config.lambda_gan == 0:
+            raise ConfigError("--stars needs the GAN loss: only D says where stars belong.")
+        if config.freeze_g and not (config.stars and config.init_from):
+            raise ConfigError(
+                "--freeze-g trains the star layer on a finished generator: it needs --stars "
+                "and --init-from."
             )
         for name in ("lambda_l1", "lambda_gan", "lambda_l1_full"):
             if getattr(config, name) < 0:
@@ -105,10 +117,16 @@ class Pix2PixTask(Task):
         self.G = runtime.place(build_generator(config))
         self.D = runtime.place(build_discriminator(config, input_nc=6))
         self.nets = {"G": self.G, "D": self.D}
+        self.S: StarHead | None = None
+        if config.stars:
+            self.S = runtime.place(StarHead(output_nc=self.G.config["output_nc"]))
+            self.nets["S"] = self.S
         self.G_train, self.D_train = runtime.parallel(self.G), runtime.parallel(self.D)
         betas, device = (config.beta1, config.beta2), runtime.device
+        trained = [] if config.freeze_g else list(self.G.parameters())
+        trained += list(self.S.parameters()) if self.S is not None else []
         self.optimizers = {
-            "G": make_adam(self.G.parameters(), config.lr, betas, device),
+            "G": make_adam(trained, config.lr, betas, device),
             "D": make_adam(self.D.parameters(), config.lr, betas, device),
         }
         self.schedulers = {name: make_scheduler(o, config) for name, o in self.optimizers.items()}
@@ -136,8 +154,14 @@ class Pix2PixTask(Task):
     ) -> dict[str, torch.Tensor]:
         run, config = self.runtime, self.config
         source, target = self._oriented(*(run.images(x) for x in batch))
-        with run.autocast():
-            fake = self.G_train(source)
+        if config.freeze_g:  # as the finished model runs, and never changed
+            self.G.eval()
+            with run.autocast(), torch.no_grad():
+                translation = self.G(source)
+        else:
+            with run.autocast():
+                translation = self.G_train(source)
+        fake = self._with_stars(source, translation, _draw_seed())
         adversarial = config.lambda_gan > 0
         if adversarial:
             loss_D_fake, loss_D_real = self._discriminator_step(source, fake, target)
@@ -147,7 +171,7 @@ class Pix2PixTask(Task):
         set_requires_grad(self.D, False)
         try:
             with run.autocast():
-                loss_G_L1 = l1_loss(fake.float(), target.float(), config)
+                loss_G_L1 = l1_loss(translation.float(), target.float(), config)
                 if adversarial:
                     loss_G_GAN = patch_gan_loss(
                         self.D(torch.cat([source, fake], 1)), True, config.gan_mode
@@ -171,6 +195,18 @@ class Pix2PixTask(Task):
         losses = {"G_GAN": loss_G_GAN, "G_L1": loss_G_L1, "D_real": loss_D_real,
                   "D_fake": loss_D_fake}  # fmt: skip
         return step_losses(losses, lr, run.device)
+
+    def _with_stars(
+        self, source: torch.Tensor, translation: torch.Tensor, seed: int
+    ) -> torch.Tensor:
+        """`translation` with the star layer's stars (as it is without --stars)."""
+        if self.S is None:
+            return translation
+        n, _, height, width = translation.shape
+        # one field n images tall, cut into one field per image
+        field = torch.from_numpy(star_field(n * height, width, self.S.density, seed))
+        light = field.view(n, 1, height, width).to(translation.device, translation.dtype)
+        return self.S(source, translation, light)
 
     def _discriminator_step(
         self, source: torch.Tensor, fake: torch.Tensor, target: torch.Tensor
@@ -202,7 +238,7 @@ class Pix2PixTask(Task):
         # averages describe no image, so each image brings its own statistics.
         own = image_statistics(self.G) if self.config.batch <= 1 else contextlib.nullcontext()
         with run.autocast(), own:
-            fake = self.G(source)
+            fake = self._with_stars(source, self.G(source), seed=0)
         return {"input": source.float(), "output": fake.float(), "target": target.float()}
 
     def bundle(self, meta: dict[str, Any]) -> ModelBundle:
@@ -210,4 +246,9 @@ class Pix2PixTask(Task):
         meta = {"domains": self.config.domains(), "direction": self.config.direction, **meta}
         meta.setdefault("resolution", self.config.size)
         meta.setdefault("name", self.config.name)
-        return ModelBundle.create("pix2pix", {"G": self.G, "D": self.D}, meta)
+        return ModelBundle.create("pix2pix", dict(self.nets), meta)
+
+
+def _draw_seed() -> int:
+    """A star field's seed from torch's generator, which checkpoints keep (exact resume)."""
+    return int(torch.randint(0, 2**31 - 1, ()).item())

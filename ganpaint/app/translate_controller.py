@@ -275,6 +275,7 @@ class TranslateController(QObject):
             direction=str(panel.direction.currentData() or "AtoB"),
             tile=panel.tile.value(),
             device=self.choice.job_device(),
+            stars=panel.stars.isChecked(),
             **more,
         )
 

@@ -26,6 +26,7 @@ from ganpaint.app.qtimage import thumbnail_icon
 from ganpaint.app.statuslabel import StatusLabel
 from ganpaint.app.theme import icon
 from ganpaint.labels import LABEL_NAMES, LABEL_PALETTE
+from ganpaint.models.bundle import has_star_layer
 from ganpaint.session.semantic import (
     EXAMPLE_STYLES,
     MEAN_STYLE,
@@ -100,12 +101,19 @@ class TranslatorPanel(QWidget):
         self.tile.setValue(512)
         self.tile.setSuffix(" px")
         self.tile.setToolTip(TILE_TIP)
+        self.stars = QCheckBox("Draw stars in a night sky")
+        self.stars.setChecked(True)
+        self.stars.setToolTip(
+            "This model has a star layer: it lights random stars where the night sky is. "
+            "Untick for a night without them."
+        )
         form = QFormLayout()
         form.addRow("Model", model_row)
         form.addRow("Direction", self.direction)
         if scope:
             form.addRow("Apply to", self.scope)
         form.addRow("Tile size", self.tile)
+        form.addRow("Stars", self.stars)
         self.form = form
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -120,6 +128,8 @@ class TranslatorPanel(QWidget):
         layout.addLayout(row)
         layout.addStretch(1)
         self.model.currentIndexChanged.connect(lambda _i: self._fill_directions())
+        self.direction.currentIndexChanged.connect(lambda _i: self._show_stars())
+        self._show_stars()
 
     def set_models(self, entries: list[tuple[str, object, dict]], current: object = None) -> None:
         """(name, path, metadata) per model; keep `current` (a path) chosen when listed."""
@@ -150,6 +160,12 @@ class TranslatorPanel(QWidget):
         for label, value in directions(data[1]) if data else []:
             self.direction.addItem(label, value)
         self.direction.setEnabled(self.direction.count() > 1)
+        self._show_stars()
+
+    def _show_stars(self) -> None:
+        """The stars option only where the chosen model and way have a star layer."""
+        meta, way = self.model_meta(), self.direction.currentData()
+        self.form.setRowVisible(self.stars, bool(meta and way and has_star_layer(meta, way)))
 
 
 class StylePicker(QWidget):

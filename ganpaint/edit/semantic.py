@@ -144,7 +144,7 @@ def direction_between(meta: dict[str, Any], source: str, target: str) -> str | N
 
 
 def translated_to_light(
-    drawn: SemanticResult, translator: ModelBundle, source: str, target: str
+    drawn: SemanticResult, translator: ModelBundle, source: str, target: str, stars: bool = True
 ) -> np.ndarray:
     """A picture drawn in light `source` carried to light `target` by `translator`, for a
     light the SPADE model never learned. It is translated at the size it was drawn at
@@ -164,7 +164,10 @@ def translated_to_light(
         area = cv2.INTER_AREA if small[0] * small[1] < full[0] * full[1] else cv2.INTER_CUBIC
         picture = cv2.resize(picture, (small[1], small[0]), interpolation=area)
     generator = translator.translator(direction)
-    result = translate_at_scale(picture, generator, translator.meta, device=translator.device)
+    head = translator.star_head(direction) if stars else None
+    result = translate_at_scale(
+        picture, generator, translator.meta, device=translator.device, stars=head
+    )
     if small == full:
         return result.image
     return cv2.resize(result.image, (full[1], full[0]), interpolation=cv2.INTER_CUBIC)

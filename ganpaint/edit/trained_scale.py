@@ -27,6 +27,7 @@ import numpy as np
 from torch import nn
 
 from ganpaint.edit.blend import blend
+from ganpaint.edit.star_layer import add_stars
 from ganpaint.edit.translate import (
     TranslateResult,
     memory_estimate,
@@ -137,28 +138,38 @@ def translate_at_scale(
     scale: Scale = "trained",
     mask: np.ndarray | None = None,
     blend_mode: str = "feather",
+    stars: nn.Module | None = None,
+    star_seed: int = 0,
     **options: Any,
 ) -> TranslateResult:
     """`translate`, but at the model's trained scale when it has one (`scale="trained"`).
 
     The result has `image`'s size. With a `mask`, the whole picture is translated at the
     small scale (the network needs the whole scene to know where things are) and only
-    the selection is blended in, so pixels away from it come back unchanged. Other
-    keyword options go to `translate`.
+    the selection is blended in, so pixels away from it come back unchanged. `stars`: the
+    model's star layer (`ModelBundle.star_head`), added at the scale the generator ran
+    at, inside the selection only; `star_seed` picks the field. Other keyword options go
+    to `translate`.
     """
     image = np.asarray(image)
     multiple = options.get("multiple") or required_multiple(generator)
     size = working_size(image.shape, meta, scale, multiple)
+    if mask is not None and np.asarray(mask).shape != image.shape[:2]:
+        raise ValueError(f"mask must be {image.shape[:2]}, got {np.asarray(mask).shape}")
+    starring = {"seed": star_seed, "device": options.get("device", "cpu"),
+                "cancel": options.get("cancel")}  # fmt: skip
     if size is None or (mask is not None and not np.any(mask)):
-        return translate(image, generator, mask=mask, blend_mode=blend_mode, **options)
+        result = translate(image, generator, mask=mask, blend_mode=blend_mode, **options)
+        if stars is not None and result.tiles:
+            result.image = add_stars(image, result.image, stars, mask=mask, **starring)
+        return result
     small = shrink(image, size, input_kind(meta))
     result = translate(small, generator, **options)
+    if stars is not None:
+        result.image = add_stars(small, result.image, stars, **starring)
     height, width = image.shape[:2]
     full = cv2.resize(result.image, (width, height), interpolation=cv2.INTER_CUBIC)
     if mask is not None:
-        mask = np.asarray(mask) != 0
-        if mask.shape != image.shape[:2]:
-            raise ValueError(f"mask must be {image.shape[:2]}, got {mask.shape}")
-        full = blend(image, full, mask, mode=blend_mode)
+        full = blend(image, full, np.asarray(mask) != 0, mode=blend_mode)
     result.image = np.ascontiguousarray(full)
     return result

@@ -41,6 +41,7 @@ TRANSLATORS = ("resnet_generator", "unet_generator")
 # The nets that translate, per kind of model file.
 _TRANSLATING_NETS = {"cyclegan": ("G_A", "G_B"), "pix2pix": ("G",)}
 PATCH_DISCRIMINATORS = ("nlayer_discriminator",)
+STAR_HEADS = ("star_head",)  # a translator's optional star layer (ganpaint.models.stars)
 # kind -> {net prefix: archs it may be}; the first REQUIRED[kind] prefixes must be present.
 KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     "gan": {"G": GAN_GENERATORS, "D": GAN_DISCRIMINATORS, "E": ENCODERS},
@@ -49,8 +50,10 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
         "G_B": TRANSLATORS,
         "D_A": PATCH_DISCRIMINATORS,
         "D_B": PATCH_DISCRIMINATORS,
+        "S_A": STAR_HEADS,
+        "S_B": STAR_HEADS,
     },
-    "pix2pix": {"G": TRANSLATORS, "D": PATCH_DISCRIMINATORS},
+    "pix2pix": {"G": TRANSLATORS, "D": PATCH_DISCRIMINATORS, "S": STAR_HEADS},
     # label map (+ style code) -> image; E gives a picture's style code, S guesses one
     # from the label map when there is no picture
     "spade": {
@@ -180,6 +183,14 @@ def translator_ways(meta: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {"AtoB": (a, b)}
 
 
+def has_star_layer(meta: dict[str, Any], direction: str) -> bool:
+    """Whether a model file (by its metadata) draws stars when it translates `direction`."""
+    nets = meta.get("nets") or {}
+    if meta.get("kind") == "cyclegan":
+        return ("S_A" if direction == "AtoB" else "S_B") in nets
+    return "S" in nets
+
+
 class ModelBundle:
     """A loaded or freshly trained model: its kind, metadata and networks by prefix.
 
@@ -253,6 +264,13 @@ class ModelBundle:
                 f"it cannot translate {direction} (use a CycleGAN model for both directions)."
             )
         return self.nets["G"]
+
+    def star_head(self, direction: str | None = None) -> nn.Module | None:
+        """The star layer that goes with `translator(direction)`, or None when it has none."""
+        if self.kind == "cyclegan":
+            return self.nets.get("S_A" if (direction or "AtoB") == "AtoB" else "S_B")
+        self.translator(direction)  # the same refusal for a way the model does not go
+        return self.nets.get("S")
 
     def save(self, path: PathLike, half: bool = False) -> Path:
         """Write the bundle atomically; `half=True` stores float tensors as float16.

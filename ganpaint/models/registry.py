@@ -15,6 +15,7 @@ from ganpaint.models.mlp import MLPDiscriminator, MLPGenerator
 from ganpaint.models.patchgan import NLayerDiscriminator
 from ganpaint.models.resnet import ResnetGenerator
 from ganpaint.models.spade import MultiscaleDiscriminator, SpadeGenerator, SpadeStyleEncoder
+from ganpaint.models.stars import StarHead
 from ganpaint.models.style_guess import SpadeStyleGuess
 from ganpaint.models.unet import UnetGenerator
 
@@ -33,6 +34,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         SpadeStyleEncoder,
         SpadeStyleGuess,
         MultiscaleDiscriminator,
+        StarHead,
     )
 }
 

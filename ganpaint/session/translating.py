@@ -101,6 +101,7 @@ class TranslateRequest:
     tile: int = DEFAULT_TILE
     scale: str = "trained"  # pix2pix at its trained scale (see ganpaint.edit.trained_scale)
     device: str = "cpu"
+    stars: bool = True  # draw the model's star layer, where it has one
     base: np.ndarray | None = None  # what the result replaces (default: `photo`)
     label: str = "Translation"
     accept_text: str = "Accept translation"
@@ -131,6 +132,7 @@ def make_translate_job(
             tile=request.tile,
             device=request.device,
             mask=request.mask,
+            stars=bundle.star_head(request.direction) if request.stars else None,
             progress=progress,
             cancel=cancel,
         )

@@ -143,3 +143,35 @@ def test_edges_and_sketch_helpers() -> None:
     assert edges.shape == (32, 32) and edges[:, 15:17].any() and not edges[:, :8].any()
     ink = sketch_input(edges)
     assert ink.shape == (32, 32, 3) and ink[0, 0, 0] == 255 and ink[edges > 0].max() == 0
+
+
+def test_stars_are_offered_only_for_a_way_with_a_star_layer_and_can_be_left_out(
+    qtbot, window: MainWindow, tiny_cyclegan: Path, tmp_path: Path
+) -> None:
+    from ganpaint.models import load
+    from ganpaint.models.stars import StarHead
+
+    use_model(window, tiny_cyclegan, "AtoB")
+    panel = window.translate_panel
+    assert not panel.form.isRowVisible(panel.stars)  # no star layer in this file
+    bundle = load(tiny_cyclegan)
+    head = StarHead(width=4)
+    with torch.no_grad():  # a gain high everywhere: stars wherever they fall
+        head.gain_net[-1].bias.fill_(4.0)
+    starry = tmp_path / "starry.safetensors"
+    ModelBundle.create("cyclegan", {**bundle.nets, "S_A": head}, bundle.meta).save(starry)
+    use_model(window, starry, "AtoB")
+    assert panel.form.isRowVisible(panel.stars) and panel.stars.isChecked()
+    panel.direction.setCurrentIndex(panel.direction.findData("BtoA"))
+    assert not panel.form.isRowVisible(panel.stars)  # G_B has none
+    panel.direction.setCurrentIndex(panel.direction.findData("AtoB"))
+
+    results = {}
+    for ticked in (True, False):
+        panel.stars.setChecked(ticked)
+        with qtbot.waitSignal(window.controller.runner.finished, timeout=30_000):
+            assert window.translate.translate_image()
+        results[ticked] = window.results.current.candidates[0].astype(int)
+        window.controller.discard()
+    assert (results[True] - results[False] > 40).mean() > 0.005  # stars, only with the box
+    panel.stars.setChecked(True)

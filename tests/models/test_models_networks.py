@@ -298,6 +298,7 @@ SMALL_CONFIGS = {
     },
     "multiscale_discriminator": {"input_nc": 10, "ndf": 4, "n_layers": 3, "num_d": 2},
     "spade_style_guess": {"label_nc": 7, "style_dim": 8, "ndf": 4},
+    "star_head": {"input_nc": 3, "output_nc": 3, "width": 4, "density": 0.05},
 }
 
 

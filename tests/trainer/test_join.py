@@ -101,3 +101,19 @@ def test_neither_input_is_ever_written_over(
         assert main(["join", str(forward), str(backward), "-o", str(target)]) == 2
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert (forward.read_bytes(), backward.read_bytes()) == before
+
+
+def test_a_star_layer_goes_with_its_generator(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    from ganpaint.models.stars import StarHead
+
+    forward, backward = pair
+    with_stars = load_model(forward)
+    with_stars.nets["S"] = StarHead(width=4)
+    starry = tmp_path / "starry.safetensors"
+    ModelBundle.create("pix2pix", with_stars.nets, with_stars.meta).save(starry)
+    out = tmp_path / "joined.safetensors"
+    assert main(["join", str(starry), str(backward), "-o", str(out)]) == 0
+    joined = load_model(out)
+    assert isinstance(joined.star_head("AtoB"), StarHead) and joined.star_head("BtoA") is None
+    for key, value in with_stars.nets["S"].state_dict().items():
+        assert torch.equal(value, joined.nets["S_A"].state_dict()[key]), key

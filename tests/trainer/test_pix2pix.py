@@ -269,12 +269,39 @@ def test_a_pooled_l1_ignores_detail_within_a_block_and_holds_the_layout() -> Non
         (["--l1-pool", "3"], "--l1-pool must be a positive divisor of --size 32, not 3"),
         (["--l1-pool", "0"], "--l1-pool"),
         (["--lambda-l1-full", "10"], "--lambda-l1-full needs --l1-pool above 1"),
+        (["--stars", "--lambda-gan", "0"], "--stars needs the GAN loss"),
+        (["--freeze-g"], "--freeze-g trains the star layer"),
+        (["--stars", "--freeze-g"], "needs --stars and --init-from"),
     ],
 )
-def test_pooling_that_cannot_work_is_refused(
+def test_pooling_or_stars_that_cannot_work_are_refused(
     tmp_path: Path, capsys, extra: list[str], says: str
 ) -> None:
     assert _exit_status(_pix2pix(tmp_path / "bad", *extra)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says in err[0], err
     assert not RunDir(tmp_path / "bad").list_checkpoints()
+
+
+def test_a_star_layer_trains_on_a_frozen_generator_resumes_exactly_and_is_exported(
+    tmp_path: Path, base_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--stars --freeze-g`: only the star layer and D learn; G stays the given one."""
+
+    def args(name: str) -> list[str]:
+        return _pix2pix(tmp_path / name, "--stars", "--freeze-g", "--init-from", str(base_run),
+                        "--batch", "2", "--iters", "5", "--checkpoint-every", "3",
+                        "--test-every", "5")  # fmt: skip
+
+    assert main(args("straight")) == 0
+    given = load_model(RunDir(base_run).model)
+    made = load_model(RunDir(tmp_path / "straight").model)
+    assert set(made.nets) == {"G", "D", "S"} and made.star_head() is made.nets["S"]
+    for key, value in given.nets["G"].state_dict().items():
+        assert torch.equal(value, made.nets["G"].state_dict()[key]), key
+    moved = [not torch.equal(v, made.nets["D"].state_dict()[k])
+             for k, v in given.nets["D"].state_dict().items()]  # fmt: skip
+    assert any(moved)
+    assert made.meta["training"]["config"]["stars"] is True
+    _crash_and_resume(args("resumed"), monkeypatch)
+    _assert_same_nets(tmp_path / "resumed", tmp_path / "straight")
