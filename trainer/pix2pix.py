@@ -21,9 +21,10 @@ import torch.nn.functional as F
 
 from ganpaint.models.bundle import DIRECTIONS, ModelBundle
 from ganpaint.models.norm import image_statistics
-from ganpaint.models.stars import StarHead, star_field
+from ganpaint.models.stars import StarHead
 from trainer.config import ConfigError
 from trainer.data.paired import aligned_test_set
+from trainer.data.stream import mix_seed
 from trainer.gan import make_adam
 from trainer.losses import patch_gan_loss
 from trainer.runtime import Runtime, set_requires_grad
@@ -161,7 +162,8 @@ class Pix2PixTask(Task):
         else:
             with run.autocast():
                 translation = self.G_train(source)
-        fake = self._with_stars(source, translation, _draw_seed())
+        # each step its own star field, from the step alone: resumed runs draw the same
+        fake = self._with_stars(source, translation, mix_seed(config.seed, step))
         adversarial = config.lambda_gan > 0
         if adversarial:
             loss_D_fake, loss_D_real = self._discriminator_step(source, fake, target)
@@ -200,13 +202,7 @@ class Pix2PixTask(Task):
         self, source: torch.Tensor, translation: torch.Tensor, seed: int
     ) -> torch.Tensor:
         """`translation` with the star layer's stars (as it is without --stars)."""
-        if self.S is None:
-            return translation
-        n, _, height, width = translation.shape
-        # one field n images tall, cut into one field per image
-        field = torch.from_numpy(star_field(n * height, width, self.S.density, seed))
-        light = field.view(n, 1, height, width).to(translation.device, translation.dtype)
-        return self.S(source, translation, light)
+        return translation if self.S is None else self.S.starry(source, translation, seed)
 
     def _discriminator_step(
         self, source: torch.Tensor, fake: torch.Tensor, target: torch.Tensor
@@ -247,8 +243,3 @@ class Pix2PixTask(Task):
         meta.setdefault("resolution", self.config.size)
         meta.setdefault("name", self.config.name)
         return ModelBundle.create("pix2pix", dict(self.nets), meta)
-
-
-def _draw_seed() -> int:
-    """A star field's seed from torch's generator, which checkpoints keep (exact resume)."""
-    return int(torch.randint(0, 2**31 - 1, ()).item())

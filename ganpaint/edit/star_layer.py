@@ -16,7 +16,6 @@ from ganpaint.convert import image_to_tensor, tensor_to_image
 from ganpaint.device import resolve_device
 from ganpaint.edit.progress import CancelToken
 from ganpaint.geometry import nonzero_box
-from ganpaint.models.stars import star_field
 
 BAND_ROWS = 256
 # pixels round a band or a selection the gain net reads: its receptive field reaches 7 px
@@ -74,7 +73,7 @@ def _starred(
     cancel: CancelToken | None,
 ) -> np.ndarray:
     """The stars over a window at `origin` (top, left) of the picture, band by band."""
-    height, width = translation.shape[:2]
+    height = translation.shape[0]
     torch_device = resolve_device(device)
     param = next(head.parameters())
     was_training, was_device = head.training, param.device
@@ -91,9 +90,8 @@ def _starred(
                     image_to_tensor(image[lo:hi], torch_device, param.dtype)
                     for image in (source, translation)
                 ]
-                field = star_field(hi - lo, width, head.density, seed, origin[0] + lo, origin[1])
-                light = torch.from_numpy(field).to(torch_device, param.dtype)[None, None]
-                starred = head(*tensors, light)[:, :, top - lo : bottom - lo]
+                starred = head.starry(*tensors, seed, origin[0] + lo, origin[1])
+                starred = starred[:, :, top - lo : bottom - lo]
                 out[top:bottom] = tensor_to_image(starred.float())[0]
     finally:
         head.to(was_device).train(was_training)

@@ -139,7 +139,6 @@ def translate_at_scale(
     mask: np.ndarray | None = None,
     blend_mode: str = "feather",
     stars: nn.Module | None = None,
-    star_seed: int = 0,
     **options: Any,
 ) -> TranslateResult:
     """`translate`, but at the model's trained scale when it has one (`scale="trained"`).
@@ -148,16 +147,14 @@ def translate_at_scale(
     small scale (the network needs the whole scene to know where things are) and only
     the selection is blended in, so pixels away from it come back unchanged. `stars`: the
     model's star layer (`ModelBundle.star_head`), added at the scale the generator ran
-    at, inside the selection only; `star_seed` picks the field. Other keyword options go
-    to `translate`.
+    at, inside the selection only. Other keyword options go to `translate`.
     """
     image = np.asarray(image)
     multiple = options.get("multiple") or required_multiple(generator)
     size = working_size(image.shape, meta, scale, multiple)
     if mask is not None and np.asarray(mask).shape != image.shape[:2]:
         raise ValueError(f"mask must be {image.shape[:2]}, got {np.asarray(mask).shape}")
-    starring = {"seed": star_seed, "device": options.get("device", "cpu"),
-                "cancel": options.get("cancel")}  # fmt: skip
+    starring = {"device": options.get("device", "cpu"), "cancel": options.get("cancel")}
     if size is None or (mask is not None and not np.any(mask)):
         result = translate(image, generator, mask=mask, blend_mode=blend_mode, **options)
         if stars is not None and result.tiles:

@@ -183,12 +183,16 @@ def translator_ways(meta: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {"AtoB": (a, b)}
 
 
+def _star_layer_prefix(kind: str, direction: str | None) -> str:
+    """The net prefix of the star layer that goes with a translator's `direction`."""
+    if kind == "cyclegan":
+        return "S_A" if (direction or "AtoB") == "AtoB" else "S_B"
+    return "S"
+
+
 def has_star_layer(meta: dict[str, Any], direction: str) -> bool:
     """Whether a model file (by its metadata) draws stars when it translates `direction`."""
-    nets = meta.get("nets") or {}
-    if meta.get("kind") == "cyclegan":
-        return ("S_A" if direction == "AtoB" else "S_B") in nets
-    return "S" in nets
+    return _star_layer_prefix(str(meta.get("kind")), direction) in (meta.get("nets") or {})
 
 
 class ModelBundle:
@@ -267,10 +271,8 @@ class ModelBundle:
 
     def star_head(self, direction: str | None = None) -> nn.Module | None:
         """The star layer that goes with `translator(direction)`, or None when it has none."""
-        if self.kind == "cyclegan":
-            return self.nets.get("S_A" if (direction or "AtoB") == "AtoB" else "S_B")
         self.translator(direction)  # the same refusal for a way the model does not go
-        return self.nets.get("S")
+        return self.nets.get(_star_layer_prefix(self.kind, direction))
 
     def save(self, path: PathLike, half: bool = False) -> Path:
         """Write the bundle atomically; `half=True` stores float tensors as float16.

@@ -113,3 +113,14 @@ class StarHead(nn.Module):
         colour = torch.tensor(STAR_COLOUR, device=translation.device, dtype=translation.dtype)
         stars = self.gain(source, translation) * light * colour.view(1, 3, 1, 1)
         return torch.clamp(translation + _SPREAD * stars, -1.0, 1.0)
+
+    def starry(
+        self, source: torch.Tensor, translation: torch.Tensor, seed: int, top: int = 0,
+        left: int = 0,
+    ) -> torch.Tensor:  # fmt: skip
+        """`translation` with the stars of field `seed` over the window at (`top`, `left`);
+        the N images of a batch get the field's windows stacked one below the other."""
+        n, _, height, width = translation.shape
+        field = torch.from_numpy(star_field(n * height, width, self.density, seed, top, left))
+        light = field.view(n, 1, height, width).to(translation.device, translation.dtype)
+        return self(source, translation, light)
